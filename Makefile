@@ -1,0 +1,58 @@
+# TechFlow: `make demo` runs the demo, `make test` runs the tests.
+PYTHON ?= python3.12
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test install install-dev vendor migrate serve lint format browser clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed vendor
+install-dev: $(VENV)/.installed-dev vendor
+
+vendor:
+	@bash .ci/vendor-static.sh
+
+migrate: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+
+## Runs the demo on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set).
+demo: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py setup_demo
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Runs the whole suite (SQLite unless DATABASE_URL points at PostgreSQL).
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Debian's Chromium, for the browser tests (Playwright's own download is not used).
+browser:
+	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) staticfiles static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""Shared fixtures: users for each role, and Playwright on Debian's Chromium."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "test-password-1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+    skip_browser = pytest.mark.skip(reason="browser tests run on PostgreSQL only (see .ci/run)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip_pg)
+        elif "browser" in item.keywords:
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture
+def office_user(django_user_model):
+    user = django_user_model.objects.create_user("officer", password=PASSWORD, first_name="Olivia")
+    user.groups.add(Group.objects.get(name="Office"))
+    return user
+
+
+@pytest.fixture
+def office_client(client, office_user):
+    client.force_login(office_user)
+    return client
+
+
+@pytest.fixture
+def technician(django_user_model):
+    from dispatch.tests.factories import TechnicianFactory
+
+    user = django_user_model.objects.create_user("tech", password=PASSWORD)
+    user.groups.add(Group.objects.get(name="Technicians"))
+    return TechnicianFactory(user=user, name="Terry Tech")
+
+
+@pytest.fixture
+def tech_client(client, technician):
+    client.force_login(technician.user)
+    return client
+
+
+# Playwright: Debian's Chromium, since Playwright's own browser download is not available.
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_sync_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls
+    # the tests make around it are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,129 @@
+"""Writes on work orders and customers. Every change is recorded in its history table."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from dispatch.models import ActorType, CustomerHistory, Technician, WorkOrder, WorkOrderHistory
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes something: the seed's changed_by_type / changed_by_id pair."""
+
+    type: str
+    id: int | None = None
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser) -> "Actor":
+        """A technician's login acts as that technician; anyone else as office or admin by user id."""
+        technician = Technician.objects.filter(user=user).only("pk").first()
+        if technician is not None:
+            return cls(ActorType.TECHNICIAN, technician.pk)
+        if user.is_superuser:
+            return cls(ActorType.ADMIN, user.pk)
+        return cls(ActorType.OFFICE, user.pk)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(ActorType.SYSTEM, None)
+
+
+def _history_value(work_order: WorkOrder, field_name: str) -> str | None:
+    """A field's value as text for work_order_history: ids for relations, ISO for times."""
+    field = work_order._meta.get_field(field_name)
+    value = getattr(work_order, field.attname)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return str(value)
+
+
+def work_order_record_changes(
+    *, work_order: WorkOrder, before: dict[str, str | None], actor: Actor
+) -> list[WorkOrderHistory]:
+    """Write one history row per tracked field whose value differs from `before`."""
+    rows = [
+        WorkOrderHistory(
+            work_order=work_order,
+            changed_by_type=actor.type,
+            changed_by_id=actor.id,
+            field_changed=name,
+            old_value=before[name],
+            new_value=_history_value(work_order, name),
+        )
+        for name in WorkOrder.TRACKED_FIELDS
+        if before[name] != _history_value(work_order, name)
+    ]
+    WorkOrderHistory.objects.bulk_create(rows)
+    return rows
+
+
+def work_order_snapshot(work_order: WorkOrder) -> dict[str, str | None]:
+    """The tracked fields as history text, to compare against after a change."""
+    return {name: _history_value(work_order, name) for name in WorkOrder.TRACKED_FIELDS}
+
+
+@transaction.atomic
+def work_order_create(
+    *, actor: Actor, created_by: AbstractBaseUser | None = None, **fields: Any
+) -> WorkOrder:
+    """Create a work order and record its initial values in its history."""
+    work_order = WorkOrder(created_by=created_by, **fields)
+    work_order.full_clean()
+    work_order.save()
+    empty = dict.fromkeys(WorkOrder.TRACKED_FIELDS)
+    work_order_record_changes(work_order=work_order, before=empty, actor=actor)
+    return work_order
+
+
+@transaction.atomic
+def work_order_update(*, work_order: WorkOrder, actor: Actor, **changes: Any) -> WorkOrder:
+    """Apply field changes to a work order; each changed field gets a work_order_history row.
+
+    The row is locked for the change so two editors don't lose each other's history.
+    """
+    unknown = set(changes) - set(WorkOrder.TRACKED_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a work-order field that can be changed: {', '.join(sorted(unknown))}")
+    locked = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    before = work_order_snapshot(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    work_order_record_changes(work_order=locked, before=before, actor=actor)
+    # Hand the caller's instance the saved state.
+    for field in WorkOrder._meta.concrete_fields:
+        setattr(work_order, field.attname, getattr(locked, field.attname))
+    return work_order
+
+
+@transaction.atomic
+def work_order_save_edited(
+    *, work_order: WorkOrder, before: dict[str, str | None], actor: Actor
+) -> WorkOrder:
+    """Save a work order a form has already changed in memory, recording what changed.
+
+    For editors (the admin, model forms) that set attributes before they save.
+    """
+    work_order.save()
+    work_order_record_changes(work_order=work_order, before=before, actor=actor)
+    return work_order
+
+
+def customer_history_add(
+    *, customer_id: int, notes: str, actor: Actor, work_order: WorkOrder | None = None
+) -> CustomerHistory:
+    """Add a line to a customer's history."""
+    return CustomerHistory.objects.create(
+        customer_id=customer_id,
+        work_order=work_order,
+        notes=notes,
+        created_by_type=actor.type,
+        created_by_id=actor.id,
+    )

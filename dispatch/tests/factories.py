@@ -1,0 +1,112 @@
+"""Minimal valid objects for dispatch's models."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from dispatch import models
+
+
+class TechnicianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Technician
+
+    name = factory.Sequence(lambda n: f"Technician {n}")
+    phone = factory.Sequence(lambda n: f"555-01{n % 100:02d}")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    address = factory.Sequence(lambda n: f"{100 + n} Main Street, Springfield")
+    phone = "555-0100"
+    email = factory.LazyAttribute(lambda o: f"{o.name.lower().replace(' ', '.')}@example.com")
+    preferred_schedule_start = dt.time(8)
+    preferred_schedule_end = dt.time(16)
+
+
+class WorkOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WorkOrder
+
+    customer = factory.SubFactory(CustomerFactory)
+    title = factory.Sequence(lambda n: f"Camera maintenance {n}")
+    brief_description = "Check cameras and recorder"
+    job_type = models.JobType.MAINTENANCE
+    status = models.WorkOrderStatus.SCHEDULED
+    assigned_technician = factory.SubFactory(TechnicianFactory)
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=2))
+
+
+class WorkOrderNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WorkOrderNote
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    technician = factory.SelfAttribute("work_order.assigned_technician")
+    note_text = "Replaced the corroded BNC connector."
+
+
+class WorkOrderHistoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WorkOrderHistory
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    changed_by_type = models.ActorType.OFFICE
+    changed_by_id = 1
+    field_changed = "status"
+    old_value = "pending"
+    new_value = "scheduled"
+
+
+class CustomerHistoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CustomerHistory
+
+    customer = factory.SubFactory(CustomerFactory)
+    notes = "Customer asked for a quote on two more cameras."
+    created_by_type = models.ActorType.OFFICE
+    created_by_id = 1
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Notification
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    notification_type = models.Notification.Type.NOTE_ALERT
+    message = "Technician flagged a note for the office."
+
+
+class ManualNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ManualNotification
+
+    technician = factory.SubFactory(TechnicianFactory)
+    message = "Call the office when you can."
+    priority = models.Priority.NORMAL
+
+
+class CommunicationMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CommunicationMessage
+
+    channel_type = models.Channel.PHONE
+    direction = models.Direction.INBOUND
+    customer = factory.SubFactory(CustomerFactory)
+    body = "Customer called about a camera that is offline."
+
+
+class CommunicationCallDetailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CommunicationCallDetail
+
+    communication_message = factory.SubFactory(CommunicationMessageFactory)
+    call_type = models.CallType.INBOUND
+    duration_seconds = 245
+    wait_time_seconds = 12
+    call_outcome = models.CallOutcome.ANSWERED
+    queue_name = "support"

@@ -1,0 +1,262 @@
+"""What happens in the field: clock records, travel, activity, the voice agent, events."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from dispatch.db import choices_check, created_at_field
+from dispatch.models import Technician, WorkOrder
+from inventory.models import Truck
+
+
+class ClockRecord(models.Model):
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="clock_records")
+    truck = models.ForeignKey(Truck, null=True, on_delete=models.PROTECT, related_name="clock_records")
+    clock_in_time = models.DateTimeField()
+    clock_out_time = models.DateTimeField(null=True, blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "technician_clock_records"
+        ordering = ["-clock_in_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(clock_out_time__isnull=True) | Q(clock_out_time__gte=F("clock_in_time")),
+                name="clock_records_out_after_in",
+            ),
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=Q(clock_out_time__isnull=True),
+                name="clock_records_one_open_per_technician",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clock_in_time"], name="idx_technician_clock_records_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} on {self.truck} from {self.clock_in_time:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.clock_out_time is None
+
+
+class TravelLog(models.Model):
+    work_order = models.ForeignKey(WorkOrder, null=True, on_delete=models.PROTECT, related_name="travel_logs")
+    technician = models.ForeignKey(
+        Technician, null=True, on_delete=models.PROTECT, related_name="travel_logs"
+    )
+    travel_start_time = models.DateTimeField(null=True)
+    travel_end_time = models.DateTimeField(null=True, blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "travel_logs"
+        ordering = ["-travel_start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(travel_end_time__isnull=True)
+                | Q(travel_start_time__isnull=False, travel_end_time__gte=F("travel_start_time")),
+                name="travel_logs_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["work_order"], name="idx_travel_logs_work_order"),
+            models.Index(fields=["technician", "travel_start_time"], name="idx_travel_logs_technician"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} → {self.work_order}"
+
+
+class ActivityType(models.TextChoices):
+    SHIFT_START = "shift_start", "Shift start"
+    SHIFT_END = "shift_end", "Shift end"
+    BREAK_START = "break_start", "Break start"
+    BREAK_END = "break_end", "Break end"
+    TRAVEL_START = "travel_start", "Travel start"
+    TRAVEL_END = "travel_end", "Travel end"
+    ARRIVED_ON_SITE = "arrived_on_site", "Arrived on site"
+    WORK_STARTED = "work_started", "Work started"
+    WORK_PAUSED = "work_paused", "Work paused"
+    WORK_RESUMED = "work_resumed", "Work resumed"
+    WORK_COMPLETED = "work_completed", "Work completed"
+    LEFT_SITE = "left_site", "Left site"
+    VEHICLE_INSPECTION = "vehicle_inspection", "Vehicle inspection"
+    FUEL_STOP = "fuel_stop", "Fuel stop"
+    EMERGENCY_STOP = "emergency_stop", "Emergency stop"
+
+
+class TechnicianActivity(models.Model):
+    """One thing a technician did, where and when: the second seed's technician_activity."""
+
+    Type = ActivityType
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = created_at_field()
+    # The seed's technician_contact_id, visit_id and vehicle_id.
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="activities")
+    activity_type = models.CharField(max_length=30, choices=Type)
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    truck = models.ForeignKey(
+        Truck, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    # The seed's location object, flattened into columns.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_meters = models.IntegerField(null=True, blank=True)
+    address = models.TextField(null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "technician_activity"
+        ordering = ["-created_at"]
+        verbose_name_plural = "technician activity"
+        constraints = [
+            choices_check("activity_type", ActivityType, "technician_activity_type_valid"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="technician_activity_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="technician_activity_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_meters__isnull=True) | Q(accuracy_meters__gte=0),
+                name="technician_activity_accuracy_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["technician", "-created_at"], name="idx_activity_technician"),
+            models.Index(fields=["work_order", "created_at"], name="idx_activity_work_order"),
+            models.Index(fields=["-created_at"], name="idx_activity_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician}: {self.get_activity_type_display()}"
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class VoiceAgentSession(models.Model):
+    technician = models.ForeignKey(
+        Technician, null=True, on_delete=models.PROTECT, related_name="voice_sessions"
+    )
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="voice_sessions"
+    )
+    session_start = created_at_field()
+    session_end = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, db_default=True)
+
+    class Meta:
+        db_table = "voice_agent_sessions"
+        ordering = ["-session_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=Q(is_active=True),
+                name="voice_sessions_one_active_per_technician",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_end__isnull=True) | Q(session_end__gte=F("session_start")),
+                name="voice_sessions_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Voice session {self.pk} ({self.technician})"
+
+
+class VoiceAgentInteraction(models.Model):
+    class Type(models.TextChoices):
+        TECHNICIAN_SPEECH = "technician_speech", "Technician said"
+        AGENT_RESPONSE = "agent_response", "Agent answered"
+        ACTION = "action", "Action taken"
+        ERROR = "error", "Error"
+
+    session = models.ForeignKey(
+        VoiceAgentSession, null=True, on_delete=models.CASCADE, related_name="interactions"
+    )
+    interaction_type = models.CharField(max_length=50, choices=Type, null=True)
+    content = models.TextField(null=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "voice_agent_interactions"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["session", "created_at"], name="idx_voice_interactions_session")]
+
+    def __str__(self) -> str:
+        return (self.content or "")[:60]
+
+
+class EventCategory(models.TextChoices):
+    COMMUNICATION = "communication", "Communication"
+    SECURITY = "security", "Security"
+    OPERATIONAL = "operational", "Operational"
+    SYSTEM = "system", "System"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+    CRITICAL = "critical", "Critical"
+
+
+class OperationalEvent(models.Model):
+    Category = EventCategory
+
+    Severity = Severity
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = created_at_field()
+    event_type = models.TextField()  # 'phone_ring', 'alarm_triggered', 'system_alert', ...
+    event_category = models.CharField(max_length=20, choices=Category)
+    severity = models.CharField(
+        max_length=10, choices=Severity, default=Severity.INFO, db_default=Severity.INFO
+    )
+    source_system = models.TextField(null=True, blank=True)
+    title = models.TextField()
+    description = models.TextField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The seed's resolved_by_contact_id: whoever resolves an event is a user.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "operational_event"
+        ordering = ["-created_at"]
+        constraints = [
+            choices_check("event_category", EventCategory, "operational_event_category_valid"),
+            choices_check("severity", Severity, "operational_event_severity_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_by__isnull=True) | Q(resolved_at__isnull=False),
+                name="operational_event_resolved_by_needs_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at"], name="idx_operational_event_created"),
+            models.Index(
+                fields=["severity"], name="idx_operational_event_open", condition=Q(resolved_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

@@ -1,0 +1,30 @@
+"""Minimal valid objects for inventory's models."""
+
+import factory
+
+from inventory import models
+
+
+class TruckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Truck
+
+    name = factory.Sequence(lambda n: f"Service Truck {300 + n}")
+
+
+class InventoryItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InventoryItem
+
+    name = factory.Sequence(lambda n: f"IP Dome Camera model {n}")
+    category = models.InventoryItem.Category.CAMERAS
+    unit = "unit"
+
+
+class TruckInventoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TruckInventory
+
+    truck = factory.SubFactory(TruckFactory)
+    item = factory.SubFactory(InventoryItemFactory)
+    quantity = 5

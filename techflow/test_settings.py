@@ -1,0 +1,14 @@
+"""Test overrides: fast hashing, plain static storage, DEBUG-independent."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "techflow-test-only")
+
+from techflow.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+SECURE_SSL_REDIRECT = False
+# Serve static files straight from the finders: no collectstatic before tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from techflow import views
+
+admin.site.site_header = "TechFlow administration"
+admin.site.site_title = "TechFlow admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("office/", include("dispatch.urls")),
+    path("tech/", include("fieldops.urls")),
+    path("admin/", admin.site.urls),
+]
