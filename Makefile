@@ -16,8 +16,8 @@ $(VENV)/.installed: requirements.txt $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt .ci/requirements-dev.txt $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r .ci/requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed vendor

@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def office_user(django_user_model):
     user = django_user_model.objects.create_user("officer", password=PASSWORD, first_name="Olivia")
-    user.groups.add(Group.objects.get(name="Office"))
+    user.groups.add(Group.objects.get_or_create(name="Office")[0])
     return user
 
 
@@ -41,7 +41,7 @@ def technician(django_user_model):
     from dispatch.tests.factories import TechnicianFactory
 
     user = django_user_model.objects.create_user("tech", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="Technicians"))
+    user.groups.add(Group.objects.get_or_create(name="Technicians")[0])
     return TechnicianFactory(user=user, name="Terry Tech")
 
 

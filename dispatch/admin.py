@@ -1,1 +1,312 @@
-# Register your models here.
+"""Admin for customers, technicians, work orders, history, notifications and communications.
+
+Every page here runs a fixed number of queries: list pages select their relations,
+large tables are picked through autocomplete, and inline rows share one set of options.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+from dispatch.models import (
+    CommunicationCallDetail,
+    CommunicationMessage,
+    Customer,
+    CustomerHistory,
+    ManualNotification,
+    Notification,
+    Technician,
+    WorkOrder,
+    WorkOrderHistory,
+    WorkOrderNote,
+)
+from dispatch.services import Actor, work_order_save_edited, work_order_update
+
+
+class SharedChoicesInlineFormSet(BaseInlineFormSet):
+    """Inline rows that load each relation's options once for the formset, not once per row."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._shared_choices: dict[str, list] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        skip = {self.fk.name, self.model._meta.pk.name}
+        for name, field in form.fields.items():
+            if name in skip or not isinstance(field, forms.ModelChoiceField):
+                continue
+            if name not in self._shared_choices:
+                self._shared_choices[name] = list(field.choices)
+            field.choices = self._shared_choices[name]
+
+
+class ReadOnlyAdminMixin:
+    """History is written by the services only; the admin may look but never touch."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _short(text: str | None, length: int = 80) -> str:
+    text = text or ""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@admin.register(Technician)
+class TechnicianAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "active", "user", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "phone", "user__username", "user__email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    ordering = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "phone",
+        "email",
+        "is_new_customer",
+        "preferred_schedule_start",
+        "preferred_schedule_end",
+        "created_at",
+    ]
+    list_filter = ["is_new_customer"]
+    search_fields = ["name", "address", "phone", "email"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    ordering = ["name"]
+
+
+class WorkOrderNoteInline(admin.TabularInline):
+    model = WorkOrderNote
+    formset = SharedChoicesInlineFormSet
+    fields = ["note_text", "technician", "alert_office", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+class WorkOrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WorkOrderHistory
+    fields = ["created_at", "field_changed", "old_value", "new_value", "changed_by_type", "changed_by_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "customer",
+        "job_type",
+        "status",
+        "assigned_technician",
+        "scheduled_for",
+        "created_at",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = ["status", "job_type", "assigned_technician", "scheduled_for"]
+    search_fields = ["title", "brief_description", "customer__name", "assigned_technician__name"]
+    list_select_related = ["customer", "assigned_technician"]
+    autocomplete_fields = ["customer", "assigned_technician"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["customer", "title", "brief_description", "full_summary", "job_type"]}),
+        ("Scheduling", {"fields": ["status", "assigned_technician", "scheduled_for"]}),
+        ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+    date_hierarchy = "scheduled_for"
+    ordering = ["-scheduled_for", "-id"]
+    inlines = [WorkOrderNoteInline, WorkOrderHistoryInline]
+    actions = ["cancel_work_orders"]
+
+    def save_model(self, request: HttpRequest, obj: WorkOrder, form: forms.ModelForm, change: bool) -> None:
+        """Save through the service, so an admin edit writes work_order_history like any other."""
+        if not change:
+            obj.created_by = request.user
+        work_order_save_edited(
+            work_order=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data
+        )
+
+    @admin.action(description="Cancel selected work orders", permissions=["change"])
+    def cancel_work_orders(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        actor = Actor.for_user(request.user)
+        cancelled = 0
+        for work_order in queryset.exclude(status=WorkOrder.Status.CANCELLED):
+            work_order_update(work_order=work_order, actor=actor, status=WorkOrder.Status.CANCELLED)
+            cancelled += 1
+        self.message_user(request, f"Cancelled {cancelled} work order(s).", messages.SUCCESS)
+
+
+@admin.register(WorkOrderNote)
+class WorkOrderNoteAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "work_order", "technician", "alert_office", "note"]
+    list_filter = ["alert_office", "technician"]
+    search_fields = ["note_text", "work_order__title", "technician__name"]
+    list_select_related = ["work_order", "technician"]
+    autocomplete_fields = ["work_order", "technician"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="note")
+    def note(self, obj: WorkOrderNote) -> str:
+        return _short(obj.note_text)
+
+
+@admin.register(WorkOrderHistory)
+class WorkOrderHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "work_order",
+        "field_changed",
+        "old_value",
+        "new_value",
+        "changed_by_type",
+        "changed_by_id",
+    ]
+    list_filter = ["changed_by_type", "field_changed"]
+    search_fields = ["work_order__title", "old_value", "new_value"]
+    list_select_related = ["work_order"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+
+@admin.register(CustomerHistory)
+class CustomerHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "customer", "work_order", "summary", "created_by_type", "created_by_id"]
+    list_filter = ["created_by_type"]
+    search_fields = ["customer__name", "notes", "work_order__title"]
+    list_select_related = ["customer", "work_order"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="notes")
+    def summary(self, obj: CustomerHistory) -> str:
+        return _short(obj.notes)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "notification_type", "work_order", "summary", "is_read"]
+    list_filter = ["is_read", "notification_type"]
+    search_fields = ["message", "work_order__title"]
+    list_select_related = ["work_order"]
+    autocomplete_fields = ["work_order"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    actions = ["mark_read", "mark_unread"]
+
+    @admin.display(description="message")
+    def summary(self, obj: Notification) -> str:
+        return _short(obj.message)
+
+    @admin.action(description="Mark selected notifications read", permissions=["change"])
+    def mark_read(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        updated = queryset.update(is_read=True)
+        self.message_user(request, f"Marked {updated} notification(s) read.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected notifications unread", permissions=["change"])
+    def mark_unread(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        updated = queryset.update(is_read=False)
+        self.message_user(request, f"Marked {updated} notification(s) unread.", messages.SUCCESS)
+
+
+@admin.register(ManualNotification)
+class ManualNotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "technician", "priority", "work_order", "summary", "is_read"]
+    list_filter = ["is_read", "priority", "technician"]
+    search_fields = ["message", "technician__name", "work_order__title"]
+    list_select_related = ["technician", "work_order"]
+    autocomplete_fields = ["technician", "work_order"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    actions = ["mark_read", "mark_unread"]
+
+    @admin.display(description="message")
+    def summary(self, obj: ManualNotification) -> str:
+        return _short(obj.message)
+
+    @admin.action(description="Mark selected notifications read", permissions=["change"])
+    def mark_read(self, request: HttpRequest, queryset: QuerySet[ManualNotification]) -> None:
+        updated = queryset.update(is_read=True)
+        self.message_user(request, f"Marked {updated} notification(s) read.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected notifications unread", permissions=["change"])
+    def mark_unread(self, request: HttpRequest, queryset: QuerySet[ManualNotification]) -> None:
+        updated = queryset.update(is_read=False)
+        self.message_user(request, f"Marked {updated} notification(s) unread.", messages.SUCCESS)
+
+
+class CommunicationCallDetailInline(admin.StackedInline):
+    model = CommunicationCallDetail
+    autocomplete_fields = ["transferred_to"]
+    extra = 0
+
+
+@admin.register(CommunicationMessage)
+class CommunicationMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "channel_type",
+        "direction",
+        "customer",
+        "technician",
+        "work_order",
+        "subject",
+        "sent_at",
+        "read_at",
+    ]
+    list_filter = ["channel_type", "direction"]
+    search_fields = ["subject", "body", "customer__name", "technician__name", "work_order__title"]
+    list_select_related = ["customer", "technician", "work_order"]
+    autocomplete_fields = ["customer", "technician", "work_order"]
+    readonly_fields = ["id", "created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    inlines = [CommunicationCallDetailInline]
+
+
+@admin.register(CommunicationCallDetail)
+class CommunicationCallDetailAdmin(admin.ModelAdmin):
+    list_display = [
+        "communication_message",
+        "message_created_at",
+        "call_type",
+        "call_outcome",
+        "duration_seconds",
+        "wait_time_seconds",
+        "queue_name",
+        "transferred_to",
+    ]
+    list_filter = ["call_type", "call_outcome", "queue_name"]
+    search_fields = ["transcription", "queue_name", "communication_message__customer__name"]
+    list_select_related = ["communication_message", "transferred_to"]
+    autocomplete_fields = ["communication_message", "transferred_to"]
+    readonly_fields = ["id"]
+    date_hierarchy = "communication_message__created_at"
+    ordering = ["-communication_message__created_at"]
+
+    @admin.display(description="at", ordering="communication_message__created_at")
+    def message_created_at(self, obj: CommunicationCallDetail) -> datetime:
+        return obj.communication_message.created_at

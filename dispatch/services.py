@@ -1,5 +1,6 @@
 """Writes on work orders and customers. Every change is recorded in its history table."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,12 +106,23 @@ def work_order_update(*, work_order: WorkOrder, actor: Actor, **changes: Any) ->
 
 @transaction.atomic
 def work_order_save_edited(
-    *, work_order: WorkOrder, before: dict[str, str | None], actor: Actor
+    *, work_order: WorkOrder, actor: Actor, changed_fields: Iterable[str] | None = None
 ) -> WorkOrder:
-    """Save a work order a form has already changed in memory, recording what changed.
+    """Save a work order that an editor (the admin, a model form) changed in memory, recording what changed.
 
-    For editors (the admin, model forms) that set attributes before they save.
+    `changed_fields` is the form's changed_data: a tracked field not in it keeps its stored
+    value, since form widgets round values (times lose their microseconds) and that is no edit.
+    A new work order records its initial values.
     """
+    if work_order._state.adding:
+        before = dict.fromkeys(WorkOrder.TRACKED_FIELDS)
+    else:
+        stored = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+        before = work_order_snapshot(stored)
+        if changed_fields is not None:
+            for name in set(WorkOrder.TRACKED_FIELDS) - set(changed_fields):
+                attname = WorkOrder._meta.get_field(name).attname
+                setattr(work_order, attname, getattr(stored, attname))
     work_order.save()
     work_order_record_changes(work_order=work_order, before=before, actor=actor)
     return work_order

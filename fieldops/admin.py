@@ -1,1 +1,145 @@
-# Register your models here.
+"""Admin for clock records, travel, technician activity, the voice agent and operational events."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from fieldops.models import (
+    ClockRecord,
+    OperationalEvent,
+    TechnicianActivity,
+    TravelLog,
+    VoiceAgentInteraction,
+    VoiceAgentSession,
+)
+
+
+@admin.register(ClockRecord)
+class ClockRecordAdmin(admin.ModelAdmin):
+    list_display = ["technician", "truck", "clock_in_time", "clock_out_time", "is_open"]
+    list_filter = ["technician", "truck", ("clock_out_time", admin.EmptyFieldListFilter)]
+    search_fields = ["technician__name", "truck__name"]
+    list_select_related = ["technician", "truck"]
+    autocomplete_fields = ["technician", "truck"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "clock_in_time"
+    ordering = ["-clock_in_time"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClockRecord]:
+        # A record's name reads the technician and the truck.
+        return super().get_queryset(request).select_related("technician", "truck")
+
+    @admin.display(description="open", boolean=True)
+    def is_open(self, obj: ClockRecord) -> bool:
+        return obj.is_open
+
+
+@admin.register(TravelLog)
+class TravelLogAdmin(admin.ModelAdmin):
+    list_display = ["technician", "work_order", "travel_start_time", "travel_end_time"]
+    list_filter = ["technician"]
+    search_fields = ["technician__name", "work_order__title"]
+    list_select_related = ["technician", "work_order"]
+    autocomplete_fields = ["technician", "work_order"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "travel_start_time"
+    ordering = ["-travel_start_time"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TravelLog]:
+        # A log's name reads the technician and the work order.
+        return super().get_queryset(request).select_related("technician", "work_order")
+
+
+@admin.register(TechnicianActivity)
+class TechnicianActivityAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "technician", "activity_type", "work_order", "truck", "has_location"]
+    list_filter = ["activity_type", "technician", "truck"]
+    search_fields = ["technician__name", "work_order__title", "address", "notes"]
+    list_select_related = ["technician", "work_order", "truck"]
+    autocomplete_fields = ["technician", "work_order", "truck"]
+    readonly_fields = ["id", "created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TechnicianActivity]:
+        # An activity's name reads the technician.
+        return super().get_queryset(request).select_related("technician")
+
+    @admin.display(description="location", boolean=True)
+    def has_location(self, obj: TechnicianActivity) -> bool:
+        return obj.has_location
+
+
+class VoiceAgentInteractionInline(admin.TabularInline):
+    model = VoiceAgentInteraction
+    fields = ["created_at", "interaction_type", "content"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+@admin.register(VoiceAgentSession)
+class VoiceAgentSessionAdmin(admin.ModelAdmin):
+    list_display = ["id", "technician", "work_order", "session_start", "session_end", "is_active"]
+    list_filter = ["is_active", "technician"]
+    search_fields = ["technician__name", "work_order__title"]
+    list_select_related = ["technician", "work_order"]
+    autocomplete_fields = ["technician", "work_order"]
+    date_hierarchy = "session_start"
+    ordering = ["-session_start"]
+    inlines = [VoiceAgentInteractionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[VoiceAgentSession]:
+        # A session's name reads the technician, and autocomplete lists sessions by name.
+        return super().get_queryset(request).select_related("technician")
+
+
+@admin.register(VoiceAgentInteraction)
+class VoiceAgentInteractionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "session", "interaction_type", "summary"]
+    list_filter = ["interaction_type"]
+    search_fields = ["content", "session__technician__name"]
+    list_select_related = ["session__technician"]
+    autocomplete_fields = ["session"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="content")
+    def summary(self, obj: VoiceAgentInteraction) -> str:
+        content = obj.content or ""
+        return content if len(content) <= 80 else content[:79] + "…"
+
+
+@admin.register(OperationalEvent)
+class OperationalEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "severity",
+        "event_category",
+        "event_type",
+        "title",
+        "source_system",
+        "resolved_at",
+        "resolved_by",
+    ]
+    list_filter = [
+        "severity",
+        "event_category",
+        ("resolved_at", admin.EmptyFieldListFilter),
+        "source_system",
+    ]
+    search_fields = ["title", "description", "event_type", "source_system"]
+    list_select_related = ["resolved_by"]
+    autocomplete_fields = ["resolved_by"]
+    readonly_fields = ["id", "created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    actions = ["mark_resolved"]
+
+    @admin.action(description="Mark selected events resolved", permissions=["change"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[OperationalEvent]) -> None:
+        updated = queryset.filter(resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=request.user
+        )
+        self.message_user(request, f"Resolved {updated} event(s).", messages.SUCCESS)

@@ -1,1 +1,75 @@
-# Register your models here.
+"""Admin for trucks, inventory items and the stock each truck carries."""
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet, Sum
+from django.http import HttpRequest
+
+from dispatch.admin import SharedChoicesInlineFormSet
+from inventory.models import InventoryItem, Truck, TruckInventory
+
+
+class TruckInventoryInline(admin.TabularInline):
+    model = TruckInventory
+    formset = SharedChoicesInlineFormSet
+    fields = ["item", "quantity", "last_updated"]
+    readonly_fields = ["last_updated"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TruckInventory]:
+        # Each row's title is "truck: quantity × item".
+        return super().get_queryset(request).select_related("truck", "item")
+
+
+@admin.register(Truck)
+class TruckAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_office_truck", "active", "item_lines", "created_at"]
+    list_filter = ["active", "is_office_truck"]
+    search_fields = ["name"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+    ordering = ["id"]
+    inlines = [TruckInventoryInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Truck]:
+        return super().get_queryset(request).annotate(item_line_count=Count("stock"))
+
+    @admin.display(description="stock lines", ordering="item_line_count")
+    def item_lines(self, obj: Truck) -> int:
+        return obj.item_line_count
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "unit", "on_trucks", "created_at"]
+    list_filter = ["category"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    ordering = ["category", "name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InventoryItem]:
+        return super().get_queryset(request).annotate(on_truck_quantity=Sum("truck_stock__quantity"))
+
+    @admin.display(description="on trucks", ordering="on_truck_quantity")
+    def on_trucks(self, obj: InventoryItem) -> int:
+        return obj.on_truck_quantity or 0
+
+
+@admin.register(TruckInventory)
+class TruckInventoryAdmin(admin.ModelAdmin):
+    list_display = ["truck", "item", "item_category", "quantity", "last_updated"]
+    list_filter = ["truck", "item__category"]
+    search_fields = ["truck__name", "item__name"]
+    list_select_related = ["truck", "item"]
+    autocomplete_fields = ["truck", "item"]
+    readonly_fields = ["last_updated"]
+    date_hierarchy = "last_updated"
+    ordering = ["truck", "item__category", "item__name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TruckInventory]:
+        # The row's name ("truck: quantity × item") reads both relations.
+        return super().get_queryset(request).select_related("truck", "item")
+
+    @admin.display(description="category", ordering="item__category")
+    def item_category(self, obj: TruckInventory) -> str:
+        return obj.item.get_category_display() or ""

@@ -1,0 +1,253 @@
+"""The database refuses impossible field records, on PostgreSQL and SQLite alike."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from dispatch.tests.factories import TechnicianFactory
+from dispatch.tests.test_constraints import assert_every_constraint_is_tested, violates
+from fieldops.models import (
+    ActivityType,
+    ClockRecord,
+    EventCategory,
+    OperationalEvent,
+    Severity,
+    TechnicianActivity,
+    TravelLog,
+    VoiceAgentSession,
+)
+from fieldops.tests.factories import (
+    ClockRecordFactory,
+    OperationalEventFactory,
+    TechnicianActivityFactory,
+    TravelLogFactory,
+    VoiceAgentSessionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The activity types exactly as the second seed lists them.
+SEED_ACTIVITY_TYPES = [
+    "shift_start",
+    "shift_end",
+    "break_start",
+    "break_end",
+    "travel_start",
+    "travel_end",
+    "arrived_on_site",
+    "work_started",
+    "work_paused",
+    "work_resumed",
+    "work_completed",
+    "left_site",
+    "vehicle_inspection",
+    "fuel_stop",
+    "emergency_stop",
+]
+
+HOUR = dt.timedelta(hours=1)
+
+
+def test_every_fieldops_constraint_has_a_test_here():
+    assert_every_constraint_is_tested("fieldops", __file__)
+
+
+# Clock records
+
+
+def test_clock_out_before_clock_in_is_refused():
+    clock_in = timezone.now() - 3 * HOUR
+    with violates("clock_records_out_after_in"):
+        ClockRecordFactory(clock_in_time=clock_in, clock_out_time=clock_in - HOUR)
+
+
+def test_clock_out_cannot_be_updated_to_before_clock_in():
+    record = ClockRecordFactory()
+    with violates("clock_records_out_after_in"):
+        ClockRecord.objects.filter(pk=record.pk).update(clock_out_time=record.clock_in_time - HOUR)
+    record.refresh_from_db()
+    assert record.clock_out_time is None
+
+
+def test_clock_out_after_or_at_clock_in_is_accepted():
+    clock_in = timezone.now() - 3 * HOUR
+    ClockRecordFactory(clock_in_time=clock_in, clock_out_time=clock_in + 2 * HOUR)
+    ClockRecordFactory(clock_in_time=clock_in, clock_out_time=clock_in)
+    assert ClockRecord.objects.filter(clock_out_time__isnull=False).count() == 2
+
+
+def test_a_second_open_clock_record_for_one_technician_is_refused():
+    record = ClockRecordFactory()
+    with violates("clock_records_one_open_per_technician"):
+        ClockRecordFactory(technician=record.technician, clock_in_time=timezone.now())
+    assert ClockRecord.objects.filter(technician=record.technician).count() == 1
+
+
+def test_reopening_a_closed_clock_record_beside_an_open_one_is_refused():
+    technician = TechnicianFactory()
+    closed = ClockRecordFactory(
+        technician=technician,
+        clock_in_time=timezone.now() - 26 * HOUR,
+        clock_out_time=timezone.now() - 17 * HOUR,
+    )
+    ClockRecordFactory(technician=technician)
+    with violates("clock_records_one_open_per_technician"):
+        ClockRecord.objects.filter(pk=closed.pk).update(clock_out_time=None)
+
+
+def test_closed_clock_records_beside_one_open_record_are_accepted():
+    technician = TechnicianFactory()
+    for days_ago in (2, 1):
+        start = timezone.now() - dt.timedelta(days=days_ago)
+        ClockRecordFactory(technician=technician, clock_in_time=start, clock_out_time=start + 9 * HOUR)
+    ClockRecordFactory(technician=technician)
+    ClockRecordFactory()  # another technician's open record
+    assert ClockRecord.objects.filter(technician=technician).count() == 3
+    assert ClockRecord.objects.filter(clock_out_time__isnull=True).count() == 2
+
+
+# Travel logs
+
+
+def test_travel_ending_before_it_starts_is_refused():
+    start = timezone.now() - HOUR
+    with violates("travel_logs_end_after_start"):
+        TravelLogFactory(travel_start_time=start, travel_end_time=start - dt.timedelta(minutes=1))
+
+
+def test_travel_with_an_end_but_no_start_is_refused():
+    with violates("travel_logs_end_after_start"):
+        TravelLogFactory(travel_start_time=None, travel_end_time=timezone.now())
+
+
+def test_travel_ending_after_it_starts_or_still_under_way_is_accepted():
+    TravelLogFactory()
+    TravelLogFactory(travel_end_time=None)
+    assert TravelLog.objects.count() == 2
+    assert TravelLog.objects.filter(travel_end_time__isnull=True).count() == 1
+
+
+# Technician activity
+
+
+def test_an_unknown_activity_type_is_refused():
+    with violates("technician_activity_type_valid"):
+        TechnicianActivityFactory(activity_type="lunch")
+
+
+def test_all_fifteen_seed_activity_types_are_accepted():
+    assert sorted(ActivityType.values) == sorted(SEED_ACTIVITY_TYPES)
+    technician = TechnicianFactory()
+    for activity_type in SEED_ACTIVITY_TYPES:
+        TechnicianActivityFactory(technician=technician, activity_type=activity_type)
+    stored = TechnicianActivity.objects.values_list("activity_type", flat=True)
+    assert sorted(stored) == sorted(SEED_ACTIVITY_TYPES)
+
+
+@pytest.mark.parametrize("latitude", ["90.000001", "-90.5", "123"])
+def test_a_latitude_outside_minus_90_to_90_is_refused(latitude):
+    with violates("technician_activity_latitude_range"):
+        TechnicianActivityFactory(latitude=Decimal(latitude))
+
+
+@pytest.mark.parametrize("longitude", ["180.000001", "-181", "200"])
+def test_a_longitude_outside_minus_180_to_180_is_refused(longitude):
+    with violates("technician_activity_longitude_range"):
+        TechnicianActivityFactory(longitude=Decimal(longitude))
+
+
+def test_coordinates_at_the_edges_of_the_globe_or_missing_are_accepted():
+    TechnicianActivityFactory(latitude=Decimal("90"), longitude=Decimal("180"))
+    TechnicianActivityFactory(latitude=Decimal("-90"), longitude=Decimal("-180"))
+    TechnicianActivityFactory(latitude=None, longitude=None, accuracy_meters=None)
+    assert TechnicianActivity.objects.count() == 3
+    assert TechnicianActivity.objects.filter(latitude=Decimal("-90")).exists()
+
+
+def test_a_negative_location_accuracy_is_refused():
+    with violates("technician_activity_accuracy_non_negative"):
+        TechnicianActivityFactory(accuracy_meters=-1)
+
+
+def test_a_location_accuracy_of_zero_is_accepted():
+    activity = TechnicianActivityFactory(accuracy_meters=0)
+    activity.refresh_from_db()
+    assert activity.accuracy_meters == 0
+
+
+# Voice agent sessions
+
+
+def test_a_second_active_voice_session_for_one_technician_is_refused():
+    session = VoiceAgentSessionFactory()
+    with violates("voice_sessions_one_active_per_technician"):
+        VoiceAgentSessionFactory(technician=session.technician)
+    assert VoiceAgentSession.objects.filter(technician=session.technician).count() == 1
+
+
+def test_an_inactive_voice_session_beside_an_active_one_is_accepted():
+    technician = TechnicianFactory()
+    start = timezone.now() - HOUR
+    VoiceAgentSessionFactory(technician=technician, session_start=start, session_end=start, is_active=False)
+    VoiceAgentSessionFactory(technician=technician)
+    VoiceAgentSessionFactory()  # another technician's active session
+    assert VoiceAgentSession.objects.filter(technician=technician).count() == 2
+    assert VoiceAgentSession.objects.filter(is_active=True).count() == 2
+
+
+def test_a_voice_session_ending_before_it_starts_is_refused():
+    start = timezone.now()
+    with violates("voice_sessions_end_after_start"):
+        VoiceAgentSessionFactory(session_start=start, session_end=start - HOUR, is_active=False)
+
+
+def test_a_voice_session_ending_after_it_starts_is_accepted():
+    start = timezone.now() - HOUR
+    session = VoiceAgentSessionFactory(session_start=start, session_end=start + HOUR, is_active=False)
+    session.refresh_from_db()
+    assert session.session_end - session.session_start == HOUR
+
+
+# Operational events
+
+
+def test_an_unknown_event_category_is_refused():
+    with violates("operational_event_category_valid"):
+        OperationalEventFactory(event_category="billing")
+
+
+def test_every_seed_event_category_is_accepted():
+    seed_categories = ["communication", "security", "operational", "system"]
+    assert sorted(EventCategory.values) == sorted(seed_categories)
+    for category in seed_categories:
+        OperationalEventFactory(event_category=category)
+    assert OperationalEvent.objects.count() == 4
+
+
+def test_an_unknown_severity_is_refused():
+    with violates("operational_event_severity_valid"):
+        OperationalEventFactory(severity="fatal")
+
+
+def test_every_seed_severity_is_accepted():
+    seed_severities = ["info", "warning", "error", "critical"]
+    assert sorted(Severity.values) == sorted(seed_severities)
+    for severity in seed_severities:
+        OperationalEventFactory(severity=severity)
+    assert OperationalEvent.objects.count() == 4
+
+
+def test_an_event_resolved_by_someone_without_a_resolution_time_is_refused(django_user_model):
+    resolver = django_user_model.objects.create_user("resolver")
+    with violates("operational_event_resolved_by_needs_time"):
+        OperationalEventFactory(resolved_by=resolver, resolved_at=None)
+
+
+def test_an_event_resolved_with_a_time_or_still_open_is_accepted(django_user_model):
+    resolver = django_user_model.objects.create_user("resolver")
+    OperationalEventFactory(resolved_by=resolver, resolved_at=timezone.now())
+    OperationalEventFactory(resolved_by=None, resolved_at=timezone.now())  # resolved by the system
+    OperationalEventFactory(resolved_by=None, resolved_at=None)
+    assert OperationalEvent.objects.filter(resolved_at__isnull=False).count() == 2
