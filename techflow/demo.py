@@ -539,9 +539,6 @@ def demo_logins() -> list[tuple[str, str]]:
 
 def _add_users(build: _Build, password: str) -> None:
     user_model = get_user_model()
-    # One hash for all six demo logins: hashing is deliberately slow, and these share
-    # one published password anyway.
-    hashed = make_password(password)
     people = [
         ("admin", "Ada", "Admin", True),
         ("office", "Olivia", "Martinez", False),
@@ -555,7 +552,7 @@ def _add_users(build: _Build, password: str) -> None:
             email=f"{username}@techflow.example",
             is_staff=superuser,
             is_superuser=superuser,
-            password=hashed,
+            password=make_password(password),
             date_joined=build.now - timedelta(days=400),
         )
         for username, first, last, superuser in people
