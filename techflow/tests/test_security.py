@@ -57,6 +57,28 @@ def test_production_settings_pass_the_deploy_checklist(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_production_static_files_collect_with_hashed_names_for_the_vendored_libraries(tmp_path):
+    static_root = tmp_path / "static"
+    result = _manage(
+        "collectstatic",
+        "--no-input",
+        tmp_path=tmp_path,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="techflow.example.com",
+        STATIC_ROOT=str(static_root),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    for name in (
+        "vendor/htmx/htmx.min.js",
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap-icons/bootstrap-icons.min.css",
+        "css/techflow.css",
+    ):
+        assert (static_root / manifest[name]).is_file()
+
+
 def test_settings_refuse_to_start_with_debug_off_and_no_secret_key(tmp_path):
     # SECRET_KEY is set empty rather than left out so a developer's .env can't supply one.
     result = _manage(
