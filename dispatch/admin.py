@@ -204,8 +204,28 @@ class CustomerHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return _short(obj.notes)
 
 
+class ReadStateAdminMixin:
+    """Notifications of either kind: a short message column and read/unread actions."""
+
+    actions = ["mark_read", "mark_unread"]
+
+    @admin.display(description="message")
+    def summary(self, obj: Notification | ManualNotification) -> str:
+        return _short(obj.message)
+
+    @admin.action(description="Mark selected notifications read", permissions=["change"])
+    def mark_read(self, request: HttpRequest, queryset: QuerySet) -> None:
+        updated = queryset.update(is_read=True)
+        self.message_user(request, f"Marked {updated} notification(s) read.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected notifications unread", permissions=["change"])
+    def mark_unread(self, request: HttpRequest, queryset: QuerySet) -> None:
+        updated = queryset.update(is_read=False)
+        self.message_user(request, f"Marked {updated} notification(s) unread.", messages.SUCCESS)
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadStateAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "notification_type", "work_order", "summary", "is_read"]
     list_filter = ["is_read", "notification_type"]
     search_fields = ["message", "work_order__title"]
@@ -214,25 +234,10 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    actions = ["mark_read", "mark_unread"]
-
-    @admin.display(description="message")
-    def summary(self, obj: Notification) -> str:
-        return _short(obj.message)
-
-    @admin.action(description="Mark selected notifications read", permissions=["change"])
-    def mark_read(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        updated = queryset.update(is_read=True)
-        self.message_user(request, f"Marked {updated} notification(s) read.", messages.SUCCESS)
-
-    @admin.action(description="Mark selected notifications unread", permissions=["change"])
-    def mark_unread(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        updated = queryset.update(is_read=False)
-        self.message_user(request, f"Marked {updated} notification(s) unread.", messages.SUCCESS)
 
 
 @admin.register(ManualNotification)
-class ManualNotificationAdmin(admin.ModelAdmin):
+class ManualNotificationAdmin(ReadStateAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "technician", "priority", "work_order", "summary", "is_read"]
     list_filter = ["is_read", "priority", "technician"]
     search_fields = ["message", "technician__name", "work_order__title"]
@@ -241,21 +246,6 @@ class ManualNotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
-    actions = ["mark_read", "mark_unread"]
-
-    @admin.display(description="message")
-    def summary(self, obj: ManualNotification) -> str:
-        return _short(obj.message)
-
-    @admin.action(description="Mark selected notifications read", permissions=["change"])
-    def mark_read(self, request: HttpRequest, queryset: QuerySet[ManualNotification]) -> None:
-        updated = queryset.update(is_read=True)
-        self.message_user(request, f"Marked {updated} notification(s) read.", messages.SUCCESS)
-
-    @admin.action(description="Mark selected notifications unread", permissions=["change"])
-    def mark_unread(self, request: HttpRequest, queryset: QuerySet[ManualNotification]) -> None:
-        updated = queryset.update(is_read=False)
-        self.message_user(request, f"Marked {updated} notification(s) unread.", messages.SUCCESS)
 
 
 class CommunicationCallDetailInline(admin.StackedInline):
