@@ -8,6 +8,9 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "techflow.settings")
+    # manage.py is the developer's entry point: where neither the environment nor .env
+    # says DEBUG, it is on here. The WSGI entry point (production) leaves it off.
+    os.environ.setdefault("TECHFLOW_DEBUG_DEFAULT", "true")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

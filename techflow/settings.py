@@ -12,7 +12,8 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
+# Off unless said otherwise; manage.py (development) sets TECHFLOW_DEBUG_DEFAULT=true.
+DEBUG = env.bool("DEBUG", default=env.bool("TECHFLOW_DEBUG_DEFAULT", default=False))
 
 _DEV_SECRET_KEY = "django-insecure-techflow-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")

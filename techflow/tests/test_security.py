@@ -170,3 +170,22 @@ def test_no_template_loads_scripts_or_stylesheets_from_another_host():
         if EXTERNAL_ASSET.search(path.read_text())
     ]
     assert not offenders
+
+
+def test_manage_py_runs_in_development_mode_when_nothing_says_debug(tmp_path):
+    result = _manage("check", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env may say DEBUG or SECRET_KEY")
+def test_the_wsgi_server_refuses_to_start_when_nothing_says_debug_and_no_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import techflow.wsgi"],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
