@@ -129,8 +129,32 @@ class WorkOrder(UpdatedAtModel):
     )
     created_at = created_at_field()
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change through the services: an editor holding an older version
+    # is refused instead of overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     objects = WorkOrderQuerySet.as_manager()
+
+    # Which status may follow which. Completed and cancelled are final.
+    TRANSITIONS = {
+        WorkOrderStatus.PENDING: (
+            WorkOrderStatus.SCHEDULED,
+            WorkOrderStatus.IN_PROGRESS,
+            WorkOrderStatus.CANCELLED,
+        ),
+        WorkOrderStatus.SCHEDULED: (
+            WorkOrderStatus.PENDING,
+            WorkOrderStatus.IN_PROGRESS,
+            WorkOrderStatus.CANCELLED,
+        ),
+        WorkOrderStatus.IN_PROGRESS: (
+            WorkOrderStatus.COMPLETED,
+            WorkOrderStatus.SCHEDULED,
+            WorkOrderStatus.CANCELLED,
+        ),
+        WorkOrderStatus.COMPLETED: (),
+        WorkOrderStatus.CANCELLED: (),
+    }
 
     # Fields whose changes are written to work_order_history.
     TRACKED_FIELDS = (
@@ -166,6 +190,9 @@ class WorkOrder(UpdatedAtModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[WorkOrderStatus(self.status)]
 
     @property
     def is_open(self) -> bool:

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from dispatch.db import UpdatedAtModel, created_at_field
+from dispatch.db import UpdatedAtModel, choices_check, created_at_field
+from dispatch.models import ActorType, Technician, WorkOrder
 
 
 class Truck(models.Model):
@@ -30,23 +31,60 @@ class Truck(models.Model):
         return self.name
 
 
+class ItemCategory(models.TextChoices):
+    CAMERAS = "Cameras", "Cameras"
+    CABLES = "Cables", "Cables"
+    CONNECTORS = "Connectors", "Connectors"
+    TOOLS = "Tools", "Tools"
+    POWER_SUPPLIES = "Power Supplies", "Power Supplies"
+
+
+# The seed's standard quantities per category: what a service truck carries when full.
+STANDARD_QUANTITY_BY_CATEGORY = {
+    ItemCategory.CAMERAS: 5,
+    ItemCategory.CABLES: 500,
+    ItemCategory.CONNECTORS: 100,
+    ItemCategory.TOOLS: 2,
+    ItemCategory.POWER_SUPPLIES: 10,
+}
+
+
+class InventoryItemQuerySet(models.QuerySet):
+    def active(self) -> "InventoryItemQuerySet":
+        return self.filter(active=True)
+
+
 class InventoryItem(UpdatedAtModel):
-    class Category(models.TextChoices):
-        CAMERAS = "Cameras", "Cameras"
-        CABLES = "Cables", "Cables"
-        CONNECTORS = "Connectors", "Connectors"
-        TOOLS = "Tools", "Tools"
-        POWER_SUPPLIES = "Power Supplies", "Power Supplies"
+    Category = ItemCategory
 
     name = models.CharField(max_length=255, unique=True)
     description = models.TextField(null=True, blank=True)
-    category = models.CharField(max_length=100, choices=Category, null=True, blank=True)
+    category = models.CharField(max_length=100, choices=ItemCategory, null=True, blank=True)
     unit = models.CharField(max_length=50, null=True, blank=True)
+    standard_quantity = models.IntegerField(
+        default=0, db_default=0, help_text="What a full service truck carries."
+    )
+    minimum_quantity = models.IntegerField(
+        default=0, db_default=0, help_text="Below this a truck needs restocking."
+    )
+    active = models.BooleanField(default=True, db_default=True)
     created_at = created_at_field()
+
+    objects = InventoryItemQuerySet.as_manager()
 
     class Meta:
         db_table = "inventory_items"
         ordering = ["category", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(standard_quantity__gte=0, minimum_quantity__gte=0),
+                name="inventory_items_levels_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_quantity__lte=models.F("standard_quantity")),
+                name="inventory_items_minimum_within_standard",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -72,3 +110,87 @@ class TruckInventory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.truck}: {self.quantity} × {self.item}"
+
+
+class MovementKind(models.TextChoices):
+    RESTOCK = "restock", "Restock from warehouse"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    USED_ON_JOB = "used_on_job", "Used on a job"
+    RETURNED_FROM_JOB = "returned_from_job", "Returned from a job"
+
+
+class StockMovement(models.Model):
+    """One change to a truck's stock. A truck's movements add up to its truck_inventory rows."""
+
+    Kind = MovementKind
+
+    truck = models.ForeignKey(Truck, on_delete=models.PROTECT, related_name="movements")
+    item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=20, choices=MovementKind)
+    quantity_change = models.IntegerField(help_text="Positive into the truck, negative out of it.")
+    quantity_after = models.IntegerField(help_text="The truck's quantity of the item after this movement.")
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
+    )
+    technician = models.ForeignKey(
+        Technician, null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
+    )
+    # The other side of a transfer.
+    other_truck = models.ForeignKey(Truck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True, default="")
+    created_by_type = models.CharField(max_length=50, choices=ActorType)
+    created_by_id = models.IntegerField(null=True, blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "stock_movements"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_check("kind", MovementKind, "stock_movements_kind_valid"),
+            models.CheckConstraint(condition=~Q(quantity_change=0), name="stock_movements_change_not_zero"),
+            models.CheckConstraint(
+                condition=Q(quantity_after__gte=0), name="stock_movements_after_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB])
+                | Q(work_order__isnull=False),
+                name="stock_movements_job_kinds_name_the_job",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=MovementKind.ADJUSTMENT) | ~Q(reason=""),
+                name="stock_movements_adjustment_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT])
+                | Q(other_truck__isnull=False),
+                name="stock_movements_transfer_names_other_truck",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=[
+                            MovementKind.RESTOCK,
+                            MovementKind.TRANSFER_IN,
+                            MovementKind.RETURNED_FROM_JOB,
+                        ]
+                    )
+                    & Q(quantity_change__gt=0)
+                )
+                | (
+                    Q(kind__in=[MovementKind.TRANSFER_OUT, MovementKind.USED_ON_JOB])
+                    & Q(quantity_change__lt=0)
+                )
+                | Q(kind=MovementKind.ADJUSTMENT),
+                name="stock_movements_sign_matches_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["truck", "-created_at"], name="idx_stock_movements_truck"),
+            models.Index(fields=["item", "-created_at"], name="idx_stock_movements_item"),
+            models.Index(fields=["-created_at"], name="idx_stock_movements_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.quantity_change:+d} {self.item} on {self.truck}"

@@ -62,7 +62,15 @@ from fieldops.models import (
     VoiceAgentInteraction,
     VoiceAgentSession,
 )
-from inventory.models import InventoryItem, Truck, TruckInventory
+from inventory.models import (
+    STANDARD_QUANTITY_BY_CATEGORY,
+    InventoryItem,
+    MovementKind,
+    StockMovement,
+    Truck,
+    TruckInventory,
+)
+from inventory.services import minimum_quantity_for
 
 DEFAULT_PASSWORD = "techflow-demo"
 TECHFLOW_APPS = ("dispatch", "inventory", "fieldops")
@@ -81,14 +89,9 @@ Category = InventoryItem.Category
 OFFICE_TRUCK = (Truck.OFFICE_TRUCK_ID, "Office Truck")
 SERVICE_TRUCK_IDS = (201, 202, 203, 204)
 
-# The seed's "standard quantities" on every service truck; the office truck carries none.
-STANDARD_QUANTITY = {
-    Category.CAMERAS: 5,
-    Category.CABLES: 500,  # feet
-    Category.CONNECTORS: 100,
-    Category.TOOLS: 2,
-    Category.POWER_SUPPLIES: 10,
-}
+# The seed's "standard quantities" on every service truck (cables in feet); the office
+# truck carries none.
+STANDARD_QUANTITY = STANDARD_QUANTITY_BY_CATEGORY
 
 # (name, category, unit, description)
 INVENTORY_ITEMS = (
@@ -579,12 +582,36 @@ def _add_trucks_and_stock(build: _Build) -> None:
     build.trucks = {truck.pk: truck for truck in trucks}
 
     items = [
-        InventoryItem(name=name, category=category, unit=unit, description=description, created_at=bought)
+        InventoryItem(
+            name=name,
+            category=category,
+            unit=unit,
+            description=description,
+            standard_quantity=STANDARD_QUANTITY[category],
+            minimum_quantity=minimum_quantity_for(category),
+            created_at=bought,
+        )
         for name, category, unit, description in INVENTORY_ITEMS
     ]
     InventoryItem.objects.bulk_create(items)
     TruckInventory.objects.bulk_create(
         TruckInventory(truck=build.trucks[number], item=item, quantity=STANDARD_QUANTITY[item.category])
+        for number in SERVICE_TRUCK_IDS
+        for item in items
+    )
+    # The ledger explains every unit on a truck: the trucks were stocked from the warehouse.
+    stocked = build.now - timedelta(days=DAYS_BACK + 1)
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            truck=build.trucks[number],
+            item=item,
+            kind=MovementKind.RESTOCK,
+            quantity_change=STANDARD_QUANTITY[item.category],
+            quantity_after=STANDARD_QUANTITY[item.category],
+            reason="Stocked to standard",
+            created_by_type=Actor.system().type,
+            created_at=stocked,
+        )
         for number in SERVICE_TRUCK_IDS
         for item in items
     )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("office/inventory/", include("inventory.urls")),
+    path("office/field/", include("fieldops.office_urls")),
     path("office/", include("dispatch.urls")),
     path("tech/", include("fieldops.urls")),
     path("admin/", admin.site.urls),

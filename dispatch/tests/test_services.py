@@ -6,8 +6,24 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from dispatch.models import ActorType, Customer, WorkOrder, WorkOrderHistory, WorkOrderStatus
-from dispatch.services import Actor, work_order_create, work_order_save_edited, work_order_update
+from dispatch.models import (
+    ActorType,
+    Customer,
+    Notification,
+    WorkOrder,
+    WorkOrderHistory,
+    WorkOrderNote,
+    WorkOrderStatus,
+)
+from dispatch.services import (
+    Actor,
+    StaleWorkOrder,
+    work_order_change_status,
+    work_order_create,
+    work_order_note_add,
+    work_order_save_edited,
+    work_order_update,
+)
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +107,7 @@ def test_reassignment_and_rescheduling_are_recorded_as_ids_and_utc_times(office_
 
 
 def test_update_hands_the_callers_instance_the_saved_state(office_user):
-    order = WorkOrderFactory(status=WorkOrderStatus.SCHEDULED)
+    order = WorkOrderFactory(status=WorkOrderStatus.IN_PROGRESS)
     returned = work_order_update(work_order=order, actor=Actor.for_user(office_user), status="completed")
     assert returned is order
     assert order.status == "completed"
@@ -238,3 +254,91 @@ def test_a_new_instance_saved_by_an_editor_records_its_initial_values(office_use
     work_order_save_edited(work_order=order, actor=Actor.for_user(office_user))
     fields = set(WorkOrderHistory.objects.filter(work_order=order).values_list("field_changed", flat=True))
     assert {"title", "status", "assigned_technician", "scheduled_for"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("completed", "in_progress"),
+        ("cancelled", "scheduled"),
+        ("scheduled", "completed"),
+        ("completed", "cancelled"),
+    ],
+)
+def test_a_status_change_outside_the_allowed_transitions_is_refused_and_nothing_saved(
+    office_user, start, target
+):
+    order = WorkOrderFactory(status=start)
+    with pytest.raises(ValidationError, match="can't become"):
+        work_order_update(work_order=order, actor=Actor.for_user(office_user), status=target)
+    order.refresh_from_db()
+    assert order.status == start
+    assert not WorkOrderHistory.objects.filter(work_order=order).exists()
+
+
+def test_every_real_change_bumps_the_version_and_a_no_op_does_not(office_user):
+    order = WorkOrderFactory(status="scheduled")
+    assert order.version == 1
+    work_order_update(work_order=order, actor=Actor.for_user(office_user), title="Repair NVR")
+    assert order.version == 2
+    work_order_update(work_order=order, actor=Actor.for_user(office_user), title="Repair NVR")
+    order.refresh_from_db()
+    assert order.version == 2
+
+
+def test_a_save_from_a_stale_copy_is_refused_with_what_changed(office_user):
+    order = WorkOrderFactory(status="scheduled", title="Repair NVR")
+    loaded_version = order.version
+    other_copy = WorkOrder.objects.get(pk=order.pk)
+    work_order_update(work_order=other_copy, actor=Actor.for_user(office_user), title="Replace NVR")
+
+    with pytest.raises(StaleWorkOrder, match="title is now Replace NVR"):
+        work_order_update(
+            work_order=order,
+            actor=Actor.for_user(office_user),
+            expected_version=loaded_version,
+            title="Fix NVR",
+        )
+    order.refresh_from_db()
+    assert order.title == "Replace NVR"
+
+
+def test_cancelling_needs_a_reason_which_is_kept_as_a_note(office_user):
+    order = WorkOrderFactory(status="scheduled")
+    with pytest.raises(ValidationError, match="why"):
+        work_order_change_status(work_order=order, status="cancelled", actor=Actor.for_user(office_user))
+    work_order_change_status(
+        work_order=order,
+        status="cancelled",
+        actor=Actor.for_user(office_user),
+        reason="Customer closed the store",
+    )
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert WorkOrderNote.objects.get(work_order=order).note_text == "Cancelled: Customer closed the store"
+
+
+def test_an_alert_note_notifies_the_office_and_a_plain_note_does_not():
+    order = WorkOrderFactory()
+    technician = order.assigned_technician
+    work_order_note_add(
+        work_order=order, text="All good", actor=Actor("technician", technician.pk), technician=technician
+    )
+    assert not Notification.objects.exists()
+    work_order_note_add(
+        work_order=order,
+        text="Customer wants a quote for 4 more cameras",
+        actor=Actor("technician", technician.pk),
+        technician=technician,
+        alert_office=True,
+    )
+    notification = Notification.objects.get()
+    assert notification.work_order == order
+    assert notification.notification_type == Notification.Type.NOTE_ALERT
+    assert "quote for 4 more cameras" in notification.message
+    assert not notification.is_read
+
+
+def test_an_empty_note_is_refused():
+    with pytest.raises(ValidationError, match="Write the note"):
+        work_order_note_add(work_order=WorkOrderFactory(), text="   ", actor=Actor.system())

@@ -1,0 +1,11 @@
+"""The office's live view of the field, under /office/field/."""
+
+from django.urls import path
+
+from fieldops import office_views
+
+app_name = "field"
+
+urlpatterns = [
+    path("", office_views.field_overview, name="field_overview"),
+]
