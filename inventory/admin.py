@@ -5,15 +5,34 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 
 from dispatch.admin import SharedChoicesInlineFormSet
-from inventory.models import InventoryItem, Truck, TruckInventory
+from inventory.models import InventoryItem, StockMovement, Truck, TruckInventory
+
+LEDGER_HELP = (
+    "Read-only here: every change to truck stock is a movement in the ledger. "
+    "To restock, transfer or adjust, use the office inventory pages (/office/inventory/)."
+)
 
 
-class TruckInventoryInline(admin.TabularInline):
+class ReadOnlyMixin:
+    """Shown, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class TruckInventoryInline(ReadOnlyMixin, admin.TabularInline):
     model = TruckInventory
     formset = SharedChoicesInlineFormSet
     fields = ["item", "quantity", "last_updated"]
-    readonly_fields = ["last_updated"]
+    readonly_fields = ["item", "quantity", "last_updated"]
     extra = 0
+    verbose_name_plural = "truck stock (read-only: use the office inventory pages to change it)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TruckInventory]:
         # Each row's title is "truck: quantity × item".
@@ -56,13 +75,16 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(TruckInventory)
-class TruckInventoryAdmin(admin.ModelAdmin):
+class TruckInventoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["truck", "item", "item_category", "quantity", "last_updated"]
     list_filter = ["truck", "item__category"]
     search_fields = ["truck__name", "item__name"]
     list_select_related = ["truck", "item"]
     autocomplete_fields = ["truck", "item"]
     readonly_fields = ["last_updated"]
+    fieldsets = [
+        (None, {"fields": ["truck", "item", "quantity", "last_updated"], "description": LEDGER_HELP})
+    ]
     date_hierarchy = "last_updated"
     ordering = ["truck", "item__category", "item__name"]
 
@@ -73,3 +95,51 @@ class TruckInventoryAdmin(admin.ModelAdmin):
     @admin.display(description="category", ordering="item__category")
     def item_category(self, obj: TruckInventory) -> str:
         return obj.item.get_category_display() or ""
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "truck",
+        "item",
+        "kind",
+        "quantity_change",
+        "quantity_after",
+        "work_order_id",
+    ]
+    list_filter = ["kind", "truck", "item__category"]
+    search_fields = ["item__name", "truck__name", "reason"]
+    list_select_related = ["truck", "item"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "created_at",
+                    "truck",
+                    "item",
+                    "kind",
+                    "quantity_change",
+                    "quantity_after",
+                    "work_order",
+                    "technician",
+                    "other_truck",
+                    "reason",
+                    "created_by_type",
+                    "created_by_id",
+                ],
+                "description": "The stock ledger is history: it is never edited. " + LEDGER_HELP,
+            },
+        )
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockMovement]:
+        # The row's name reads the item and the truck.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("truck", "item", "other_truck", "work_order", "technician")
+        )

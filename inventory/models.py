@@ -8,11 +8,19 @@ from dispatch.db import UpdatedAtModel, choices_check, created_at_field
 from dispatch.models import ActorType, Technician, WorkOrder
 
 
+class TruckQuerySet(models.QuerySet):
+    def service(self) -> "TruckQuerySet":
+        """Trucks in service that carry stock: every active truck but the office truck."""
+        return self.filter(active=True, is_office_truck=False)
+
+
 class Truck(models.Model):
     name = models.CharField(max_length=255)
     is_office_truck = models.BooleanField(default=False, db_default=False)
     active = models.BooleanField(default=True, db_default=True)
     created_at = created_at_field()
+
+    objects = TruckQuerySet.as_manager()
 
     # The seed fixes the office truck's id; it carries no stock.
     OFFICE_TRUCK_ID = 1
@@ -88,6 +96,16 @@ class InventoryItem(UpdatedAtModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def needs_restock(self, quantity: int) -> bool:
+        """A truck holding `quantity` of this item is below its minimum (or out of something it carries)."""
+        return (
+            self.active and self.standard_quantity > 0 and (quantity < self.minimum_quantity or quantity == 0)
+        )
+
+    def restock_quantity(self, quantity: int) -> int:
+        """How many to add to a truck holding `quantity` to reach the standard, when it needs restocking."""
+        return max(0, self.standard_quantity - quantity) if self.needs_restock(quantity) else 0
 
 
 class TruckInventory(models.Model):
@@ -166,6 +184,10 @@ class StockMovement(models.Model):
                 condition=~Q(kind__in=[MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT])
                 | Q(other_truck__isnull=False),
                 name="stock_movements_transfer_names_other_truck",
+            ),
+            models.CheckConstraint(
+                condition=Q(other_truck__isnull=True) | ~Q(other_truck=models.F("truck")),
+                name="stock_movements_other_truck_differs",
             ),
             models.CheckConstraint(
                 condition=(

@@ -91,6 +91,8 @@ def truck_stock_restock(
     """Add stock from the warehouse to a service truck."""
     _check_truck(truck)
     _check_quantity(quantity)
+    if not item.active:
+        raise ValidationError(f"{item} is no longer carried: make it active again before restocking it.")
     row = _locked_rows([(truck.pk, item.pk)])[(truck.pk, item.pk)]
     return _move(
         row, change=quantity, kind=MovementKind.RESTOCK, actor=actor, item=item, truck=truck, reason=reason
@@ -106,20 +108,19 @@ def truck_stock_restock_to_standard(*, truck: Truck, actor: Actor) -> list[Stock
     movements = []
     for item in items:
         row = rows[(truck.pk, item.pk)]
-        if row.quantity < item.minimum_quantity or row.quantity == 0:
-            missing = item.standard_quantity - row.quantity
-            if missing > 0:
-                movements.append(
-                    _move(
-                        row,
-                        change=missing,
-                        kind=MovementKind.RESTOCK,
-                        actor=actor,
-                        item=item,
-                        truck=truck,
-                        reason="Restock to standard",
-                    )
+        missing = item.restock_quantity(row.quantity)
+        if missing > 0:
+            movements.append(
+                _move(
+                    row,
+                    change=missing,
+                    kind=MovementKind.RESTOCK,
+                    actor=actor,
+                    item=item,
+                    truck=truck,
+                    reason="Restock to standard",
                 )
+            )
     return movements
 
 
@@ -221,6 +222,7 @@ def truck_stock_return(
     """Put parts back on the truck that a job did not use after all."""
     _check_truck(truck)
     _check_quantity(quantity)
+    # Lock the stock row first: two returns for the same job then see each other's movement.
     row = _locked_rows([(truck.pk, item.pk)])[(truck.pk, item.pk)]
     used = -sum(
         StockMovement.objects.filter(
@@ -234,7 +236,6 @@ def truck_stock_return(
         raise ValidationError(
             f"Only {used} {item.name} were used on this job from {truck}; {quantity} can't come back."
         )
-    row = _locked_rows([(truck.pk, item.pk)])[(truck.pk, item.pk)]
     return _move(
         row,
         change=quantity,

@@ -4,9 +4,12 @@ The seed (seeds/01-database-setup-and-schema.md, "Demo Data") fixes the counts: 
 (office truck 1, service trucks 201-204), 4 technicians, 17 inventory items, 8 customers,
 120 work orders (2 per technician per day from 7 days ago to 7 days ahead), standard
 truck stock, shifts of 7-16 on weekdays and 7-13 at weekends, travel logged from 30
-minutes before each job. Everything else here (addresses, job texts, notes, calls) is
-made up to be plausible for a security-camera installer, and is drawn from a seeded
-random.Random so that the same day and time always give the same data.
+minutes before each job. The trucks start the week at the standard stock; the parts the
+past week's completed jobs used, and the morning restocks they called for, are in the
+stock ledger, so today's stock is what a real week leaves. Everything else here
+(addresses, job texts, notes, calls, parts used) is made up to be plausible for a
+security-camera installer, and is drawn from a seeded random.Random so that the same
+day and time always give the same data.
 
 The seed's inventory list names 16 items under a total of 17; the 17th added here is the
 "Network Video Recorder (NVR)" in Cameras: every camera system records to one, and an
@@ -513,6 +516,7 @@ def load_demo(*, today: date, password: str = DEFAULT_PASSWORD, now: datetime | 
             _record_past_visit(build, visit)
     _add_shifts(build)
     _add_today_so_far(build)
+    _add_parts_used(build)
     _add_notes(build)
     _save_field_records(build)
     _add_manual_notifications(build)
@@ -615,6 +619,112 @@ def _add_trucks_and_stock(build: _Build) -> None:
         for number in SERVICE_TRUCK_IDS
         for item in items
     )
+
+
+# Parts a completed job took from its technician's truck, by the job title's first part:
+# (item, fewest, most); a draw of 0 means the job used none of that item.
+PARTS_USED = {
+    "Install IP dome cameras": (("IP Dome Camera", 2, 4), ("Cat6 Cable", 120, 300), ("RJ45 Connector", 4, 8)),
+    "Install PTZ camera": (
+        ("PTZ Camera", 1, 1),
+        ("Shielded Cat6 Cable", 80, 200),
+        ("RJ45 Connector", 2, 2),
+        ("PoE Injector", 1, 1),
+    ),
+    "New camera system": (
+        ("Bullet Camera", 2, 4),
+        ("Network Video Recorder (NVR)", 1, 1),
+        ("Cat6 Cable", 150, 300),
+        ("RJ45 Connector", 4, 8),
+    ),
+    "Replace analog cameras with IP": (
+        ("Bullet Camera", 2, 3),
+        ("Cat6 Cable", 60, 150),
+        ("RJ45 Connector", 4, 6),
+        ("BNC Connector", 2, 4),
+    ),
+    "NVR upgrade": (("Network Video Recorder (NVR)", 1, 1),),
+    "PoE switch upgrade": (("PoE Switch", 1, 1), ("RJ45 Connector", 4, 8)),
+    "Quarterly maintenance": (("RJ45 Connector", 0, 2),),
+    "Annual inspection": (("12V Power Supply", 0, 1),),
+    "Camera offline": (("RJ45 Connector", 2, 2), ("Cat6 Cable", 0, 50)),
+    "Washed-out night video": (("IP Dome Camera", 1, 1),),
+    "Fogged camera after storm": (("Bullet Camera", 1, 1), ("RJ45 Connector", 1, 2)),
+}
+MORNING_RESTOCK = time(6, 45)
+
+
+def _add_parts_used(build: _Build) -> None:
+    """Parts used on the past completed jobs, and the depot restocks they called for.
+
+    Each past morning a truck's items below their minimum are restocked to standard, as
+    "Restock to standard" does; a job takes at most what its truck still holds. The
+    movements are written in time order with their running quantity, and the stock rows
+    end at the last one, so the ledger explains every truck's stock.
+    """
+    rng = random.Random(SEED + 2)  # its own draws: the rest of the demo stays as it was
+    items = {item.name: item for item in InventoryItem.objects.all()}
+    held = {
+        (number, item.pk): STANDARD_QUANTITY[item.category]
+        for number in SERVICE_TRUCK_IDS
+        for item in items.values()
+    }
+    movements: list[StockMovement] = []
+
+    def move(truck_id: int, item: InventoryItem, change: int, at: datetime, **fields: Any) -> None:
+        held[(truck_id, item.pk)] += change
+        movements.append(
+            StockMovement(
+                truck=build.trucks[truck_id],
+                item=item,
+                quantity_change=change,
+                quantity_after=held[(truck_id, item.pk)],
+                created_at=at,
+                **fields,
+            )
+        )
+
+    done = sorted(
+        (v for v in build.visits if v.offset < 0 and v.key not in CANCELLED and v.key not in NO_ACCESS),
+        key=lambda v: (v.at, v.tech),
+    )
+    for offset in range(-DAYS_BACK, 0):
+        day = build.today + timedelta(days=offset)
+        for tech, who in enumerate(TECHNICIANS):
+            for item in items.values():
+                quantity = held[(who.truck_id, item.pk)]
+                if item.needs_restock(quantity) and item.standard_quantity > quantity:
+                    move(
+                        who.truck_id,
+                        item,
+                        item.standard_quantity - quantity,
+                        build.local(day, MORNING_RESTOCK),
+                        kind=MovementKind.RESTOCK,
+                        reason="Restock to standard",
+                        created_by_type=ActorType.OFFICE,
+                        created_by_id=build.users["office"].pk,
+                    )
+            for visit in (v for v in done if v.day == day and v.tech == tech):
+                for name, fewest, most in PARTS_USED.get(visit.title.split(":")[0], ()):
+                    item = items[name]
+                    quantity = min(rng.randint(fewest, most), held[(who.truck_id, item.pk)])
+                    if quantity > 0:
+                        move(
+                            who.truck_id,
+                            item,
+                            -quantity,
+                            _completed_at(visit) - timedelta(minutes=rng.randint(10, 40)),
+                            kind=MovementKind.USED_ON_JOB,
+                            work_order=visit.order,
+                            technician=build.technicians[tech],
+                            created_by_type=ActorType.TECHNICIAN,
+                            created_by_id=build.technicians[tech].pk,
+                        )
+    StockMovement.objects.bulk_create(movements)
+    rows = list(TruckInventory.objects.filter(truck_id__in=SERVICE_TRUCK_IDS))
+    for row in rows:
+        row.quantity = held[(row.truck_id, row.item_id)]
+    TruckInventory.objects.bulk_update(rows, ["quantity"])
 
 
 def _add_technicians_and_customers(build: _Build) -> None:

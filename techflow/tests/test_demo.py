@@ -1,13 +1,14 @@
 import datetime as dt
 from collections import Counter
 from io import StringIO
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from dispatch.access import home_url_for, is_office, technician_for
@@ -34,7 +35,7 @@ from fieldops.models import (
     TravelLog,
     VoiceAgentSession,
 )
-from inventory.models import InventoryItem, Truck, TruckInventory
+from inventory.models import InventoryItem, StockMovement, Truck, TruckInventory
 from techflow import demo
 
 pytestmark = pytest.mark.django_db
@@ -147,13 +148,50 @@ def test_office_truck_carries_no_stock(wednesday_demo):
     assert not TruckInventory.objects.filter(truck_id=1).exists()
 
 
-def test_service_trucks_carry_the_seeds_standard_quantity_of_every_item(wednesday_demo):
-    standard = {"Cameras": 5, "Cables": 500, "Connectors": 100, "Tools": 2, "Power Supplies": 10}
+def test_service_trucks_carry_every_item_and_their_stock_is_the_sum_of_their_movements(wednesday_demo):
     for truck_id in (201, 202, 203, 204):
-        stock = TruckInventory.objects.filter(truck_id=truck_id).select_related("item")
-        assert stock.count() == 17
-        for row in stock:
-            assert row.quantity == standard[row.item.category], (truck_id, row.item.name)
+        stock = dict(TruckInventory.objects.filter(truck_id=truck_id).values_list("item_id", "quantity"))
+        assert len(stock) == 17
+        ledger = dict(
+            StockMovement.objects.filter(truck_id=truck_id)
+            .values("item_id")
+            .annotate(total=Sum("quantity_change"))
+            .values_list("item_id", "total")
+        )
+        assert stock == ledger, truck_id
+        assert min(stock.values()) >= 0
+
+
+def test_each_trucks_movements_run_in_time_order_from_the_seeds_standard_quantity(wednesday_demo):
+    standard = {item.pk: item.standard_quantity for item in InventoryItem.objects.all()}
+    for (truck_id, item_id), movements in groupby(
+        StockMovement.objects.order_by("truck_id", "item_id", "created_at", "id"),
+        key=lambda m: (m.truck_id, m.item_id),
+    ):
+        movements = list(movements)
+        assert movements[0].kind == StockMovement.Kind.RESTOCK
+        assert movements[0].quantity_after == standard[item_id]
+        running = 0
+        for movement in movements:
+            running += movement.quantity_change
+            assert movement.quantity_after == running >= 0, (truck_id, item_id, movement)
+
+
+def test_parts_were_used_only_on_completed_jobs_from_their_technicians_truck(wednesday_demo):
+    used = StockMovement.objects.filter(kind=StockMovement.Kind.USED_ON_JOB).select_related("work_order")
+    assert used.count() >= 20
+    trucks = {t.name: t.truck_id for t in demo.TECHNICIANS}
+    for movement in used.select_related("technician"):
+        assert movement.work_order.status == WorkOrder.Status.COMPLETED
+        assert movement.technician == movement.work_order.assigned_technician
+        assert movement.truck_id == trucks[movement.technician.name]
+        assert movement.created_at < timezone.now()
+
+
+def test_some_demo_stock_is_below_its_minimum_so_restocking_has_work(wednesday_demo):
+    rows = TruckInventory.objects.select_related("item")
+    assert any(row.item.needs_restock(row.quantity) for row in rows)
+    assert any(row.quantity < row.item.standard_quantity for row in rows)
 
 
 def test_demo_has_the_four_technicians_with_phones_and_linked_logins(wednesday_demo):

@@ -1,0 +1,222 @@
+"""Reads that the inventory pages and the check_stock command share. Each runs a fixed number of queries."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dispatch.models import ActorType, Technician
+from inventory.models import InventoryItem, MovementKind, StockMovement, Truck, TruckInventory
+
+JOB_KINDS = [MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB]
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    truck: Truck
+    quantity: int | None  # None: the truck has never carried the item
+    low: bool
+
+
+@dataclass
+class MatrixRow:
+    item: InventoryItem
+    cells: list[MatrixCell]
+
+    @property
+    def total(self) -> int:
+        return sum(cell.quantity or 0 for cell in self.cells)
+
+    @property
+    def low_count(self) -> int:
+        return sum(cell.low for cell in self.cells)
+
+
+@dataclass
+class StockMatrix:
+    trucks: list[Truck]
+    rows: list[MatrixRow] = field(default_factory=list)
+
+    @property
+    def low_count(self) -> int:
+        return sum(row.low_count for row in self.rows)
+
+    @property
+    def low_by_truck(self) -> list[tuple[Truck, int]]:
+        """Each truck with how many of the shown items it is below the minimum of."""
+        return [(truck, sum(row.cells[i].low for row in self.rows)) for i, truck in enumerate(self.trucks)]
+
+
+def stock_matrix(*, category: str = "", low_only: bool = False) -> StockMatrix:
+    """Service trucks x active items with each cell's quantity and whether it is below the minimum."""
+    trucks = list(Truck.objects.service().order_by("name", "pk"))
+    items = InventoryItem.objects.active().order_by("category", "name")
+    if category:
+        items = items.filter(category=category)
+    items = list(items)
+    stock_rows = TruckInventory.objects.filter(
+        truck__active=True, truck__is_office_truck=False, item__active=True
+    )
+    if category:
+        stock_rows = stock_rows.filter(item__category=category)
+    quantities = {
+        (truck_id, item_id): quantity
+        for truck_id, item_id, quantity in stock_rows.values_list("truck_id", "item_id", "quantity")
+    }
+    matrix = StockMatrix(trucks=trucks)
+    for item in items:
+        cells = []
+        for truck in trucks:
+            quantity = quantities.get((truck.pk, item.pk))
+            cells.append(MatrixCell(truck=truck, quantity=quantity, low=item.needs_restock(quantity or 0)))
+        row = MatrixRow(item=item, cells=cells)
+        if not low_only or row.low_count:
+            matrix.rows.append(row)
+    return matrix
+
+
+@dataclass(frozen=True)
+class StockLine:
+    item: InventoryItem
+    quantity: int
+
+    @property
+    def low(self) -> bool:
+        return self.item.needs_restock(self.quantity)
+
+    @property
+    def to_add(self) -> int:
+        return self.item.restock_quantity(self.quantity)
+
+
+def truck_stock_lines(truck: Truck) -> list[StockLine]:
+    """Every active item with the truck's quantity, plus retired items the truck still holds."""
+    quantities = dict(truck.stock.values_list("item_id", "quantity"))
+    held = [item_id for item_id, quantity in quantities.items() if quantity > 0]
+    items = InventoryItem.objects.filter(Q(active=True) | Q(pk__in=held)).order_by("category", "name")
+    return [StockLine(item=item, quantity=quantities.get(item.pk, 0)) for item in items]
+
+
+def replenishment_lines(truck: Truck) -> list[StockLine]:
+    """What Restock to standard would add to the truck, item by item."""
+    return [line for line in truck_stock_lines(truck) if line.to_add > 0]
+
+
+def open_clock_record(truck: Truck) -> Model | None:
+    """The open clock record on this truck (its technician selected), if anyone is clocked in on it.
+
+    Read through the reverse relation: inventory does not import fieldops.
+    """
+    return (
+        truck.clock_records.filter(clock_out_time__isnull=True)
+        .select_related("technician")
+        .order_by("-clock_in_time")
+        .first()
+    )
+
+
+def movements_with_people(movements: QuerySet[StockMovement] | list[StockMovement]) -> list[StockMovement]:
+    """The movements with `actor_name` set: who made each change, in two queries whatever the count."""
+    movements = list(movements)
+    user_ids = {
+        m.created_by_id for m in movements if m.created_by_type in (ActorType.OFFICE, ActorType.ADMIN)
+    }
+    tech_ids = {m.created_by_id for m in movements if m.created_by_type == ActorType.TECHNICIAN}
+    users = {}
+    if user_ids:
+        users = {
+            u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=user_ids)
+        }
+    technicians = {}
+    if tech_ids:
+        technicians = dict(Technician.objects.filter(pk__in=tech_ids).values_list("pk", "name"))
+    for movement in movements:
+        if movement.created_by_type == ActorType.TECHNICIAN:
+            name = technicians.get(movement.created_by_id)
+        elif movement.created_by_type in (ActorType.OFFICE, ActorType.ADMIN):
+            name = users.get(movement.created_by_id)
+        else:
+            name = None
+        movement.actor_name = name or movement.get_created_by_type_display()
+    return movements
+
+
+def recent_movements(truck: Truck, *, limit: int = 15) -> list[StockMovement]:
+    movements = truck.movements.select_related("item", "other_truck", "work_order").order_by(
+        "-created_at", "-id"
+    )
+    return movements_with_people(movements[:limit])
+
+
+def day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of `start` to the end of `end`, in the company's time zone."""
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+    )
+
+
+def _job_movements(start: dt.date, end: dt.date) -> QuerySet[StockMovement]:
+    since, until = day_range(start, end)
+    return StockMovement.objects.filter(kind__in=JOB_KINDS, created_at__gte=since, created_at__lt=until)
+
+
+def usage_by_item(start: dt.date, end: dt.date) -> list[dict]:
+    """Net quantity used on jobs per item (returns subtracted), most used first."""
+    return list(
+        _job_movements(start, end)
+        .values("item_id", "item__name", "item__category", "item__unit")
+        .annotate(used=-Sum("quantity_change"), jobs=Count("work_order", distinct=True))
+        .filter(used__gt=0)
+        .order_by("-used", "item__name")
+    )
+
+
+def usage_by_truck(start: dt.date, end: dt.date) -> list[dict]:
+    """Net quantity used on jobs per truck, with how many jobs and different items it took."""
+    return list(
+        _job_movements(start, end)
+        .values("truck_id", "truck__name")
+        .annotate(
+            used=-Sum("quantity_change"),
+            jobs=Count("work_order", distinct=True),
+            items=Count("item", distinct=True),
+        )
+        .filter(used__gt=0)
+        .order_by("truck__name")
+    )
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    truck: str
+    item: str
+    stock: int
+    ledger: int
+
+
+def stock_discrepancies() -> tuple[int, list[Discrepancy]]:
+    """How many (truck, item) pairs were checked, and those whose stock is not the sum of their movements."""
+    ledger = {
+        (row["truck_id"], row["item_id"]): row["total"]
+        for row in StockMovement.objects.values("truck_id", "item_id")
+        .annotate(total=Sum("quantity_change"))
+        .order_by()
+    }
+    stock = {(t, i): q for t, i, q in TruckInventory.objects.values_list("truck_id", "item_id", "quantity")}
+    pairs = sorted(set(ledger) | set(stock))
+    wrong = [pair for pair in pairs if ledger.get(pair, 0) != stock.get(pair, 0)]
+    trucks = dict(Truck.objects.filter(pk__in={t for t, _ in wrong}).values_list("pk", "name"))
+    items = dict(InventoryItem.objects.filter(pk__in={i for _, i in wrong}).values_list("pk", "name"))
+    return len(pairs), [
+        Discrepancy(
+            truck=f"{trucks.get(t, '?')} (#{t})",
+            item=f"{items.get(i, '?')} (#{i})",
+            stock=stock.get((t, i), 0),
+            ledger=ledger.get((t, i), 0),
+        )
+        for t, i in wrong
+    ]
