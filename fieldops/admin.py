@@ -8,6 +8,7 @@ from django.utils import timezone
 from fieldops.models import (
     ClockRecord,
     OperationalEvent,
+    ProcessedAction,
     TechnicianActivity,
     TravelLog,
     VoiceAgentInteraction,
@@ -143,3 +144,27 @@ class OperationalEventAdmin(admin.ModelAdmin):
             resolved_at=timezone.now(), resolved_by=request.user
         )
         self.message_user(request, f"Resolved {updated} event(s).", messages.SUCCESS)
+
+
+@admin.register(ProcessedAction)
+class ProcessedActionAdmin(admin.ModelAdmin):
+    """The idempotency keys phones sent: read only, written by the technician pages alone."""
+
+    list_display = ["created_at", "technician", "action", "ok", "message"]
+    list_filter = ["action", "ok"]
+    search_fields = ["key", "action", "technician__name", "message"]
+    list_select_related = ["technician"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessedAction]:
+        return super().get_queryset(request).select_related("technician")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ProcessedAction | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProcessedAction | None = None) -> bool:
+        return False

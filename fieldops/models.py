@@ -260,3 +260,23 @@ class OperationalEvent(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+
+class ProcessedAction(models.Model):
+    """An action a phone sent, by its idempotency key: a retry answers from here instead of acting twice."""
+
+    key = models.UUIDField(unique=True)
+    technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=50)
+    ok = models.BooleanField(default=True)
+    message = models.TextField(blank=True, default="")
+    redirect_to = models.CharField(max_length=500, blank=True, default="")
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "processed_actions"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="idx_processed_actions_created")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"

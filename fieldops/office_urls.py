@@ -8,4 +8,6 @@ app_name = "field"
 
 urlpatterns = [
     path("", office_views.field_overview, name="field_overview"),
+    path("timesheets/", office_views.timesheets, name="timesheets"),
+    path("timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
 ]

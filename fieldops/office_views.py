@@ -1,13 +1,90 @@
 """Office pages that show what happens in the field."""
 
+import csv
+from datetime import date, timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dispatch.access import office_required
+from dispatch.models import Technician, WorkOrder
+from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
 
 @require_GET
 @office_required
 def field_overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "fieldops/field_overview.html", {})
+    """Each technician's state now, since when, their job and last known location; htmx polls the table."""
+    states = technician_states(Technician.objects.filter(active=True).order_by("name"))
+    orders = WorkOrder.objects.select_related("customer").in_bulk(
+        [s.work_order_id for s in states if s.work_order_id]
+    )
+    rows = [(state, orders.get(state.work_order_id)) for state in states]
+    template = "fieldops/field_overview.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#board"
+    return render(request, template, {"rows": rows, "now": timezone.now()})
+
+
+def _week_from(request: HttpRequest) -> date:
+    """The Monday of the week asked for (?week=YYYY-MM-DD, any day of it); this week when absent or bad."""
+    try:
+        day = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return week_start_of(day)
+
+
+@require_GET
+@office_required
+def timesheets(request: HttpRequest) -> HttpResponse:
+    week = _week_from(request)
+    rows = timesheet_week(week)
+    days = [week + timedelta(days=n) for n in range(7)]
+    context = {
+        "week": week,
+        "days": days,
+        "rows": rows,
+        "previous": week - timedelta(days=7),
+        "next": week + timedelta(days=7),
+    }
+    return render(request, "fieldops/timesheets.html", context)
+
+
+@require_GET
+@office_required
+def timesheets_csv(request: HttpRequest) -> HttpResponse:
+    """One line per clock record of the week, and a total line per technician."""
+    week = _week_from(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="timesheets-{week.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["technician", "date", "clock_in", "clock_out", "truck", "hours"])
+    for row in timesheet_week(week):
+        for record in row.records:
+            start = timezone.localtime(record.clock_in_time)
+            end = timezone.localtime(record.clock_out_time) if record.clock_out_time else None
+            worked = (record.clock_out_time or timezone.now()) - record.clock_in_time
+            writer.writerow(
+                [
+                    row.technician.name,
+                    start.date().isoformat(),
+                    start.strftime("%H:%M"),
+                    end.strftime("%H:%M") if end else "open",
+                    record.truck.name if record.truck else "",
+                    f"{worked.total_seconds() / 3600:.2f}",
+                ]
+            )
+        writer.writerow(
+            [
+                row.technician.name,
+                "total",
+                "",
+                "",
+                f"breaks {row.breaks.total_seconds() / 3600:.2f}",
+                f"{row.total.total_seconds() / 3600:.2f}",
+            ]
+        )
+    return response

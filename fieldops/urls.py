@@ -6,4 +6,21 @@ app_name = "fieldops"
 
 urlpatterns = [
     path("", views.tech_home, name="tech_home"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("clock-in/", views.clock_in, name="clock_in"),
+    path("clock-out/", views.clock_out, name="clock_out"),
+    path("break-start/", views.break_start, name="break_start"),
+    path("break-end/", views.break_end, name="break_end"),
+    path("events/<slug:kind>/", views.event_record, name="event_record"),
+    path("messages/<int:pk>/read/", views.message_mark_read, name="message_mark_read"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/travel-start/", views.job_step, {"step": "travel_start"}, name="job_travel_start"),
+    path("jobs/<int:pk>/arrive/", views.job_step, {"step": "arrive"}, name="job_arrive"),
+    path("jobs/<int:pk>/work-start/", views.job_step, {"step": "work_start"}, name="job_work_start"),
+    path("jobs/<int:pk>/pause/", views.job_step, {"step": "pause"}, name="job_pause"),
+    path("jobs/<int:pk>/resume/", views.job_step, {"step": "resume"}, name="job_resume"),
+    path("jobs/<int:pk>/complete/", views.job_complete, name="job_complete"),
+    path("jobs/<int:pk>/leave/", views.job_step, {"step": "leave"}, name="job_leave"),
+    path("jobs/<int:pk>/notes/", views.job_note_add, name="job_note_add"),
+    path("jobs/<int:pk>/parts/", views.job_part_use, name="job_part_use"),
 ]

@@ -1,6 +1,7 @@
 """Minimal valid objects for fieldops' models."""
 
 import datetime as dt
+import uuid
 
 import factory
 from django.utils import timezone
@@ -65,3 +66,14 @@ class OperationalEventFactory(factory.django.DjangoModelFactory):
     severity = models.Severity.WARNING
     source_system = "techflow"
     title = "Backup took longer than usual"
+
+
+class ProcessedActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProcessedAction
+
+    key = factory.LazyFunction(uuid.uuid4)
+    technician = factory.SubFactory(TechnicianFactory)
+    action = "clock_in"
+    message = "Clocked in."
+    redirect_to = "/tech/"

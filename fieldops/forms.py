@@ -1,0 +1,71 @@
+"""Forms of the technician pages. Location fields are read leniently: a bad one is dropped, never an error."""
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.http import QueryDict
+
+from fieldops.services import Location
+from inventory.models import InventoryItem, Truck
+from inventory.services import MAX_QUANTITY
+
+
+def location_from(data: QueryDict) -> Location:
+    """The browser's location from the hidden fields; empty (refused, unknown or nonsense) gives none."""
+    try:
+        latitude = Decimal(data.get("latitude", "")).quantize(Decimal("0.000001"))
+        longitude = Decimal(data.get("longitude", "")).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        return Location()
+    if not (latitude.is_finite() and longitude.is_finite()):
+        return Location()
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return Location()
+    try:
+        accuracy = max(0, min(int(float(data.get("accuracy", ""))), 1_000_000))
+    except (TypeError, ValueError, OverflowError):
+        accuracy = None
+    return Location(latitude, longitude, accuracy)
+
+
+def idempotency_key_from(data: QueryDict) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(data.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+class ClockInForm(forms.Form):
+    truck = forms.ModelChoiceField(
+        queryset=Truck.objects.filter(active=True, is_office_truck=False),
+        error_messages={"required": "Pick your truck.", "invalid_choice": "Pick one of the trucks."},
+    )
+
+
+class CompleteForm(forms.Form):
+    note = forms.CharField(
+        max_length=5000,
+        error_messages={"required": "Write what you did before you complete the job."},
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=5000, error_messages={"required": "Write the note first."})
+    alert_office = forms.BooleanField(required=False)
+
+
+class PartForm(forms.Form):
+    item = forms.ModelChoiceField(
+        queryset=InventoryItem.objects.active(),
+        error_messages={"required": "Pick the part.", "invalid_choice": "Pick one of the parts."},
+    )
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        error_messages={"required": "How many?", "invalid": "The quantity must be a whole number."},
+    )
+
+
+class EventForm(forms.Form):
+    notes = forms.CharField(max_length=2000, required=False)

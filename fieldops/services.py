@@ -1,0 +1,482 @@
+"""What a technician does during the day, one step at a time, each step recorded in technician_activity.
+
+Every step locks the technician's row first, so two devices of one technician (or a
+double tap) are applied one after the other and the second sees what the first did.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dispatch.models import (
+    ActorType,
+    ManualNotification,
+    Notification,
+    Technician,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from dispatch.services import Actor, work_order_change_status, work_order_note_add
+from fieldops.models import (
+    ActivityType,
+    ClockRecord,
+    EventCategory,
+    OperationalEvent,
+    ProcessedAction,
+    Severity,
+    TechnicianActivity,
+    TravelLog,
+)
+from fieldops.selectors import State, TechnicianState, technician_state
+from inventory.models import InventoryItem, StockMovement, Truck
+from inventory.services import truck_stock_consume
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the phone was, when the technician allowed the browser to say."""
+
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_meters: int | None = None
+
+
+NOWHERE = Location()
+
+
+def _actor(technician: Technician) -> Actor:
+    return Actor(ActorType.TECHNICIAN, technician.pk)
+
+
+def _lock(technician: Technician) -> TechnicianState:
+    """Lock the technician's row and read their state under the lock."""
+    Technician.objects.select_for_update().filter(pk=technician.pk).values_list("pk", flat=True).get()
+    return technician_state(technician)
+
+
+def _activity(
+    *,
+    technician: Technician,
+    activity_type: str,
+    location: Location,
+    work_order: WorkOrder | None = None,
+    truck_id: int | None = None,
+    notes: str | None = None,
+    metadata: dict | None = None,
+) -> TechnicianActivity:
+    return TechnicianActivity.objects.create(
+        technician=technician,
+        activity_type=activity_type,
+        work_order=work_order,
+        truck_id=truck_id,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        accuracy_meters=location.accuracy_meters,
+        notes=notes or None,
+        metadata=metadata or {},
+    )
+
+
+def _refuse_unless(state: TechnicianState, allowed: set[str], doing: str) -> None:
+    if state.state in allowed:
+        return
+    raise ValidationError(f"You can't {doing} now: {state.explain()}")
+
+
+def _require_job(state: TechnicianState, work_order: WorkOrder, allowed: set[str], doing: str) -> None:
+    if state.state in allowed and state.work_order_id == work_order.pk:
+        return
+    if state.work_order_id and state.work_order_id != work_order.pk:
+        raise ValidationError(
+            f"You can't {doing} here: you are on job #{state.work_order_id}. Finish that one first."
+        )
+    raise ValidationError(f"You can't {doing} now: {state.explain()}")
+
+
+# Shift
+
+
+@transaction.atomic
+def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHERE) -> ClockRecord:
+    """Open the technician's one clock record on a service truck, with a shift_start activity."""
+    state = _lock(technician)
+    if state.state != State.OFF:
+        raise ValidationError("You are already clocked in.")
+    if truck.is_office_truck or not truck.active:
+        raise ValidationError(f"{truck} is not a service truck in use: pick your truck.")
+    now = timezone.now()
+    try:
+        # The database allows one open record per technician; a second device racing us is refused.
+        with transaction.atomic():
+            record = ClockRecord.objects.create(technician=technician, truck=truck, clock_in_time=now)
+    except IntegrityError as error:
+        raise ValidationError("You are already clocked in.") from error
+    _activity(
+        technician=technician, activity_type=ActivityType.SHIFT_START, location=location, truck_id=truck.pk
+    )
+    return record
+
+
+@transaction.atomic
+def clock_out(*, technician: Technician, location: Location = NOWHERE) -> ClockRecord:
+    """Close the open clock record (ending a break that is still running), with a shift_end activity."""
+    state = _lock(technician)
+    _refuse_unless(state, {State.ON_SHIFT, State.ON_BREAK}, "clock out")
+    record = ClockRecord.objects.get(pk=state.clock_record_id)
+    if state.state == State.ON_BREAK:
+        _activity(
+            technician=technician,
+            activity_type=ActivityType.BREAK_END,
+            location=location,
+            truck_id=record.truck_id,
+        )
+    record.clock_out_time = timezone.now()
+    record.save(update_fields=["clock_out_time"])
+    _activity(
+        technician=technician,
+        activity_type=ActivityType.SHIFT_END,
+        location=location,
+        truck_id=record.truck_id,
+    )
+    return record
+
+
+@transaction.atomic
+def break_start(*, technician: Technician, location: Location = NOWHERE) -> TechnicianActivity:
+    """Start a break: between jobs, on site before work, or with the work paused."""
+    state = _lock(technician)
+    if state.state == State.WORKING:
+        raise ValidationError("Pause the work before you take a break.")
+    _refuse_unless(state, {State.ON_SHIFT, State.ON_SITE, State.PAUSED}, "take a break")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.BREAK_START,
+        location=location,
+        truck_id=state.truck_id,
+    )
+
+
+@transaction.atomic
+def break_end(*, technician: Technician, location: Location = NOWHERE) -> TechnicianActivity:
+    """End the running break."""
+    state = _lock(technician)
+    _refuse_unless(state, {State.ON_BREAK}, "end a break")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.BREAK_END,
+        location=location,
+        truck_id=state.truck_id,
+    )
+
+
+# A job, step by step
+
+
+@transaction.atomic
+def job_travel_start(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TravelLog:
+    """Start driving to a job: a travel log opens and a travel_start activity is written."""
+    state = _lock(technician)
+    if not work_order.is_open:
+        raise ValidationError(f"Job #{work_order.pk} is {work_order.get_status_display().lower()}.")
+    _refuse_unless(state, {State.ON_SHIFT}, "start travel")
+    now = timezone.now()
+    log = TravelLog.objects.create(work_order=work_order, technician=technician, travel_start_time=now)
+    _activity(
+        technician=technician,
+        activity_type=ActivityType.TRAVEL_START,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+        metadata={"travel_log_id": log.pk},
+    )
+    return log
+
+
+@transaction.atomic
+def job_arrive(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Arrive on site: the travel log ends and the work order is in progress."""
+    state = _lock(technician)
+    _require_job(state, work_order, {State.TRAVELING}, "arrive")
+    now = timezone.now()
+    TravelLog.objects.filter(
+        technician=technician, work_order=work_order, travel_end_time__isnull=True
+    ).update(travel_end_time=now)
+    _activity(
+        technician=technician,
+        activity_type=ActivityType.TRAVEL_END,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+    arrived = _activity(
+        technician=technician,
+        activity_type=ActivityType.ARRIVED_ON_SITE,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+    if work_order.status != WorkOrderStatus.IN_PROGRESS:
+        work_order_change_status(
+            work_order=work_order, status=WorkOrderStatus.IN_PROGRESS, actor=_actor(technician)
+        )
+    return arrived
+
+
+@transaction.atomic
+def job_work_start(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Start the work on site."""
+    state = _lock(technician)
+    _require_job(state, work_order, {State.ON_SITE}, "start work")
+    if not work_order.is_open:
+        raise ValidationError(f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}.")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.WORK_STARTED,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
+@transaction.atomic
+def job_pause(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Pause the work."""
+    state = _lock(technician)
+    _require_job(state, work_order, {State.WORKING}, "pause")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.WORK_PAUSED,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
+@transaction.atomic
+def job_resume(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Resume paused work."""
+    state = _lock(technician)
+    _require_job(state, work_order, {State.PAUSED}, "resume")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.WORK_RESUMED,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
+@transaction.atomic
+def job_complete(
+    *, technician: Technician, work_order: WorkOrder, note: str, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Complete the job with a completion note: the work order is completed and the note added to it."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Write what you did before you complete the job.")
+    state = _lock(technician)
+    _require_job(state, work_order, {State.WORKING, State.PAUSED}, "complete the job")
+    done = _activity(
+        technician=technician,
+        activity_type=ActivityType.WORK_COMPLETED,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+        notes=note,
+    )
+    actor = _actor(technician)
+    work_order_note_add(work_order=work_order, text=f"Completed: {note}", actor=actor, technician=technician)
+    work_order_change_status(work_order=work_order, status=WorkOrderStatus.COMPLETED, actor=actor)
+    return done
+
+
+@transaction.atomic
+def job_leave(
+    *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
+) -> TechnicianActivity:
+    """Leave the site: the technician is free for the next job."""
+    state = _lock(technician)
+    _require_job(state, work_order, {State.ON_SITE, State.PAUSED}, "leave the site")
+    return _activity(
+        technician=technician,
+        activity_type=ActivityType.LEFT_SITE,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
+@transaction.atomic
+def job_note_add(*, technician: Technician, work_order: WorkOrder, text: str, alert_office: bool = False):
+    """Add the technician's note to their job; an alert also reaches the office's notifications."""
+    return work_order_note_add(
+        work_order=work_order,
+        text=text,
+        actor=_actor(technician),
+        technician=technician,
+        alert_office=alert_office,
+    )
+
+
+@transaction.atomic
+def job_part_use(
+    *, technician: Technician, work_order: WorkOrder, item: InventoryItem, quantity: int
+) -> StockMovement:
+    """Take parts used on the job off the truck the technician is clocked in with, never below zero."""
+    state = _lock(technician)
+    if state.truck_id is None:
+        raise ValidationError("Clock in with your truck first: parts come off your truck.")
+    truck = Truck.objects.get(pk=state.truck_id)
+    return truck_stock_consume(
+        truck=truck,
+        item=item,
+        quantity=quantity,
+        work_order=work_order,
+        actor=_actor(technician),
+        technician=technician,
+    )
+
+
+# Other events on the road
+
+EVENT_TYPES = (ActivityType.FUEL_STOP, ActivityType.VEHICLE_INSPECTION, ActivityType.EMERGENCY_STOP)
+
+
+@transaction.atomic
+def event_record(
+    *, technician: Technician, activity_type: str, location: Location = NOWHERE, notes: str = ""
+) -> TechnicianActivity:
+    """Record a fuel stop, a vehicle inspection or an emergency stop.
+
+    An emergency stop is never refused: it raises an urgent office notification and a
+    critical operational event in the same transaction.
+    """
+    if activity_type not in EVENT_TYPES:
+        raise ValidationError("That is not an event a technician can record.")
+    state = _lock(technician)
+    if activity_type != ActivityType.EMERGENCY_STOP:
+        _refuse_unless(
+            state, set(State) - {State.OFF}, f"record a {ActivityType(activity_type).label.lower()}"
+        )
+    activity = _activity(
+        technician=technician,
+        activity_type=activity_type,
+        location=location,
+        truck_id=state.truck_id,
+        notes=notes.strip(),
+    )
+    if activity_type == ActivityType.EMERGENCY_STOP:
+        where = (
+            f" at {location.latitude}, {location.longitude}"
+            if location.latitude is not None and location.longitude is not None
+            else " (location unknown)"
+        )
+        work_order = WorkOrder.objects.filter(pk=state.work_order_id).first() if state.work_order_id else None
+        Notification.objects.create(
+            work_order=work_order,
+            notification_type=Notification.Type.SYSTEM,
+            message=f"URGENT: {technician.name} made an EMERGENCY STOP{where}. "
+            f"Call them now: {technician.phone}" + (f". Note: {notes.strip()}" if notes.strip() else ""),
+        )
+        OperationalEvent.objects.create(
+            event_type="emergency_stop",
+            event_category=EventCategory.OPERATIONAL,
+            severity=Severity.CRITICAL,
+            source_system="techflow-tech",
+            title=f"Emergency stop: {technician.name}",
+            description=notes.strip() or None,
+            metadata={
+                "technician_id": technician.pk,
+                "activity_id": str(activity.pk),
+                "work_order_id": state.work_order_id,
+                "truck_id": state.truck_id,
+                "latitude": None if location.latitude is None else str(location.latitude),
+                "longitude": None if location.longitude is None else str(location.longitude),
+            },
+        )
+    return activity
+
+
+# Office messages
+
+
+@transaction.atomic
+def message_mark_read(*, technician: Technician, message: ManualNotification) -> ManualNotification:
+    """Mark one of the technician's office messages read; the office sees is_read."""
+    if message.technician_id != technician.pk:
+        raise ValidationError("That message is not yours.")
+    if not message.is_read:
+        ManualNotification.objects.filter(pk=message.pk).update(is_read=True)
+        message.is_read = True
+    return message
+
+
+# Idempotency
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an action ended, and what the phone is told: the same answer every time the key comes back."""
+
+    ok: bool
+    message: str
+    redirect_to: str
+    replayed: bool = False
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+def action_perform(
+    *,
+    technician: Technician,
+    key: uuid.UUID,
+    action: str,
+    perform: Callable[[], object],
+    success_message: str,
+    redirect_to: str,
+) -> Outcome:
+    """Run an action once per idempotency key; a repeat of the key answers what the first run answered.
+
+    The key is written first, in the same transaction as the action: a concurrent repeat
+    waits on the key's unique index and then finds the finished answer. A refusal is kept
+    too, so a replay is refused the same way and nothing half-done is left behind.
+    """
+    try:
+        with transaction.atomic():
+            record = ProcessedAction.objects.create(
+                key=key, technician=technician, action=action, redirect_to=redirect_to
+            )
+            try:
+                with transaction.atomic():
+                    perform()
+            except ValidationError as error:
+                record.ok = False
+                record.message = _error_text(error)
+            else:
+                record.message = success_message
+            record.save(update_fields=["ok", "message"])
+            return Outcome(record.ok, record.message, record.redirect_to)
+    except IntegrityError:
+        earlier = ProcessedAction.objects.filter(key=key).first()
+        if earlier is None:
+            raise
+    if earlier.technician_id != technician.pk or earlier.action != action:
+        return Outcome(False, "This form was already used for something else. Reload the page.", redirect_to)
+    return Outcome(earlier.ok, earlier.message, earlier.redirect_to, replayed=True)

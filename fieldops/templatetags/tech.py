@@ -1,0 +1,30 @@
+"""Template helpers for the technician pages."""
+
+import uuid
+from datetime import timedelta
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def action_fields() -> str:
+    """An action form's hidden fields: a fresh idempotency key, and the location tech.js fills in."""
+    return format_html(
+        '<input type="hidden" name="idempotency_key" value="{}">'
+        '<input type="hidden" name="latitude" value="">'
+        '<input type="hidden" name="longitude" value="">'
+        '<input type="hidden" name="accuracy" value="">',
+        uuid.uuid4(),
+    )
+
+
+@register.filter
+def hours(value: timedelta | None) -> str:
+    """A duration as hours and minutes: 7:05."""
+    if not value:
+        return "0:00"
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"

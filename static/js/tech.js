@@ -1,0 +1,238 @@
+/* TechFlow technician pages.
+ * - Every action form gets the phone's location (when the technician allowed it).
+ * - Actions taken offline wait in IndexedDB ("N waiting") and are replayed in order
+ *   when the connection returns: on the 'online' event and on every page load, so no
+ *   Background Sync is needed. A refused replay is shown, never dropped.
+ * The pages work without this file: it only adds to plain form posts.
+ */
+(function () {
+  "use strict";
+  var DB_NAME = "techflow-tech";
+  var STORE = "actions";
+  var REFUSED = "techflow-refused";
+  var coords = null;
+  var replaying = false;
+
+  // IndexedDB: one store of queued actions, in the order they were taken.
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function withStore(mode, fn) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var request = fn(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(request && request.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  // Only the signed-in technician's own actions: a shared phone never replays someone else's.
+  function queued() {
+    var me = document.body.dataset.tech;
+    return withStore("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return items.filter(function (item) { return !item.tech || item.tech === me; });
+    });
+  }
+  function enqueue(item) { return withStore("readwrite", function (s) { return s.add(item); }); }
+  function dequeue(id) { return withStore("readwrite", function (s) { return s.delete(id); }); }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function setField(form, name, value) {
+    var input = form.querySelector('input[name="' + name + '"]');
+    if (input) input.value = value;
+  }
+  function isAction(form) {
+    return form instanceof HTMLFormElement && form.method.toLowerCase() === "post" &&
+      !!form.querySelector('input[name="idempotency_key"]');
+  }
+  function fillLocation(form) {
+    if (!coords) return;
+    setField(form, "latitude", coords.latitude.toFixed(6));
+    setField(form, "longitude", coords.longitude.toFixed(6));
+    setField(form, "accuracy", String(Math.round(coords.accuracy || 0)));
+  }
+  function freshKeys() {
+    document.querySelectorAll('input[name="idempotency_key"]').forEach(function (input) { input.value = uuid(); });
+  }
+
+  function showCount() {
+    return queued().then(function (items) {
+      var badge = document.getElementById("queue-status");
+      if (!badge) return;
+      badge.hidden = items.length === 0;
+      badge.textContent = items.length + " waiting";
+    }).catch(function () {});
+  }
+  function showOnline() {
+    var banner = document.getElementById("offline-banner");
+    if (banner) banner.hidden = navigator.onLine;
+  }
+  function report(lines, title) {
+    var box = document.getElementById("replay-report");
+    if (!box || !lines.length) return;
+    box.hidden = false;
+    box.textContent = "";
+    var head = document.createElement("div");
+    head.textContent = title;
+    box.appendChild(head);
+    lines.forEach(function (line) {
+      var div = document.createElement("div");
+      div.textContent = line;
+      box.appendChild(div);
+    });
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn btn-light w-100";
+    ok.textContent = "OK";
+    ok.addEventListener("click", function () { sessionStorage.removeItem(REFUSED); box.hidden = true; });
+    box.appendChild(ok);
+  }
+  function showRefused() {
+    var refused = JSON.parse(sessionStorage.getItem(REFUSED) || "[]");
+    report(refused, "Not done: the office system refused these saved actions");
+  }
+
+  function queueForm(form) {
+    fillLocation(form);
+    var item = {
+      url: form.action,
+      body: new URLSearchParams(new FormData(form)).toString(),
+      label: form.dataset.label || "Action",
+      tech: document.body.dataset.tech,
+      page: location.pathname,
+      at: Date.now()
+    };
+    return enqueue(item).then(function () {
+      // The next tap on this form is a new action, not a repeat of the saved one.
+      setField(form, "idempotency_key", uuid());
+      form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+      var banner = document.getElementById("offline-banner");
+      if (banner) {
+        banner.textContent = item.label + " saved on the phone. It is sent when you're back online.";
+        banner.hidden = false;
+      }
+      return showCount();
+    });
+  }
+
+  // Replay the queue in order; stop at the first one the network or a sign-in blocks.
+  function replay() {
+    if (replaying || !navigator.onLine) return Promise.resolve();
+    replaying = true;
+    var sent = 0;
+    var refused = [];
+    var blocked = false;
+    return queued().then(function (items) {
+      return items.reduce(function (chain, item) {
+        return chain.then(function (go) {
+          if (!go) return false;
+          var body = new URLSearchParams(item.body);
+          body.set("csrfmiddlewaretoken", csrfToken());
+          return fetch(item.url, {
+            method: "POST",
+            body: body,
+            credentials: "same-origin",
+            headers: { "X-Replay": "1", "X-CSRFToken": csrfToken() }
+          }).then(function (response) {
+            var type = response.headers.get("Content-Type") || "";
+            if (type.indexOf("application/json") === -1) { blocked = true; return false; }
+            return response.json().then(function (answer) {
+              if (!answer.ok) refused.push(item.label + ": " + answer.message);
+              sent += 1;
+              return dequeue(item.id).then(function () { return true; });
+            });
+          }, function () { return false; });
+        });
+      }, Promise.resolve(true));
+    }).then(function () {
+      replaying = false;
+      if (refused.length) {
+        var before = JSON.parse(sessionStorage.getItem(REFUSED) || "[]");
+        sessionStorage.setItem(REFUSED, JSON.stringify(before.concat(refused)));
+      }
+      if (blocked) report(["Sign in again to send the actions waiting on this phone."], "Not sent yet");
+      if (sent) { location.reload(); return; }
+      showCount();
+    }, function () { replaying = false; });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && /\/logout\/$/.test(form.action) && navigator.serviceWorker &&
+        navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "clear" });
+    }
+    if (!isAction(form)) return;
+    fillLocation(form);
+    if (navigator.onLine) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    queueForm(form);
+  }, true);
+
+  document.addEventListener("htmx:sendError", function (event) {
+    // The phone thought it was online but the request never arrived: keep it for later.
+    var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    if (form && isAction(form) && (event.detail.requestConfig || {}).verb === "post") queueForm(form);
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("form").forEach(fillLocation);
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest('[data-bs-dismiss="alert"]');
+    if (close) close.closest(".alert").remove();
+  });
+  window.addEventListener("online", function () { showOnline(); replay(); });
+  window.addEventListener("offline", showOnline);
+
+  function start() {
+    showOnline();
+    showRefused();
+    // A page read from the phone's cache carries keys already used: make them new.
+    if (!navigator.onLine) freshKeys();
+    showCount().then(replay);
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        coords = position.coords;
+        document.querySelectorAll("form").forEach(fillLocation);
+      }, function () { coords = null; }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 15000 });
+    }
+    var sw = document.body.dataset.sw;
+    if (sw && "serviceWorker" in navigator) {
+      navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data && event.data.type === "queued") showCount();
+      });
+      navigator.serviceWorker.register(sw, { scope: "/tech/" }).then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        // Keep today's pages and what they load on the phone for reading offline.
+        var urls = [location.pathname, "/tech/"];
+        document.querySelectorAll("a[data-today]").forEach(function (a) { urls.push(a.getAttribute("href")); });
+        document.querySelectorAll('link[rel="stylesheet"], link[rel="manifest"], link[rel="icon"]').forEach(function (l) {
+          urls.push(l.getAttribute("href"));
+        });
+        document.querySelectorAll("script[src]").forEach(function (s) { urls.push(s.getAttribute("src")); });
+        if (registration.active && navigator.onLine) registration.active.postMessage({ type: "cache", urls: urls });
+      }).catch(function () {});
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
