@@ -202,6 +202,11 @@ class WorkOrder(UpdatedAtModel):
     def is_late(self) -> bool:
         return bool(self.is_open and self.scheduled_for and self.scheduled_for < timezone.now())
 
+    @property
+    def is_late_to_start(self) -> bool:
+        """Its time has passed and work hasn't started: what the office chases."""
+        return self.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED) and self.is_late
+
 
 class WorkOrderNote(models.Model):
     # Both keys are indexed under the seed's names in Meta.indexes.

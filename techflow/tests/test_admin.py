@@ -42,14 +42,23 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,
+    inventory_models.StockMovement: inf.StockMovementFactory,
     fieldops_models.ClockRecord: ff.ClockRecordFactory,
     fieldops_models.TravelLog: ff.TravelLogFactory,
     fieldops_models.TechnicianActivity: ff.TechnicianActivityFactory,
     fieldops_models.VoiceAgentSession: ff.VoiceAgentSessionFactory,
     fieldops_models.VoiceAgentInteraction: ff.VoiceAgentInteractionFactory,
     fieldops_models.OperationalEvent: ff.OperationalEventFactory,
+    fieldops_models.ProcessedAction: ff.ProcessedActionFactory,
 }
-READ_ONLY = [dispatch_models.WorkOrderHistory, dispatch_models.CustomerHistory]
+READ_ONLY = [
+    fieldops_models.ProcessedAction,
+    dispatch_models.WorkOrderHistory,
+    dispatch_models.CustomerHistory,
+    # Truck stock changes only through the stock service, so that the ledger explains it.
+    inventory_models.TruckInventory,
+    inventory_models.StockMovement,
+]
 MODELS = pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 READ_ONLY_MODELS = pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)
 

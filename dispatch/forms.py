@@ -1,0 +1,141 @@
+"""Office forms: parse and validate input; the services apply it."""
+
+from django import forms
+
+from dispatch.models import Customer, JobType, Priority, Technician, WorkOrder, WorkOrderStatus
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class WorkOrderEditForm(VersionedForm):
+    title = forms.CharField(max_length=255)
+    job_type = forms.ChoiceField(choices=[("", "—")] + list(JobType.choices), required=False)
+    brief_description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    full_summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ScheduleForm(VersionedForm):
+    technician = forms.ModelChoiceField(
+        queryset=Technician.objects.filter(active=True), required=False, empty_label="Unassigned"
+    )
+    scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Scheduled for")
+    override_window = forms.BooleanField(
+        required=False, label="Book it outside the customer's preferred window anyway"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("technician") and not data.get("scheduled_for"):
+            self.add_error("scheduled_for", "Pick a time for the technician.")
+        return data
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(choices=WorkOrderStatus.choices)
+    reason = forms.CharField(required=False, max_length=1000, widget=forms.TextInput)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Office note")
+
+
+class WorkOrderCreateForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), empty_label="Choose a customer")
+    title = forms.CharField(max_length=255)
+    job_type = forms.ChoiceField(choices=[("", "—")] + list(JobType.choices), required=False)
+    brief_description = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="At most 500 characters.",
+    )
+    scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Scheduled for")
+    technician = forms.ModelChoiceField(
+        queryset=Technician.objects.filter(active=True), required=False, empty_label="Unassigned"
+    )
+    override_window = forms.BooleanField(
+        required=False, label="Book it outside the customer's preferred window anyway"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("technician") and not data.get("scheduled_for"):
+            self.add_error("scheduled_for", "Pick a time for the technician.")
+        return data
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "email",
+            "is_new_customer",
+            "preferred_schedule_start",
+            "preferred_schedule_end",
+        ]
+        labels = {"is_new_customer": "New customer (no job done yet)"}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "preferred_schedule_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "preferred_schedule_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("preferred_schedule_start"), data.get("preferred_schedule_end")
+        if (start is None) != (end is None):
+            self.add_error("preferred_schedule_end", "Give both ends of the preferred window, or neither.")
+        elif start and end and end <= start:
+            self.add_error("preferred_schedule_end", "The window must end after it starts.")
+        return data
+
+
+class TechnicianForm(forms.ModelForm):
+    class Meta:
+        model = Technician
+        fields = ["name", "phone", "active"]
+        labels = {"active": "Active (can be given work)"}
+
+
+class CustomerNoteForm(forms.Form):
+    notes = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="History note")
+
+
+class ManualNotificationForm(forms.Form):
+    technician = forms.ModelChoiceField(queryset=Technician.objects.filter(active=True))
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    work_order = forms.IntegerField(required=False, min_value=1, label="Work order # (optional)")
+    message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_work_order(self):
+        pk = self.cleaned_data.get("work_order")
+        if pk is None:
+            return None
+        order = WorkOrder.objects.filter(pk=pk).first()
+        if order is None:
+            raise forms.ValidationError(f"There is no work order #{pk}.")
+        return order
+
+
+def bootstrap(form: forms.Form) -> forms.Form:
+    """Give every widget Bootstrap's class, and mark invalid fields."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        checks = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
+        css = (
+            "form-check-input"
+            if isinstance(widget, checks)
+            else ("form-select" if isinstance(widget, forms.Select) else "form-control")
+        )
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+    return form

@@ -1,0 +1,310 @@
+"""Reads the office pages share. Field data (travel, activity, parts) comes through relations."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from dispatch.models import (
+    ActorType,
+    Customer,
+    JobType,
+    Notification,
+    Technician,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from dispatch.services import day_bounds, schedule_refusals
+
+
+def office_fingerprint() -> str:
+    """A short digest that changes whenever anything the live office pages show changes.
+
+    Three aggregate queries over indexed columns: the polls compare it and answer 204
+    when nothing moved.
+    """
+    orders = WorkOrder.objects.aggregate(at=Max("updated_at"), n=Count("id"))
+    alerts = Notification.objects.aggregate(last=Max("id"), unread=Count("id", filter=Q(is_read=False)))
+    field = Technician.objects.aggregate(
+        act=Max("activities__created_at"),
+        clock_in=Max("clock_records__clock_in_time"),
+        clock_out=Max("clock_records__clock_out_time"),
+    )
+    raw = repr((sorted(orders.items()), sorted(alerts.items()), sorted(field.items())))
+    return hashlib.blake2s(raw.encode(), digest_size=8).hexdigest()
+
+
+def unread_alert_count() -> int:
+    return Notification.objects.filter(is_read=False).count()
+
+
+# Work order detail ---------------------------------------------------------------------
+
+
+def work_order_for_detail(pk: int) -> WorkOrder:
+    """One work order with everything its page shows, in a fixed number of queries."""
+    queryset = WorkOrder.objects.select_related(
+        "customer", "assigned_technician", "created_by"
+    ).prefetch_related(
+        "history",
+        Prefetch("notes", queryset=related_queryset(WorkOrder, "notes").select_related("technician")),
+        Prefetch(
+            "travel_logs", queryset=related_queryset(WorkOrder, "travel_logs").select_related("technician")
+        ),
+        Prefetch(
+            "activities",
+            queryset=related_queryset(WorkOrder, "activities").select_related("technician", "truck"),
+        ),
+        Prefetch(
+            "stock_movements",
+            queryset=related_queryset(WorkOrder, "stock_movements").select_related("item", "truck"),
+        ),
+        "notifications",
+        Prefetch(
+            "manual_notifications",
+            queryset=related_queryset(WorkOrder, "manual_notifications").select_related("technician"),
+        ),
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def related_queryset(model, name: str) -> QuerySet:
+    """The default queryset of a reverse relation's model, without importing the other app."""
+    return model._meta.get_field(name).related_model._default_manager.all()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    icon: str
+    title: str
+    detail: str = ""
+    who: str = ""
+    alert: bool = False
+
+
+def _user_names(history) -> dict[int, str]:
+    """Names of the office and admin logins that made these changes: one query."""
+    user_ids = {
+        row.changed_by_id for row in history if row.changed_by_type in (ActorType.OFFICE, ActorType.ADMIN)
+    }
+    return {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in get_user_model().objects.filter(pk__in=user_ids)
+    }
+
+
+def _who(row_type: str | None, row_id: int | None, users: dict, technicians: dict) -> str:
+    if row_type == ActorType.TECHNICIAN:
+        return technicians.get(row_id, f"technician #{row_id}")
+    if row_type == ActorType.SYSTEM or row_type is None:
+        return "System"
+    if row_type == ActorType.VOICE_AGENT:
+        return "Voice agent"
+    return users.get(row_id, f"{row_type} #{row_id}")
+
+
+def _history_text(field: str | None, value: str | None, technicians: dict, customers: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    if field == "assigned_technician":
+        return technicians.get(int(value), f"#{value}")
+    if field == "customer":
+        return customers.get(int(value), f"#{value}")
+    if field == "scheduled_for":
+        try:
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%a %b %d, %I:%M %p")
+        except ValueError:
+            return value
+    if field == "status" and value in WorkOrderStatus.values:
+        return WorkOrderStatus(value).label
+    if field == "job_type" and value in JobType.values:
+        return JobType(value).label
+    return value if len(value) <= 120 else value[:117] + "…"
+
+
+def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
+    """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
+    history = list(work_order.history.all())
+    users = _user_names(history)
+    customer_ids = {
+        int(value)
+        for row in history
+        if row.field_changed == "customer"
+        for value in (row.old_value, row.new_value)
+        if value
+    }
+    customers = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    entries = []
+    for row in history:
+        label = (row.field_changed or "").replace("_", " ")
+        entries.append(
+            TimelineEntry(
+                row.created_at,
+                "history",
+                "bi-pencil-square",
+                f"{label.capitalize()} changed",
+                f"{_history_text(row.field_changed, row.old_value, technicians, customers)} → "
+                f"{_history_text(row.field_changed, row.new_value, technicians, customers)}",
+                _who(row.changed_by_type, row.changed_by_id, users, technicians),
+            )
+        )
+    for note in work_order.notes.all():
+        entries.append(
+            TimelineEntry(
+                note.created_at,
+                "note",
+                "bi-exclamation-triangle-fill" if note.alert_office else "bi-chat-left-text",
+                "Alert to the office" if note.alert_office else "Note",
+                note.note_text,
+                note.technician.name if note.technician else "Office",
+                alert=note.alert_office,
+            )
+        )
+    for log in work_order.travel_logs.all():
+        if log.travel_start_time is None:
+            continue
+        if log.travel_end_time:
+            minutes = int((log.travel_end_time - log.travel_start_time).total_seconds() // 60)
+            detail = f"{minutes} min on the road"
+        else:
+            detail = "On the way"
+        entries.append(
+            TimelineEntry(
+                log.travel_start_time,
+                "travel",
+                "bi-truck",
+                "Travel",
+                detail,
+                log.technician.name if log.technician else "",
+            )
+        )
+    for activity in work_order.activities.all():
+        entries.append(
+            TimelineEntry(
+                activity.created_at,
+                "activity",
+                "bi-geo-alt",
+                activity.get_activity_type_display(),
+                " · ".join(filter(None, [activity.notes, activity.address])),
+                activity.technician.name,
+            )
+        )
+    for movement in work_order.stock_movements.all():
+        entries.append(
+            TimelineEntry(
+                movement.created_at,
+                "part",
+                "bi-box-seam",
+                movement.get_kind_display(),
+                f"{abs(movement.quantity_change)} × {movement.item.name} ({movement.truck.name})",
+                movement.technician.name
+                if movement.technician_id and movement.technician_id in technicians
+                else "",
+            )
+        )
+    for notification in work_order.notifications.all():
+        entries.append(
+            TimelineEntry(
+                notification.created_at,
+                "notification",
+                "bi-bell",
+                notification.get_notification_type_display() or "Notification",
+                notification.message or "",
+                "Office inbox" + (" (read)" if notification.is_read else " (unread)"),
+            )
+        )
+    for manual in work_order.manual_notifications.all():
+        entries.append(
+            TimelineEntry(
+                manual.created_at,
+                "notification",
+                "bi-send",
+                f"Message to {manual.technician.name if manual.technician else 'technician'}",
+                manual.message or "",
+                f"{manual.get_priority_display()} · {'read' if manual.is_read else 'not read yet'}",
+            )
+        )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+@dataclass(frozen=True)
+class FieldTimes:
+    travel: timedelta | None
+    on_site: timedelta | None
+    on_site_now: bool
+
+
+ARRIVE = ("arrived_on_site", "work_started")
+LEAVE = ("left_site", "work_completed")
+
+
+def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
+    """Travel time (sum of finished travel logs) and on-site time (first arrival to last leaving).
+
+    Reads the prefetched travel_logs and activities; an order still on site counts until now.
+    """
+    finished = [
+        log.travel_end_time - log.travel_start_time
+        for log in work_order.travel_logs.all()
+        if log.travel_start_time and log.travel_end_time
+    ]
+    travel = sum(finished, timedelta()) if finished else None
+    activities = sorted(work_order.activities.all(), key=lambda a: a.created_at)
+    arrivals = [a.created_at for a in activities if a.activity_type in ARRIVE]
+    leavings = [a.created_at for a in activities if a.activity_type in LEAVE]
+    if not arrivals:
+        return FieldTimes(travel, None, False)
+    first = arrivals[0]
+    last_leave = leavings[-1] if leavings else None
+    if last_leave is None or (arrivals[-1] > last_leave):
+        return FieldTimes(travel, timezone.now() - first, True)
+    return FieldTimes(travel, last_leave - first, False)
+
+
+# Scheduling ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Availability:
+    technician: Technician
+    jobs: int
+    reasons: list[str]
+
+    @property
+    def free(self) -> bool:
+        return not self.reasons
+
+
+def technician_availability(start: datetime, exclude_pk: int | None = None) -> list[Availability]:
+    """Every active technician and why (if at all) they can't take a job at `start`: two queries."""
+    technicians = list(Technician.objects.filter(active=True))
+    day_start, day_end = day_bounds(timezone.localdate(start))
+    starts: dict[int, list[datetime]] = {}
+    orders = (
+        WorkOrder.objects.filter(
+            assigned_technician__isnull=False, scheduled_for__gte=day_start, scheduled_for__lt=day_end
+        )
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .exclude(pk=exclude_pk)
+        .values_list("assigned_technician_id", "scheduled_for")
+    )
+    for technician_id, at in orders:
+        starts.setdefault(technician_id, []).append(at)
+    result = []
+    for technician in technicians:
+        mine = starts.get(technician.pk, [])
+        result.append(
+            Availability(
+                technician,
+                len(mine),
+                schedule_refusals(technician=technician, start=start, same_day_starts=mine),
+            )
+        )
+    return result

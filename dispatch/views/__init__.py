@@ -1,0 +1,60 @@
+"""Office pages under /office/: thin views over dispatch's services and selectors."""
+
+from dispatch.views.board import board, board_move
+from dispatch.views.customers import (
+    customer_create,
+    customer_detail,
+    customer_edit,
+    customer_list,
+    customer_note_add,
+)
+from dispatch.views.notifications import (
+    notification_badge,
+    notification_list,
+    notification_send,
+    notification_set_read,
+    notifications_mark_all_read,
+)
+from dispatch.views.technicians import technician_detail, technician_edit, technician_list
+from dispatch.views.today import office_home
+from dispatch.views.work_orders import (
+    work_order_availability,
+    work_order_create,
+    work_order_customer_options,
+    work_order_detail,
+    work_order_edit,
+    work_order_export,
+    work_order_list,
+    work_order_note,
+    work_order_schedule,
+    work_order_status,
+)
+
+__all__ = [
+    "board",
+    "board_move",
+    "customer_create",
+    "customer_detail",
+    "customer_edit",
+    "customer_list",
+    "customer_note_add",
+    "notification_badge",
+    "notification_list",
+    "notification_send",
+    "notification_set_read",
+    "notifications_mark_all_read",
+    "office_home",
+    "technician_detail",
+    "technician_edit",
+    "technician_list",
+    "work_order_availability",
+    "work_order_create",
+    "work_order_customer_options",
+    "work_order_detail",
+    "work_order_edit",
+    "work_order_export",
+    "work_order_list",
+    "work_order_note",
+    "work_order_schedule",
+    "work_order_status",
+]

@@ -1,0 +1,176 @@
+"""The dispatch board: technicians by hours (day) or by days (week), with a tray of work to place."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import selectors, services
+from dispatch.access import office_required
+from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
+from dispatch.views.common import error_messages, render_region
+
+HOURS = range(services.WORKDAY_START.hour, services.WORKDAY_END.hour)
+TRAY_SHOWN = 40
+# Where a card dropped on a day of the week view lands when it had no time yet.
+DEFAULT_WEEK_TIME = time(9)
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _aware(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def _board_context(view: str, day: date, message: dict | None = None) -> dict:
+    fingerprint = selectors.office_fingerprint()
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        columns = [
+            {
+                "key": first + timedelta(days=i),
+                "label": f"{first + timedelta(days=i):%a %b %d}",
+                "start": (first + timedelta(days=i)).isoformat(),
+                "today": first + timedelta(days=i) == timezone.localdate(),
+            }
+            for i in range(7)
+        ]
+        range_start, range_end = _aware(first, time.min), _aware(first + timedelta(days=7), time.min)
+    else:
+        columns = [
+            {
+                "key": hour,
+                "label": f"{time(hour):%I %p}".lstrip("0"),
+                "start": f"{day.isoformat()}T{hour:02d}:00",
+                "today": False,
+            }
+            for hour in HOURS
+        ]
+        range_start, range_end = selectors.day_bounds(day)
+    technicians = list(Technician.objects.filter(active=True))
+    orders = (
+        WorkOrder.objects.filter(
+            assigned_technician__isnull=False, scheduled_for__gte=range_start, scheduled_for__lt=range_end
+        )
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .select_related("customer")
+    )
+    cells: dict[tuple, list[WorkOrder]] = {}
+    for order in orders:
+        local = timezone.localtime(order.scheduled_for)
+        key = local.date() if view == "week" else min(max(local.hour, HOURS.start), HOURS.stop - 1)
+        cells.setdefault((order.assigned_technician_id, key), []).append(order)
+    rows = [
+        {
+            "technician": technician,
+            "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
+        }
+        for technician in technicians
+    ]
+    tray_query = WorkOrder.objects.open().filter(
+        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
+    )
+    tray = list(
+        tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
+            :TRAY_SHOWN
+        ]
+    )
+    step = timedelta(days=7 if view == "week" else 1)
+    return {
+        "fingerprint": fingerprint,
+        "view": view,
+        "day": day,
+        "previous": (day - step).isoformat(),
+        "next": (day + step).isoformat(),
+        "today": timezone.localdate().isoformat(),
+        "columns": columns,
+        "rows": rows,
+        "tray": tray,
+        "tray_count": tray_query.count(),
+        "message": message,
+        "max_jobs": services.max_jobs_per_day(),
+        "job_hours": int(services.JOB_DURATION.total_seconds() // 3600),
+    }
+
+
+@require_GET
+@office_required
+def board(request: HttpRequest) -> HttpResponse:
+    view = "week" if request.GET.get("view") == "week" else "day"
+    day = _parse_day(request.GET.get("date"))
+    if request.htmx and request.GET.get("since") and request.GET["since"] == selectors.office_fingerprint():
+        return HttpResponse(status=204)
+    return render_region(request, "dispatch/board.html", "live", _board_context(view, day))
+
+
+def _target_time(order: WorkOrder, start: str, keep_time: bool) -> datetime | None:
+    """The slot's time; a day slot of the week view keeps the order's time of day."""
+    if not start:
+        return order.scheduled_for
+    if keep_time:
+        day = date.fromisoformat(start[:10])
+        at = timezone.localtime(order.scheduled_for).time() if order.scheduled_for else DEFAULT_WEEK_TIME
+        return _aware(day, at.replace(second=0, microsecond=0))
+    return timezone.make_aware(datetime.fromisoformat(start))
+
+
+@require_POST
+@office_required
+def board_move(request: HttpRequest) -> HttpResponse:
+    """Drop a card on a technician's slot (or back in the tray): assign or reschedule by the rules."""
+    view = "week" if request.POST.get("view") == "week" else "day"
+    day = _parse_day(request.POST.get("date"))
+    order_id = request.POST.get("work_order", "")
+    technician_id = request.POST.get("technician", "")
+    if not order_id.isdigit() or not (technician_id == "" or technician_id.isdigit()):
+        context = _board_context(
+            view, day, {"ok": False, "text": ["Drop a work order on a technician's slot."]}
+        )
+        return render_region(request, "dispatch/board.html", "live", context, status=422)
+    order = get_object_or_404(WorkOrder, pk=int(order_id))
+    technician = get_object_or_404(Technician, pk=int(technician_id)) if technician_id else None
+    try:
+        start = _target_time(order, request.POST.get("start", ""), request.POST.get("keep_time") == "1")
+        version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
+    except ValueError:
+        context = _board_context(view, day, {"ok": False, "text": ["That slot's time is not a valid time."]})
+        return render_region(request, "dispatch/board.html", "live", context, status=422)
+    try:
+        services.work_order_schedule(
+            work_order=order,
+            actor=Actor.for_user(request.user),
+            technician=technician,
+            scheduled_for=start,
+            override_window=request.POST.get("override_window") == "on",
+            expected_version=version,
+        )
+    except ValidationError as error:
+        message = {"ok": False, "text": error_messages(error), "order": order}
+        if isinstance(error, OutsidePreferredWindow):
+            order.refresh_from_db(fields=["version"])
+            message.update(
+                override=True,
+                technician_id=technician.pk if technician else "",
+                start=timezone.localtime(start).strftime("%Y-%m-%dT%H:%M") if start else "",
+            )
+        status = 409 if isinstance(error, StaleWorkOrder) else 422
+        return render_region(
+            request, "dispatch/board.html", "live", _board_context(view, day, message), status=status
+        )
+    where = (
+        f"{technician.name}, {timezone.localtime(start):%a %b %d %I:%M %p}"
+        if technician and start
+        else "the tray"
+    )
+    message = {"ok": True, "text": [f"#{order.pk} {order.title} → {where}."]}
+    return render_region(request, "dispatch/board.html", "live", _board_context(view, day, message))

@@ -1,0 +1,107 @@
+"""Customers: search, create, edit, their work orders and history."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from dispatch import services
+from dispatch.access import office_required
+from dispatch.filters import CustomerFilter
+from dispatch.forms import CustomerForm, CustomerNoteForm, bootstrap
+from dispatch.models import Customer
+from dispatch.services import Actor
+from dispatch.tables import CustomerTable
+from dispatch.views.common import render_region
+
+PAGE_SIZE = 25
+ORDERS_SHOWN = 50
+HISTORY_SHOWN = 30
+
+
+@require_GET
+@office_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filterset = CustomerFilter(
+        request.GET or None, queryset=Customer.objects.annotate(order_count=Count("work_orders"))
+    )
+    table = CustomerTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    bootstrap(filterset.form)
+    context = {"filter": filterset, "table": table, "count": table.paginator.count}
+    return render_region(request, "dispatch/customer_list.html", "results", context)
+
+
+def _detail_context(customer: Customer, note_form: CustomerNoteForm | None = None) -> dict:
+    orders = list(
+        customer.work_orders.select_related("assigned_technician").order_by("-scheduled_for", "-id")[
+            : ORDERS_SHOWN + 1
+        ]
+    )
+    return {
+        "customer": customer,
+        "orders": orders[:ORDERS_SHOWN],
+        "more_orders": len(orders) > ORDERS_SHOWN,
+        "history": customer.history.select_related("work_order")[:HISTORY_SHOWN],
+        "note_form": bootstrap(note_form or CustomerNoteForm()),
+    }
+
+
+@require_GET
+@office_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    return render_region(request, "dispatch/customer_detail.html", "history", _detail_context(customer))
+
+
+@require_POST
+@office_required
+def customer_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerNoteForm(request.POST)
+    if form.is_valid():
+        services.customer_history_add(
+            customer_id=customer.pk,
+            notes=form.cleaned_data["notes"].strip(),
+            actor=Actor.for_user(request.user),
+        )
+        if not request.htmx:
+            messages.success(request, "Note added.")
+            return redirect("dispatch:customer_detail", pk=customer.pk)
+        return render(request, "dispatch/customer_detail.html#history", _detail_context(customer))
+    return render_region(
+        request, "dispatch/customer_detail.html", "history", _detail_context(customer, form), status=422
+    )
+
+
+def _customer_form(request: HttpRequest, customer: Customer | None) -> HttpResponse:
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        saved = services.customer_save(
+            customer=form.save(commit=False),
+            actor=Actor.for_user(request.user),
+            changed_fields=form.changed_data,
+        )
+        messages.success(request, f"{saved.name} saved.")
+        if request.GET.get("next") == "new-order":
+            return redirect(f"{reverse('dispatch:work_order_create')}?customer={saved.pk}")
+        return redirect("dispatch:customer_detail", pk=saved.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "dispatch/customer_form.html", {"form": bootstrap(form), "customer": customer}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    return _customer_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@office_required
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _customer_form(request, get_object_or_404(Customer, pk=pk))

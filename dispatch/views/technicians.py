@@ -1,0 +1,106 @@
+"""Technicians: who is working today, their week and what they did lately."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import selectors, services
+from dispatch.access import office_required
+from dispatch.forms import TechnicianForm, bootstrap
+from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.views.common import render_region
+
+RECENT_ACTIVITY = 20
+
+
+def _today_prefetches() -> list[Prefetch]:
+    today_start, today_end = selectors.day_bounds(timezone.localdate())
+    clocks = selectors.related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
+    activities = (
+        selectors.related_queryset(Technician, "activities")
+        .filter(created_at__gte=today_start, created_at__lt=today_end)
+        .select_related("work_order")
+        .order_by("-created_at")
+    )
+    orders = (
+        WorkOrder.objects.filter(scheduled_for__gte=today_start, scheduled_for__lt=today_end)
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .order_by("scheduled_for")
+    )
+    return [
+        Prefetch("clock_records", queryset=clocks.select_related("truck"), to_attr="open_clock"),
+        Prefetch("activities", queryset=activities, to_attr="today_activities"),
+        Prefetch("work_orders", queryset=orders, to_attr="today_orders"),
+    ]
+
+
+@require_GET
+@office_required
+def technician_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "active")
+    technicians = Technician.objects.select_related("user").prefetch_related(*_today_prefetches())
+    if show != "all":
+        technicians = technicians.filter(active=True)
+    return render_region(
+        request, "dispatch/technician_list.html", "results", {"technicians": list(technicians), "show": show}
+    )
+
+
+def _detail(
+    request: HttpRequest, pk: int, form: TechnicianForm | None = None, status: int = 200
+) -> HttpResponse:
+    technician = get_object_or_404(
+        Technician.objects.select_related("user").prefetch_related(*_today_prefetches()), pk=pk
+    )
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    week_start, _ = selectors.day_bounds(monday)
+    _, week_end = selectors.day_bounds(monday + timedelta(days=6))
+    week_orders = list(
+        technician.work_orders.filter(scheduled_for__gte=week_start, scheduled_for__lt=week_end)
+        .select_related("customer")
+        .order_by("scheduled_for")
+    )
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        days.append(
+            {
+                "day": day,
+                "today": day == today,
+                "orders": [o for o in week_orders if timezone.localtime(o.scheduled_for).date() == day],
+            }
+        )
+    recent = technician.activities.select_related("work_order", "truck").order_by("-created_at")[
+        :RECENT_ACTIVITY
+    ]
+    context = {
+        "technician": technician,
+        "days": days,
+        "recent": recent,
+        "form": bootstrap(form or TechnicianForm(instance=technician)),
+    }
+    return render_region(request, "dispatch/technician_detail.html", "week", context, status=status)
+
+
+@require_GET
+@office_required
+def technician_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+@require_POST
+@office_required
+def technician_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    technician = get_object_or_404(Technician, pk=pk)
+    form = TechnicianForm(request.POST, instance=technician)
+    if not form.is_valid():
+        return _detail(request, pk, form, status=422)
+    services.technician_save(technician=form.save(commit=False))
+    messages.success(request, f"{technician.name} saved.")
+    return redirect("dispatch:technician_detail", pk=technician.pk)

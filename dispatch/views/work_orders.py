@@ -1,0 +1,367 @@
+"""Work orders: the list with its CSV export, the detail page and its actions, the new-order form."""
+
+import csv
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from dispatch import selectors, services
+from dispatch.access import office_required
+from dispatch.filters import WorkOrderFilter
+from dispatch.forms import (
+    NoteForm,
+    ScheduleForm,
+    StatusForm,
+    WorkOrderCreateForm,
+    WorkOrderEditForm,
+    bootstrap,
+)
+from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
+from dispatch.tables import WorkOrderTable
+from dispatch.views.common import error_messages, render_region
+
+PAGE_SIZE = 25
+
+
+def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
+    queryset = WorkOrder.objects.select_related("customer", "assigned_technician")
+    return WorkOrderFilter(request.GET or None, queryset=queryset)
+
+
+@require_GET
+@office_required
+def work_order_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered_orders(request)
+    table = WorkOrderTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    bootstrap(filterset.form)
+    export_query = request.GET.copy()
+    for key in ("page", "sort"):
+        export_query.pop(key, None)
+    context = {
+        "filter": filterset,
+        "table": table,
+        "count": table.paginator.count,
+        "export_query": export_query.urlencode(),
+    }
+    return render_region(request, "dispatch/work_order_list.html", "results", context)
+
+
+@require_GET
+@office_required
+def work_order_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered work orders as CSV, streamed so a big export doesn't sit in memory."""
+    filterset = _filtered_orders(request)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def cell(value: str) -> str:
+        # A spreadsheet would run a cell starting with these as a formula.
+        return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+    def rows():
+        yield writer.writerow(
+            [
+                "id",
+                "scheduled_for",
+                "status",
+                "job_type",
+                "title",
+                "customer",
+                "technician",
+                "brief_description",
+            ]
+        )
+        for order in filterset.qs.order_by("scheduled_for", "id").iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    order.pk,
+                    timezone.localtime(order.scheduled_for).isoformat() if order.scheduled_for else "",
+                    order.status,
+                    order.job_type or "",
+                    cell(order.title),
+                    cell(order.customer.name if order.customer else ""),
+                    cell(order.assigned_technician.name if order.assigned_technician else ""),
+                    cell(order.brief_description),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="work-orders.csv"'
+    return response
+
+
+# Detail ---------------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
+    order = selectors.work_order_for_detail(pk)
+    technicians = list(Technician.objects.all())
+    names = {technician.pk: technician.name for technician in technicians}
+    version = {"version": order.version}
+    local = timezone.localtime(order.scheduled_for) if order.scheduled_for else None
+    edit_form = forms.get("edit_form") or WorkOrderEditForm(
+        initial={
+            **version,
+            "title": order.title,
+            "job_type": order.job_type or "",
+            "brief_description": order.brief_description,
+            "full_summary": order.full_summary or "",
+        }
+    )
+    schedule_form = forms.get("schedule_form") or ScheduleForm(
+        initial={**version, "technician": order.assigned_technician_id, "scheduled_for": local}
+    )
+    # The form's choices come from the technicians already loaded: no second query.
+    schedule_form.fields["technician"].queryset = Technician.objects.none()
+    schedule_form.fields["technician"].choices = [("", "Unassigned")] + [
+        (technician.pk, technician.name) for technician in technicians if technician.active
+    ]
+    status_form = forms.get("status_form") or StatusForm(initial=version)
+    next_statuses = [
+        (value, WorkOrderStatus(value).label)
+        for value in WorkOrder.TRANSITIONS[WorkOrderStatus(order.status)]
+        if value != WorkOrderStatus.CANCELLED
+    ]
+    for form in (edit_form, schedule_form, status_form):
+        bootstrap(form)
+    note_form = bootstrap(forms.get("note_form") or NoteForm())
+    return {
+        "order": order,
+        "timeline": selectors.work_order_timeline(order, names),
+        "times": selectors.work_order_field_times(order),
+        "edit_form": edit_form,
+        "schedule_form": schedule_form,
+        "status_form": status_form,
+        "note_form": note_form,
+        "next_statuses": next_statuses,
+        "can_cancel": order.can_move_to(WorkOrderStatus.CANCELLED),
+        "refusal": forms.get("refusal"),
+        "needs_override": forms.get("needs_override", False),
+        "open_panel": forms.get("open_panel", ""),
+    }
+
+
+@require_GET
+@office_required
+def work_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_region(request, "dispatch/work_order_detail.html", "main", _detail_context(request, pk))
+
+
+def _after_action(
+    request: HttpRequest, pk: int, done: str | None, status: int = 200, **forms
+) -> HttpResponse:
+    """A changed (or refused) order: its region again for htmx, the page after a redirect otherwise."""
+    if done and not request.htmx:
+        messages.success(request, done)
+        return redirect("dispatch:work_order_detail", pk=pk)
+    context = _detail_context(request, pk, **forms)
+    context["done"] = done
+    return render_region(request, "dispatch/work_order_detail.html", "main", context, status=status)
+
+
+def _refused(request: HttpRequest, pk: int, error: ValidationError, panel: str, **forms) -> HttpResponse:
+    status = 409 if isinstance(error, StaleWorkOrder) else 422
+    return _after_action(
+        request,
+        pk,
+        None,
+        status=status,
+        refusal=error_messages(error),
+        needs_override=isinstance(error, OutsidePreferredWindow),
+        open_panel=panel,
+        **forms,
+    )
+
+
+@require_POST
+@office_required
+def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = WorkOrderEditForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, edit_form=form, open_panel="edit")
+    data = form.cleaned_data
+    try:
+        services.work_order_update(
+            work_order=order,
+            actor=Actor.for_user(request.user),
+            expected_version=data["version"],
+            title=data["title"],
+            job_type=data["job_type"] or None,
+            brief_description=data["brief_description"],
+            full_summary=data["full_summary"] or None,
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "edit", edit_form=form)
+    return _after_action(request, pk, "Saved.")
+
+
+@require_POST
+@office_required
+def work_order_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, schedule_form=form, open_panel="schedule")
+    data = form.cleaned_data
+    try:
+        services.work_order_schedule(
+            work_order=order,
+            actor=Actor.for_user(request.user),
+            technician=data["technician"],
+            scheduled_for=data["scheduled_for"],
+            override_window=data["override_window"],
+            expected_version=data["version"],
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "schedule", schedule_form=form)
+    who = order.assigned_technician.name if order.assigned_technician else "nobody"
+    return _after_action(request, pk, f"Scheduled: {who}.")
+
+
+@require_POST
+@office_required
+def work_order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = StatusForm(request.POST)
+    panel = "cancel" if request.POST.get("status") == WorkOrderStatus.CANCELLED else "status"
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, status_form=form, open_panel=panel)
+    data = form.cleaned_data
+    try:
+        services.work_order_change_status(
+            work_order=order,
+            status=data["status"],
+            reason=data["reason"],
+            actor=Actor.for_user(request.user),
+            expected_version=data["version"],
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, panel, status_form=form)
+    return _after_action(request, pk, f"Status is now {order.get_status_display().lower()}.")
+
+
+@require_POST
+@office_required
+def work_order_note(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, note_form=form, open_panel="note")
+    try:
+        services.work_order_note_add(
+            work_order=order, text=form.cleaned_data["text"], actor=Actor.for_user(request.user)
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "note", note_form=form)
+    return _after_action(request, pk, "Note added.")
+
+
+# New work order -------------------------------------------------------------------------
+
+CUSTOMER_OPTIONS_LIMIT = 50
+
+
+def _customer_options(query: str, selected: str | None) -> list[Customer]:
+    customers = Customer.objects.only("pk", "name", "address")
+    if query:
+        customers = customers.filter(
+            Q(name__icontains=query) | Q(address__icontains=query) | Q(phone__icontains=query)
+        )
+    if selected and selected.isdigit():
+        customers = customers | Customer.objects.filter(pk=int(selected)).only("pk", "name", "address")
+    return list(customers.order_by("name")[:CUSTOMER_OPTIONS_LIMIT])
+
+
+def _availability(customer: Customer | None, start: datetime | None) -> dict:
+    if start is None:
+        return {"start": None}
+    return {
+        "start": start,
+        "window_warning": services.preferred_window_warning(customer=customer, start=start),
+        "availability": selectors.technician_availability(start),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@office_required
+def work_order_create(request: HttpRequest) -> HttpResponse:
+    form = WorkOrderCreateForm(request.POST or None, initial={"customer": request.GET.get("customer")})
+    refusal: list[str] = []
+    needs_override = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.work_order_open(
+                actor=Actor.for_user(request.user),
+                created_by=request.user,
+                customer=data["customer"],
+                title=data["title"],
+                brief_description=data["brief_description"],
+                job_type=data["job_type"],
+                technician=data["technician"],
+                scheduled_for=data["scheduled_for"],
+                override_window=data["override_window"],
+            )
+        except ValidationError as error:
+            refusal = error_messages(error)
+            needs_override = isinstance(error, OutsidePreferredWindow)
+        else:
+            messages.success(request, f"Work order #{order.pk} created.")
+            return redirect("dispatch:work_order_detail", pk=order.pk)
+    selected = request.POST.get("customer") or request.GET.get("customer")
+    customers = _customer_options("", selected)
+    form.fields["customer"].queryset = Customer.objects.none()
+    form.fields["customer"].choices = [("", "Choose a customer")] + [(c.pk, c.name) for c in customers]
+    # A search swaps the options in; tell the form the customer may have changed.
+    form.fields["customer"].widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change'))"
+    customer = next((c for c in customers if str(c.pk) == str(selected)), None)
+    start = (
+        form.cleaned_data.get("scheduled_for") if form.is_bound and hasattr(form, "cleaned_data") else None
+    )
+    context = {
+        "form": bootstrap(form),
+        "refusal": refusal,
+        "needs_override": needs_override,
+        **_availability(customer, start),
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "dispatch/work_order_form.html", context, status=status)
+
+
+@require_GET
+@office_required
+def work_order_customer_options(request: HttpRequest) -> HttpResponse:
+    """The customer picker's options for a search, as a fragment."""
+    query = request.GET.get("q", "").strip()
+    selected = request.GET.get("customer")
+    customers = _customer_options(query, selected)
+    return render(
+        request,
+        "dispatch/work_order_form.html#customer_options",
+        {"customers": customers, "selected": selected, "query": query},
+    )
+
+
+@require_GET
+@office_required
+def work_order_availability(request: HttpRequest) -> HttpResponse:
+    """The preferred-window warning and who is free, for the form's current customer and time."""
+    form = WorkOrderCreateForm(request.GET)
+    form.is_valid()
+    start = form.cleaned_data.get("scheduled_for")
+    customer = form.cleaned_data.get("customer")
+    return render(request, "dispatch/work_order_form.html#availability", _availability(customer, start))

@@ -1,0 +1,148 @@
+/* Office pages: htmx settings, and moving cards on the dispatch board. */
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // A page that sets its own <meta name="htmx-config"> keeps it.
+    if (!window.htmx || document.querySelector('meta[name="htmx-config"]')) return;
+    // Refusals (422) and stale saves (409) come back as the region with the reason in it:
+    // swap them like a success. 204 means "nothing changed" to the polls.
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "409|422", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  });
+
+  // A poll must never swap away a form someone is typing into, nor a card being dragged.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const source = event.detail.elt;
+    if (!source || !source.hasAttribute("data-poll")) return;
+    const region = source.closest("[data-live]") || source;
+    const active = document.activeElement;
+    const busy =
+      document.body.classList.contains("board-busy") ||
+      (active && region.contains(active) && active.matches("input, textarea, select")) ||
+      region.querySelector("details[open], form.dirty");
+    if (busy) event.preventDefault();
+  });
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest && event.target.closest("form");
+    if (form) form.classList.add("dirty");
+  });
+
+  // Filter forms: leave empty fields out of the URL, so a bookmarked filter reads cleanly.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get" || !event.detail.elt.matches("form.filters")) return;
+    const params = event.detail.parameters;
+    for (const key of Array.from(Object.keys(params))) {
+      if (params[key] === "") delete params[key];
+    }
+  });
+
+  // Dispatch board ---------------------------------------------------------------------
+  let picked = null; // the card being moved by keyboard/button
+
+  function board() {
+    return document.getElementById("board");
+  }
+
+  function move(card, slot, override) {
+    const root = board();
+    if (!root || !card || !slot) return;
+    const values = {
+      work_order: card.dataset.id,
+      version: card.dataset.version,
+      technician: slot.dataset.technician || "",
+      start: slot.dataset.start || "",
+      keep_time: slot.dataset.keepTime || "",
+      view: root.dataset.view,
+      date: root.dataset.date,
+    };
+    if (override) values.override_window = "on";
+    htmx.ajax("POST", root.dataset.moveUrl, { target: "#board-live", swap: "outerHTML", values: values });
+  }
+
+  function endPick() {
+    picked = null;
+    document.body.classList.remove("board-picking", "board-busy");
+    document.querySelectorAll(".wo-card.picked").forEach((c) => c.classList.remove("picked"));
+    const status = document.getElementById("board-pick-status");
+    if (status) status.textContent = "";
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    const card = event.target.closest && event.target.closest(".wo-card[draggable=true]");
+    if (!card) return;
+    event.dataTransfer.setData("text/plain", card.dataset.id);
+    event.dataTransfer.effectAllowed = "move";
+    document.body.classList.add("board-busy");
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function (event) {
+    document.body.classList.remove("board-busy");
+    document.querySelectorAll(".dragging").forEach((c) => c.classList.remove("dragging"));
+    document.querySelectorAll(".slot.over").forEach((s) => s.classList.remove("over"));
+  });
+  document.addEventListener("dragover", function (event) {
+    const slot = event.target.closest && event.target.closest(".slot");
+    if (!slot) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    slot.classList.add("over");
+  });
+  document.addEventListener("dragleave", function (event) {
+    const slot = event.target.closest && event.target.closest(".slot");
+    if (slot && !slot.contains(event.relatedTarget)) slot.classList.remove("over");
+  });
+  document.addEventListener("drop", function (event) {
+    const slot = event.target.closest && event.target.closest(".slot");
+    if (!slot) return;
+    event.preventDefault();
+    slot.classList.remove("over");
+    const id = event.dataTransfer.getData("text/plain");
+    const card = document.querySelector('.wo-card[data-id="' + id + '"]');
+    document.body.classList.remove("board-busy");
+    move(card, slot, false);
+  });
+
+  document.addEventListener("click", function (event) {
+    const pick = event.target.closest && event.target.closest("[data-pick]");
+    if (pick) {
+      const card = pick.closest(".wo-card");
+      if (picked === card) return endPick();
+      endPick();
+      picked = card;
+      card.classList.add("picked");
+      document.body.classList.add("board-picking", "board-busy");
+      const status = document.getElementById("board-pick-status");
+      if (status) status.textContent = "Moving #" + card.dataset.id + ": choose a slot (Esc to stop).";
+      const first = document.querySelector(".slot .place");
+      if (first) first.focus();
+      return;
+    }
+    const place = event.target.closest && event.target.closest(".place");
+    if (place && picked) {
+      const card = picked;
+      endPick();
+      move(card, place.closest(".slot"), false);
+      return;
+    }
+    const confirm = event.target.closest && event.target.closest("[data-override]");
+    if (confirm) {
+      const card = document.querySelector('.wo-card[data-id="' + confirm.dataset.id + '"]');
+      const slot = {
+        dataset: {
+          technician: confirm.dataset.technician,
+          start: confirm.dataset.start,
+          keepTime: "",
+        },
+      };
+      move(card || { dataset: { id: confirm.dataset.id, version: confirm.dataset.version } }, slot, true);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && picked) endPick();
+  });
+})();
