@@ -236,36 +236,52 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
 
 @dataclass(frozen=True)
 class FieldTimes:
-    travel: timedelta | None
-    on_site: timedelta | None
+    travel: timedelta
+    on_site: timedelta
+    working: timedelta
     on_site_now: bool
 
 
-ARRIVE = ("arrived_on_site", "work_started")
-LEAVE = ("left_site", "work_completed")
+def paired_spans(
+    events: list[tuple[datetime, str]], opens: set[str], closes: set[str], now: datetime
+) -> timedelta:
+    """Total time between each opening event and the closing one after it; an open span runs to now."""
+    total, opened = timedelta(), None
+    for at, kind in events:
+        if kind in opens and opened is None:
+            opened = at
+        elif kind in closes and opened is not None:
+            total += at - opened
+            opened = None
+    if opened is not None:
+        total += now - opened
+    return total
+
+
+# Activity types by their stored values: dispatch reads fieldops' rows through relations only.
+ARRIVED, LEFT = {"arrived_on_site"}, {"left_site"}
+WORKING, NOT_WORKING = {"work_started", "work_resumed"}, {"work_paused", "work_completed", "left_site"}
 
 
 def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
-    """Travel time (sum of finished travel logs) and on-site time (first arrival to last leaving).
+    """Travel time (travel logs), on-site and working time (activities); open spans count to now.
 
-    Reads the prefetched travel_logs and activities; an order still on site counts until now.
+    Reads work_order.travel_logs.all() and work_order.activities.all(), so a page that
+    prefetches both runs no query here.
     """
-    finished = [
-        log.travel_end_time - log.travel_start_time
-        for log in work_order.travel_logs.all()
-        if log.travel_start_time and log.travel_end_time
-    ]
-    travel = sum(finished, timedelta()) if finished else None
-    activities = sorted(work_order.activities.all(), key=lambda a: a.created_at)
-    arrivals = [a.created_at for a in activities if a.activity_type in ARRIVE]
-    leavings = [a.created_at for a in activities if a.activity_type in LEAVE]
-    if not arrivals:
-        return FieldTimes(travel, None, False)
-    first = arrivals[0]
-    last_leave = leavings[-1] if leavings else None
-    if last_leave is None or (arrivals[-1] > last_leave):
-        return FieldTimes(travel, timezone.now() - first, True)
-    return FieldTimes(travel, last_leave - first, False)
+    now = timezone.now()
+    travel = timedelta()
+    for log in work_order.travel_logs.all():
+        if log.travel_start_time:
+            travel += (log.travel_end_time or now) - log.travel_start_time
+    events = sorted((a.created_at, a.activity_type) for a in work_order.activities.all())
+    on_site_kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
+    return FieldTimes(
+        travel=travel,
+        on_site=paired_spans(events, ARRIVED, LEFT, now),
+        working=paired_spans(events, WORKING, NOT_WORKING, now),
+        on_site_now=bool(on_site_kinds) and on_site_kinds[-1] in ARRIVED,
+    )
 
 
 # Scheduling ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
+from dispatch.selectors import paired_spans
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
 from inventory.models import Truck, TruckInventory
 
@@ -251,53 +252,6 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
     return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock)
 
 
-# Times derived from the events
-
-
-@dataclass(frozen=True)
-class FieldTimes:
-    travel: timedelta
-    on_site: timedelta
-    working: timedelta
-
-
-def _paired(
-    events: list[tuple[datetime, str]], opens: set[str], closes: set[str], now: datetime
-) -> timedelta:
-    total, opened = timedelta(), None
-    for at, kind in events:
-        if kind in opens and opened is None:
-            opened = at
-        elif kind in closes and opened is not None:
-            total += at - opened
-            opened = None
-    if opened is not None:
-        total += now - opened
-    return total
-
-
-def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
-    """Travel time (from its travel logs) and on-site and working time (from its activities).
-
-    Reads work_order.travel_logs.all() and work_order.activities.all(), so a page that
-    prefetches both runs no query here. Unfinished spans count up to now.
-    """
-    now = timezone.now()
-    travel = timedelta()
-    for log in work_order.travel_logs.all():
-        if log.travel_start_time:
-            travel += (log.travel_end_time or now) - log.travel_start_time
-    events = sorted((a.created_at, a.activity_type) for a in work_order.activities.all())
-    on_site = _paired(events, {ActivityType.ARRIVED_ON_SITE}, {ActivityType.LEFT_SITE}, now)
-    working = _paired(
-        events,
-        {ActivityType.WORK_STARTED, ActivityType.WORK_RESUMED},
-        {ActivityType.WORK_PAUSED, ActivityType.WORK_COMPLETED, ActivityType.LEFT_SITE},
-        now,
-    )
-    return FieldTimes(travel, on_site, working)
-
-
 # Timesheets
 
 
@@ -347,7 +301,7 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
             row = rows[record.technician_id] = TimesheetRow(
                 record.technician,
                 [timedelta()] * 7,
-                _paired(
+                paired_spans(
                     break_events[record.technician_id],
                     {ActivityType.BREAK_START},
                     {ActivityType.BREAK_END},
