@@ -127,6 +127,9 @@ if not DEBUG:
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
+TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
