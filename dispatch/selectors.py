@@ -324,3 +324,105 @@ def technician_availability(start: datetime, exclude_pk: int | None = None) -> l
             )
         )
     return result
+
+
+# Job summaries -------------------------------------------------------------------------
+
+# Stock movement kinds by their stored values (dispatch never imports inventory).
+USED_ON_JOB, RETURNED_FROM_JOB = "used_on_job", "returned_from_job"
+COUNT_UNITS = {"unit", "units", "each", "ea", "pc", "pcs", "piece", "pieces"}
+PAUSED, RESUMED = {"work_paused"}, {"work_resumed", "work_completed", "left_site"}
+
+
+def work_order_for_summary(pk: int) -> WorkOrder:
+    """One work order with what its summary reads: five queries."""
+    queryset = WorkOrder.objects.select_related("customer", "assigned_technician").prefetch_related(
+        Prefetch("notes", queryset=related_queryset(WorkOrder, "notes").select_related("technician")),
+        "travel_logs",
+        "activities",
+        Prefetch(
+            "stock_movements", queryset=related_queryset(WorkOrder, "stock_movements").select_related("item")
+        ),
+    )
+    return queryset.get(pk=pk)
+
+
+def _minutes_text(span: timedelta) -> str:
+    minutes = max(0, round(span.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} hour{'s' if hours > 1 else ''} {minutes} minute{'s' if minutes != 1 else ''}"
+    if hours:
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _clock(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%I:%M %p").lstrip("0")
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?" else f"{text}."
+
+
+def work_order_summary_text(work_order: WorkOrder) -> str:
+    """A short paragraph the office could send the customer, from the order's prefetched notes,
+    travel, activity and parts; times in the company's time zone. Parts that were not there say nothing."""
+    technician = work_order.assigned_technician
+    who = technician.name if technician else "Our technician"
+    first_name = who.split()[0] if technician else "The technician"
+    events = sorted((a.created_at, a.activity_type) for a in work_order.activities.all())
+    arrived = next((at for at, kind in events if kind in ARRIVED), None)
+    finished = next((at for at, kind in reversed(events) if kind == "work_completed"), None)
+    day = arrived or finished or work_order.scheduled_for
+    customer = work_order.customer.name if work_order.customer else "the customer"
+
+    opening = f"{who} visited {customer}" + (
+        f" on {timezone.localtime(day):%A, %B} {timezone.localtime(day).day}" if day else ""
+    )
+    opening += f" for: {work_order.title.strip()}."
+    parts = [opening]
+
+    times = work_order_field_times(work_order)
+    if times.travel:
+        parts.append(f"Travel to the site took {_minutes_text(times.travel)}.")
+    if arrived and finished and finished >= arrived:
+        parts.append(f"{first_name} arrived at {_clock(arrived)} and finished at {_clock(finished)}.")
+    elif arrived:
+        parts.append(f"{first_name} arrived at {_clock(arrived)}.")
+    if times.on_site:
+        on_site = f"Time on site was {_minutes_text(times.on_site)}"
+        pauses = [a for a, kind in events if kind in PAUSED]
+        paused = paired_spans(events, PAUSED, RESUMED, timezone.now())
+        if pauses and paused:
+            count = "one pause" if len(pauses) == 1 else f"{len(pauses)} pauses"
+            on_site += f", including {count} totalling {_minutes_text(paused)}"
+        parts.append(on_site + ".")
+
+    used: dict[str, list] = {}
+    for movement in work_order.stock_movements.all():
+        if movement.kind not in (USED_ON_JOB, RETURNED_FROM_JOB):
+            continue
+        entry = used.setdefault(movement.item.name, [0, movement.item.unit])
+        entry[0] += -movement.quantity_change
+    items = [
+        f"{quantity} {unit + ' of ' if unit and unit.lower() not in COUNT_UNITS else '× '}{name}"
+        for name, (quantity, unit) in sorted(used.items())
+        if quantity > 0
+    ]
+    if items:
+        parts.append("Parts used: " + ", ".join(items) + ".")
+
+    notes = [n for n in work_order.notes.all() if n.technician_id is not None or n.alert_office]
+    work = [
+        _sentence(text)
+        for n in notes
+        if not n.alert_office and (text := n.note_text.strip().removeprefix("Completed:").strip())
+    ]
+    raised = [_sentence(n.note_text) for n in notes if n.alert_office and n.note_text.strip()]
+    if work:
+        parts.append("Work done: " + " ".join(work))
+    if raised:
+        parts.append("Points raised during the visit: " + " ".join(raised))
+    return " ".join(parts)

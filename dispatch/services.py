@@ -317,6 +317,19 @@ def preferred_window_warning(*, customer: Customer | None, start: datetime) -> s
     )
 
 
+def placement_refusals(
+    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime], customer: Customer | None
+) -> list[str]:
+    """Every rule a booking must meet with no override: the schedule rules and the preferred window.
+
+    Pure, so the suggestions and the week planner check a placement by the same rules as
+    work_order_schedule without a query per candidate.
+    """
+    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=same_day_starts)
+    warning = preferred_window_warning(customer=customer, start=start)
+    return [*reasons, warning] if warning else reasons
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """Midnight to midnight of a calendar day in the company's time zone."""
     start = timezone.make_aware(datetime.combine(day, time.min))
@@ -523,3 +536,18 @@ def manual_notification_send(
     notification.full_clean()
     notification.save()
     return notification
+
+
+# ---------------------------------------------------------------------------------------
+# Job summaries
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
+    """Write the order's full_summary from its notes, travel, activity and parts; history records it."""
+    # selectors imports this module for the scheduling rules, so it is imported here.
+    from dispatch import selectors
+
+    text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
+    return work_order_update(work_order=work_order, actor=actor, full_summary=text)

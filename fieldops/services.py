@@ -21,7 +21,7 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import Actor, work_order_change_status, work_order_note_add
+from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_summary_write
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -302,6 +302,7 @@ def job_complete(
     actor = _actor(technician)
     work_order_note_add(work_order=work_order, text=f"Completed: {note}", actor=actor, technician=technician)
     work_order_change_status(work_order=work_order, status=WorkOrderStatus.COMPLETED, actor=actor)
+    work_order_summary_write(work_order=work_order, actor=actor)
     return done
 
 

@@ -15,6 +15,7 @@ from dispatch.views.notifications import (
     notification_set_read,
     notifications_mark_all_read,
 )
+from dispatch.views.suggestions import board_plan, board_plan_apply, work_order_suggestions
 from dispatch.views.technicians import technician_detail, technician_edit, technician_list
 from dispatch.views.today import office_home
 from dispatch.views.work_orders import (
@@ -28,11 +29,14 @@ from dispatch.views.work_orders import (
     work_order_note,
     work_order_schedule,
     work_order_status,
+    work_order_summary,
 )
 
 __all__ = [
     "board",
     "board_move",
+    "board_plan",
+    "board_plan_apply",
     "customer_create",
     "customer_detail",
     "customer_edit",
@@ -57,4 +61,6 @@ __all__ = [
     "work_order_note",
     "work_order_schedule",
     "work_order_status",
+    "work_order_suggestions",
+    "work_order_summary",
 ]

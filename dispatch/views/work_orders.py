@@ -27,6 +27,7 @@ from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
 from dispatch.views.common import error_messages, render_region
+from dispatch.views.suggestions import default_suggest_day
 
 PAGE_SIZE = 25
 
@@ -151,6 +152,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         "refusal": forms.get("refusal"),
         "needs_override": forms.get("needs_override", False),
         "open_panel": forms.get("open_panel", ""),
+        "suggest_day": default_suggest_day(order),
     }
 
 
@@ -268,6 +270,21 @@ def work_order_note(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, pk, error, "note", note_form=form)
     return _after_action(request, pk, "Note added.")
+
+
+@require_POST
+@office_required
+def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write (or rewrite) a completed order's summary from its field record."""
+    order = get_object_or_404(WorkOrder, pk=pk)
+    if order.status != WorkOrderStatus.COMPLETED:
+        error = ValidationError("A summary is written once the job is completed.")
+        return _refused(request, pk, error, "")
+    try:
+        services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
+    except ValidationError as error:
+        return _refused(request, pk, error, "")
+    return _after_action(request, pk, "Summary written from the job's record.")
 
 
 # New work order -------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""Who should take a work order on a given day, and why: pure ranking plus one selector.
+
+Feasibility is decided by services.placement_refusals, the same rules work_order_schedule
+enforces; this module only chooses among what those rules allow.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.services import (
+    JOB_DURATION,
+    WORKDAY_END,
+    WORKDAY_START,
+    _fmt_time,
+    day_bounds,
+    max_jobs_per_day,
+    placement_refusals,
+)
+
+# Candidate start times are tried on this grid (plus the start of the customer's window).
+SLOT_STEP = timedelta(minutes=30)
+
+
+def window_text(customer: Customer | None) -> str:
+    if (
+        customer is None
+        or customer.preferred_schedule_start is None
+        or customer.preferred_schedule_end is None
+    ):
+        return ""
+    return f"{_fmt_time(customer.preferred_schedule_start)}–{_fmt_time(customer.preferred_schedule_end)}"
+
+
+def candidate_starts(day: date, customer: Customer | None, now: datetime) -> list[datetime]:
+    """Start times on `day` inside working hours and the customer's window, later than `now`."""
+    first, _ = day_bounds(day)
+    latest = timezone.make_aware(datetime.combine(day, WORKDAY_END)) - JOB_DURATION
+    at = timezone.make_aware(datetime.combine(day, WORKDAY_START))
+    times = set()
+    while at <= latest:
+        times.add(at)
+        at += SLOT_STEP
+    if customer is not None and customer.preferred_schedule_start is not None:
+        times.add(timezone.make_aware(datetime.combine(day, customer.preferred_schedule_start)))
+        window = (customer.preferred_schedule_start, customer.preferred_schedule_end)
+        times = {t for t in times if window[0] <= timezone.localtime(t).time() <= window[1]}
+    return sorted(t for t in times if now < t <= latest and t >= first)
+
+
+def ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+@dataclass
+class Suggestion:
+    technician: Technician
+    free_starts: list[datetime]
+    jobs_that_day: int
+    week_jobs: int
+    served_before: int
+    reasons: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self.free_starts)
+
+    @property
+    def start(self) -> datetime | None:
+        return self.free_starts[0] if self.free_starts else None
+
+
+def rank_technicians(
+    *,
+    technicians: list[Technician],
+    customer: Customer | None,
+    day: date,
+    day_starts: dict[int, list[datetime]],
+    week_jobs: dict[int, int],
+    served: dict[int, int],
+    now: datetime,
+) -> list[Suggestion]:
+    """Every technician for `day`, those who can take the job first, each with plain-language reasons.
+
+    Order: can take it; has served the customer before; lightest week; fewest jobs that day; name.
+    """
+    starts = candidate_starts(day, customer, now)
+    limit = max_jobs_per_day()
+    loads = [week_jobs.get(t.pk, 0) for t in technicians if t.active] or [0]
+    average = sum(loads) / len(loads)
+    window = window_text(customer)
+    name = customer.name if customer else "the customer"
+    result = []
+    for technician in technicians:
+        mine = day_starts.get(technician.pk, [])
+        free, refusals = [], []
+        for start in starts:
+            reasons = placement_refusals(
+                technician=technician, start=start, same_day_starts=mine, customer=customer
+            )
+            if reasons:
+                refusals.extend(r for r in reasons if r not in refusals)
+            else:
+                free.append(start)
+        suggestion = Suggestion(
+            technician, free, len(mine), week_jobs.get(technician.pk, 0), served.get(technician.pk, 0)
+        )
+        where = f"inside {name}'s window ({window})" if window else "inside working hours"
+        if free:
+            others = ", ".join(_fmt_time(timezone.localtime(t).time()) for t in free[1:4])
+            suggestion.reasons.append(
+                f"Free at {_fmt_time(timezone.localtime(free[0]).time())}, {where}"
+                + (f"; also free at {others}{' and later' if len(free) > 4 else ''}." if others else ".")
+            )
+        elif not starts:
+            suggestion.refusals.append(
+                f"No start on {day:%a %b %d} is left {where} for a "
+                f"{int(JOB_DURATION.total_seconds() // 3600)}-hour job."
+            )
+        else:
+            suggestion.refusals.extend(refusals[:2])
+        if len(mine) >= limit:
+            suggestion.reasons.append(f"Already has {len(mine)} jobs that day: the limit is {limit}.")
+        elif mine:
+            suggestion.reasons.append(
+                f"This would be their {ordinal(len(mine) + 1)} job that day (limit {limit})."
+            )
+        else:
+            suggestion.reasons.append(f"No other jobs that day (limit {limit}).")
+        if suggestion.served_before:
+            times = "once" if suggestion.served_before == 1 else f"{suggestion.served_before} times"
+            suggestion.reasons.append(f"Has served {name} before ({times}).")
+        else:
+            suggestion.reasons.append(f"Hasn't served {name} before.")
+        load = suggestion.week_jobs
+        balance = (
+            "lighter than" if load < average - 0.5 else "heavier than" if load > average + 0.5 else "about"
+        )
+        suggestion.reasons.append(
+            f"{load} job{'s' if load != 1 else ''} this week, {balance} the team's average of {average:.1f}."
+        )
+        if free:
+            end = timezone.localtime(free[0] + JOB_DURATION).time()
+            suggestion.reasons.append(
+                f"Works {_fmt_time(WORKDAY_START)}–{_fmt_time(WORKDAY_END)}; "
+                f"the job would end by {_fmt_time(end)}."
+            )
+        result.append(suggestion)
+    result.sort(
+        key=lambda s: (
+            not s.feasible,
+            -min(s.served_before, 1),
+            s.week_jobs,
+            s.jobs_that_day,
+            s.technician.name,
+        )
+    )
+    return result
+
+
+# Selector ------------------------------------------------------------------------------
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday of `day`'s week and the Monday after."""
+    first = day - timedelta(days=day.weekday())
+    return first, first + timedelta(days=7)
+
+
+def booked_starts(first: date, last: date, exclude: Iterable[int] = ()) -> list[tuple[int, datetime]]:
+    """(technician id, start) of every booked, not cancelled job from `first` up to `last`: one query."""
+    start, _ = day_bounds(first)
+    end, _ = day_bounds(last)
+    return list(
+        WorkOrder.objects.filter(
+            assigned_technician__isnull=False, scheduled_for__gte=start, scheduled_for__lt=end
+        )
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .exclude(pk__in=list(exclude))
+        .values_list("assigned_technician_id", "scheduled_for")
+    )
+
+
+def served_counts(customer_ids: set[int]) -> dict[tuple[int, int], int]:
+    """How many completed jobs each technician did for each of these customers: one query."""
+    rows = (
+        WorkOrder.objects.filter(customer_id__in=customer_ids, status=WorkOrderStatus.COMPLETED)
+        .exclude(assigned_technician__isnull=True)
+        .values_list("assigned_technician_id", "customer_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(tech, customer): n for tech, customer, n in rows}
+
+
+def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]:
+    """Active technicians ranked for `work_order` on `day`: three queries, whatever the data size."""
+    technicians = list(Technician.objects.filter(active=True))
+    first, after = week_of(day)
+    day_starts: dict[int, list[datetime]] = defaultdict(list)
+    week_jobs: dict[int, int] = defaultdict(int)
+    for technician_id, at in booked_starts(first, after, exclude=[work_order.pk]):
+        week_jobs[technician_id] += 1
+        if timezone.localtime(at).date() == day:
+            day_starts[technician_id].append(at)
+    customer = work_order.customer
+    served = (
+        {tech: n for (tech, _), n in served_counts({customer.pk}).items()} if customer is not None else {}
+    )
+    return rank_technicians(
+        technicians=technicians,
+        customer=customer,
+        day=day,
+        day_starts=day_starts,
+        week_jobs=week_jobs,
+        served=served,
+        now=timezone.now(),
+    )

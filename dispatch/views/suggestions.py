@@ -1,0 +1,153 @@
+"""Dispatch suggestions: who should take an order on a day, and the week planner's proposal."""
+
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import planner, services, suggestions
+from dispatch.access import office_required
+from dispatch.models import Technician, WorkOrder
+from dispatch.services import Actor
+from dispatch.views.board import _board_context, _parse_day
+from dispatch.views.common import error_messages, render_region
+
+SUGGEST = "dispatch/work_order_suggest.html"
+
+
+def _first_open_day() -> date:
+    """Today, or tomorrow once today's last start time has passed."""
+    now = timezone.localtime()
+    last_start = datetime.combine(now.date(), services.WORKDAY_END) - services.JOB_DURATION
+    return now.date() + timedelta(days=1) if now.replace(tzinfo=None) > last_start else now.date()
+
+
+def default_suggest_day(order: WorkOrder) -> date:
+    """The order's own day if it has one still to come, else the first day with a start left."""
+    first = _first_open_day()
+    if order.scheduled_for and timezone.localdate(order.scheduled_for) >= first:
+        return timezone.localdate(order.scheduled_for)
+    return first
+
+
+@require_GET
+@office_required
+def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Technicians ranked for one order on a chosen day, each with reasons and a one-click assign."""
+    order = get_object_or_404(WorkOrder.objects.select_related("customer"), pk=pk)
+    origin = "board" if request.GET.get("from") == "board" else "detail"
+    context = {
+        "order": order,
+        "origin": origin,
+        "board_view": "week" if request.GET.get("view") == "week" else "day",
+        "board_date": _parse_day(request.GET.get("date")).isoformat(),
+    }
+    raw = request.GET.get("day", "").strip()
+    try:
+        day = date.fromisoformat(raw) if raw else default_suggest_day(order)
+    except ValueError:
+        context["error"] = f"“{raw[:40]}” is not a date: pick a day (YYYY-MM-DD)."
+        return render_region(request, SUGGEST, "results", context, status=400)
+    if origin == "board":
+        # The board may show a past day; suggest from the first day with a start left.
+        day = max(day, _first_open_day())
+    context["day"] = day
+    if not order.is_open:
+        context["error"] = (
+            f"This order is {order.get_status_display().lower()}: there is nothing to schedule."
+        )
+    elif day < timezone.localdate():
+        context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
+    else:
+        context["suggestions"] = suggestions.work_order_suggestions(order, day)
+    return render_region(request, SUGGEST, "results", context)
+
+
+def plan_day(day: date) -> date:
+    """The board's week, or the coming one when no working day of it is left."""
+    today = _first_open_day()
+    first, _ = suggestions.week_of(max(day, today))
+    if first + timedelta(days=planner.PLAN_WEEKDAYS) <= today:
+        return first + timedelta(days=7)
+    return max(day, today)
+
+
+@require_GET
+@office_required
+def board_plan(request: HttpRequest) -> HttpResponse:
+    """Plan the week: a proposal of placements (and the orders that can't be placed, with why)."""
+    view = "week" if request.GET.get("view") == "week" else "day"
+    raw = request.GET.get("date", "").strip()
+    try:
+        day = date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return HttpResponse(
+            f"“{raw[:40]}” is not a date (YYYY-MM-DD).", status=400, content_type="text/plain"
+        )
+    if request.htmx and not request.htmx.boosted:
+        context = {"plan": planner.week_plan(plan_day(day)), "view": view, "day": day}
+        return render_region(request, "dispatch/board.html", "plan", context)
+    context = _board_context(view, day)
+    context["plan"] = planner.week_plan(plan_day(day))
+    return render_region(request, "dispatch/board.html", "live", context)
+
+
+def _parse_placement(value: str) -> tuple[int, int, datetime, int]:
+    if not value.isascii() or len(value) > 100:
+        raise ValueError(value[:40])
+    order_id, technician_id, start, version = value.split("|")
+    at = datetime.fromisoformat(start)
+    if at.tzinfo is None:
+        at = timezone.make_aware(at)
+    return int(order_id), int(technician_id), at, int(version)
+
+
+@require_POST
+@office_required
+def board_plan_apply(request: HttpRequest) -> HttpResponse:
+    """Apply a proposal in one transaction, each placement re-checked by work_order_schedule.
+
+    A placement that no longer meets the rules (someone booked the slot, the order changed) is
+    reported and left out; the others are applied.
+    """
+    view = "week" if request.POST.get("view") == "week" else "day"
+    day = _parse_day(request.POST.get("date"))
+    try:
+        parsed = [_parse_placement(value) for value in request.POST.getlist("placement")]
+    except ValueError:
+        return HttpResponse("A placement of the plan is not readable: plan the week again.", status=400)
+    if not parsed:
+        return HttpResponse("The plan has no placements to apply.", status=400)
+    orders = WorkOrder.objects.in_bulk([p[0] for p in parsed])
+    technicians = Technician.objects.in_bulk([p[1] for p in parsed])
+    if len(orders) != len({p[0] for p in parsed}) or len(technicians) != len({p[1] for p in parsed}):
+        raise Http404("The plan names a work order or technician that doesn't exist.")
+    actor = Actor.for_user(request.user)
+    applied, refused = [], []
+    with transaction.atomic():
+        for order_id, technician_id, start, version in parsed:
+            order, technician = orders[order_id], technicians[technician_id]
+            try:
+                with transaction.atomic():
+                    services.work_order_schedule(
+                        work_order=order,
+                        actor=actor,
+                        technician=technician,
+                        scheduled_for=start,
+                        expected_version=version,
+                    )
+            except ValidationError as error:
+                refused.append(f"#{order.pk} {order.title} was not placed: {' '.join(error_messages(error))}")
+            else:
+                applied.append(order)
+    lines = [
+        f"Plan applied: {len(applied)} of {len(parsed)} placement{'s' if len(parsed) != 1 else ''} booked."
+    ]
+    message = {"ok": not refused, "plan": True, "text": lines + refused}
+    context = _board_context(view, day, message)
+    context["clear_plan"] = True
+    return render_region(request, "dispatch/board.html", "live", context)
