@@ -69,3 +69,13 @@ class PartForm(forms.Form):
 
 class EventForm(forms.Form):
     notes = forms.CharField(max_length=2000, required=False)
+
+
+class AgentForm(forms.Form):
+    text = forms.CharField(
+        max_length=1000,
+        error_messages={
+            "required": "I didn't hear anything. Type or say what you need, or say “help”.",
+            "max_length": "That's too long for me: say one thing at a time, in a sentence or two.",
+        },
+    )

@@ -157,6 +157,12 @@ class VoiceAgentSession(models.Model):
     session_start = created_at_field()
     session_end = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True, db_default=True)
+    # Not in the seed: the agent ends a session after 30 idle minutes, and keeps the one action
+    # waiting for "yes" here, so a confirmation survives between requests and across app servers.
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    pending = models.JSONField(
+        null=True, blank=True, help_text="The action waiting for the technician's yes."
+    )
 
     class Meta:
         db_table = "voice_agent_sessions"
@@ -190,6 +196,11 @@ class VoiceAgentInteraction(models.Model):
     interaction_type = models.CharField(max_length=50, choices=Type, null=True)
     content = models.TextField(null=True)
     created_at = created_at_field()
+    # Not in the seed: the job a turn was about, so the office reads a work order's transcript
+    # even when one session covered several jobs.
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="voice_interactions"
+    )
 
     class Meta:
         db_table = "voice_agent_interactions"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", office_views.field_overview, name="field_overview"),
     path("timesheets/", office_views.timesheets, name="timesheets"),
     path("timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
+    path("transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
 ]

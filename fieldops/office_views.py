@@ -4,12 +4,13 @@ import csv
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
+from fieldops import selectors
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
 
@@ -88,3 +89,36 @@ def timesheets_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
+
+
+def _filter_id(request: HttpRequest, name: str) -> int | None:
+    """?name=<id>: absent is None; anything but a positive whole number is bad input."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+        raise ValueError(f"“{raw[:40]}” is not a {name.replace('_', ' ')} number.")
+    return int(raw)
+
+
+@require_GET
+@office_required
+def voice_transcripts(request: HttpRequest) -> HttpResponse:
+    """What technicians said to the voice agent and what it answered and did: by technician or work order."""
+    technicians = list(Technician.objects.order_by("name"))
+    context: dict = {"technicians": technicians, "technician": None, "work_order": None, "error": ""}
+    try:
+        technician_id, work_order_id = _filter_id(request, "technician"), _filter_id(request, "work_order")
+    except ValueError as error:
+        context["error"] = str(error)
+        return render(request, "fieldops/agent_transcripts.html", {**context, "lines": []}, status=400)
+    if technician_id is not None:
+        context["technician"] = get_object_or_404(Technician, pk=technician_id)
+    if work_order_id is not None:
+        context["work_order"] = get_object_or_404(
+            WorkOrder.objects.select_related("customer"), pk=work_order_id
+        )
+    context["lines"] = selectors.voice_transcripts(
+        technician=context["technician"], work_order=context["work_order"]
+    )
+    return render(request, "fieldops/agent_transcripts.html", context)

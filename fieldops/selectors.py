@@ -1,16 +1,23 @@
 """Reads the technician pages and the office's field pages share."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
+from django.db.models import OuterRef, Q, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
 from dispatch.selectors import paired_spans
-from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
+from fieldops.models import (
+    ActivityType,
+    ClockRecord,
+    TechnicianActivity,
+    VoiceAgentInteraction,
+    VoiceAgentSession,
+)
 from inventory.models import Truck, TruckInventory
 
 
@@ -313,3 +320,77 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
         row.days[day] += (record.clock_out_time or now) - record.clock_in_time
         row.records.append(record)
     return list(rows.values())
+
+
+# The voice agent's transcripts
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of a voice-agent conversation: what the technician said, or what the agent answered."""
+
+    at: datetime
+    session_id: int
+    technician: Technician | None
+    work_order_id: int | None
+    kind: str
+    speaker: str  # "technician" or "agent"
+    text: str
+    intent: str = ""
+    slots: dict = field(default_factory=dict)
+    result: dict = field(default_factory=dict)
+
+    @property
+    def link(self) -> dict | None:
+        return self.result.get("link")
+
+
+def _transcript_line(row: VoiceAgentInteraction) -> TranscriptLine:
+    """Turns the agent logged are JSON; older rows (and the demo's) are plain text."""
+    speaker = (
+        "technician" if row.interaction_type == VoiceAgentInteraction.Type.TECHNICIAN_SPEECH else "agent"
+    )
+    try:
+        content = json.loads(row.content or "")
+    except ValueError:
+        content = None
+    if not isinstance(content, dict):
+        content = {}
+        text = row.content or ""
+    else:
+        text = content.get("text" if speaker == "technician" else "reply") or ""
+    return TranscriptLine(
+        at=row.created_at,
+        session_id=row.session_id,
+        technician=row.session.technician if row.session_id else None,
+        work_order_id=row.work_order_id or (row.session.work_order_id if row.session_id else None),
+        kind=row.interaction_type or "",
+        speaker=speaker,
+        text=text,
+        intent=content.get("intent", ""),
+        slots=content.get("slots") or {},
+        result=content.get("result") or {},
+    )
+
+
+def voice_transcripts(
+    technician: Technician | None = None,
+    work_order: WorkOrder | None = None,
+    *,
+    session: VoiceAgentSession | None = None,
+    limit: int = 200,
+) -> list[TranscriptLine]:
+    """The latest voice-agent lines, oldest first: a technician's, a work order's or a session's.
+
+    A work order's lines are the turns about it, and every line of sessions that were about it.
+    One query, whatever the filter.
+    """
+    rows = VoiceAgentInteraction.objects.select_related("session__technician")
+    if technician is not None:
+        rows = rows.filter(session__technician=technician)
+    if work_order is not None:
+        rows = rows.filter(Q(work_order=work_order) | Q(session__work_order=work_order))
+    if session is not None:
+        rows = rows.filter(session=session)
+    latest = list(rows.order_by("-created_at", "-id")[:limit])
+    return [_transcript_line(row) for row in reversed(latest)]

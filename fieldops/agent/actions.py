@@ -1,0 +1,533 @@
+"""What each intent does: read the technician's own day, or call the same service the buttons call.
+
+Everything is scoped to the technician handed in (the signed-in one): their state, their jobs
+today, the stock of the truck they are clocked in with, their messages. A job, item or truck
+the words point at is looked up among those only, so no phrasing can reach anyone else's.
+High-impact actions are not run here on first asking: they come back as a pending action
+with a question, and `execute` runs them once the technician says yes.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dispatch.models import ManualNotification, Technician, WorkOrder
+from fieldops import services
+from fieldops.agent.matching import match_job, match_one
+from fieldops.selectors import State, TechnicianState, technician_state
+from fieldops.services import NOWHERE, Location
+from inventory.models import Truck, TruckInventory
+
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't get that. I can only help with your own shift, jobs and truck. "
+    "Say “help” to hear what I can do."
+)
+HELP_TEXT = (
+    "You can say: clock in with truck 201; what's my next job; start travel; I've arrived; start work; "
+    "pause; resume; used two RJ45 ends; how many BNC ends do I have; add a note, gate code 4321; "
+    "tell the office I'm running late; complete the job, replaced the camera; left site; take a break; "
+    "read my messages; clock out; goodbye."
+)
+
+
+@dataclass
+class Context:
+    """What the agent knows about the technician for one turn."""
+
+    technician: Technician
+    state: TechnicianState
+    jobs: list[WorkOrder]
+    location: Location = NOWHERE
+
+    @property
+    def current(self) -> WorkOrder | None:
+        return next((j for j in self.jobs if j.pk == self.state.work_order_id), None)
+
+
+def context_for(technician: Technician, location: Location = NOWHERE) -> Context:
+    """The technician's state and jobs today (with the job they are on, if it is from another day)."""
+    state = technician_state(technician)
+    mine = WorkOrder.objects.for_technician(technician).select_related("customer")
+    jobs = list(mine.today().order_by("scheduled_for", "id"))
+    if state.work_order_id and all(j.pk != state.work_order_id for j in jobs):
+        jobs = [*mine.filter(pk=state.work_order_id), *jobs]
+    return Context(technician, state, jobs, location)
+
+
+@dataclass
+class Result:
+    reply: str
+    ok: bool = True
+    action: str | None = None  # the service that ran
+    work_order: WorkOrder | None = None
+    pending: dict | None = None  # an action waiting for yes, or for the words it needs
+    link: tuple[str, str] | None = None  # (label, href) for navigate and call
+    data: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        out = {"ok": self.ok, "action": self.action, **self.data}
+        if self.work_order is not None:
+            out["work_order_id"] = self.work_order.pk
+        if self.pending:
+            out["pending"] = self.pending
+        if self.link:
+            out["link"] = {"label": self.link[0], "href": self.link[1]}
+        return out
+
+
+def _job_name(job: WorkOrder) -> str:
+    who = f" for {job.customer.name}" if job.customer_id else ""
+    return f"job {job.pk}{who}"
+
+
+def _sentence(text: str) -> str:
+    """Upper-case the first letter only (str.capitalize would lower-case customer names)."""
+    return text[:1].upper() + text[1:]
+
+
+def _when(job: WorkOrder) -> str:
+    if not job.scheduled_for:
+        return "unscheduled"
+    return timezone.localtime(job.scheduled_for).strftime("%-I:%M %p")
+
+
+def _find_job(ctx: Context, slots: dict) -> WorkOrder | None:
+    return match_job(slots.get("job"), ctx.jobs, current_id=ctx.state.work_order_id)
+
+
+def _no_job(slots: dict) -> Result:
+    if slots.get("job") is None:
+        return Result("You have no open job today.", ok=False)
+    return Result("I can't find that job among your jobs today. Say “list my jobs” to hear them.", ok=False)
+
+
+def _run(
+    ctx: Context, action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None
+) -> Result:
+    """Run one service; a refusal comes back as the service worded it."""
+    try:
+        call()
+    except ValidationError as error:
+        return Result(" ".join(error.messages), ok=False, work_order=job, data={"refused": action})
+    return Result(reply, action=action, work_order=job)
+
+
+# Shift and breaks
+
+
+def clock_in(ctx: Context, slots: dict) -> Result:
+    trucks = list(Truck.objects.filter(active=True, is_office_truck=False).order_by("name"))
+    number = slots.get("truck")
+    if number is None:
+        truck = next((t for t in trucks if t.pk == ctx.state.last_truck_id), None)
+        if truck is None:
+            return Result("Which truck? Say “clock in with truck” and its number.", ok=False)
+    else:
+        truck = next((t for t in trucks if t.pk == number), None) or next(
+            (t for t in trucks if t.name.split()[-1] == str(number)), None
+        )
+        if truck is None:
+            return Result(f"I don't know a service truck {number}. Say its number again.", ok=False)
+    return _run(
+        ctx,
+        "clock_in",
+        lambda: services.clock_in(technician=ctx.technician, truck=truck, location=ctx.location),
+        f"Clocked in with {truck.name}.",
+    )
+
+
+def clock_out(ctx: Context, slots: dict) -> Result:
+    if ctx.state.state not in (State.ON_SHIFT, State.ON_BREAK):
+        return Result(f"You can't clock out now: {ctx.state.explain()}", ok=False)
+    return Result("Clock out now? Say yes to confirm.", pending={"intent": "clock_out"})
+
+
+def break_start(ctx: Context, slots: dict) -> Result:
+    return _run(
+        ctx,
+        "break_start",
+        lambda: services.break_start(technician=ctx.technician, location=ctx.location),
+        "Break started. Enjoy it.",
+    )
+
+
+def break_end(ctx: Context, slots: dict) -> Result:
+    return _run(
+        ctx,
+        "break_end",
+        lambda: services.break_end(technician=ctx.technician, location=ctx.location),
+        "Break over. Welcome back.",
+    )
+
+
+# Reading the day
+
+
+def next_job(ctx: Context, slots: dict) -> Result:
+    job = match_job("next", ctx.jobs, current_id=ctx.state.work_order_id)
+    if job is None:
+        return Result("No more open jobs today.")
+    where = f", {job.customer.address}" if job.customer_id else ""
+    return Result(f"Next: {_job_name(job)} at {_when(job)}{where}. {job.title}.", work_order=job)
+
+
+def list_jobs(ctx: Context, slots: dict) -> Result:
+    today = [
+        j
+        for j in ctx.jobs
+        if j.scheduled_for and timezone.localtime(j.scheduled_for).date() == timezone.localdate()
+    ]
+    if not today:
+        return Result("You have no jobs today.")
+    lines = [f"{_when(j)}, {_job_name(j)}, {j.get_status_display().lower()}" for j in today]
+    count = f"{len(today)} job{'s' if len(today) != 1 else ''}"
+    return Result(f"You have {count} today: " + "; ".join(lines) + ".")
+
+
+def job_details(ctx: Context, slots: dict) -> Result:
+    job = _find_job(ctx, slots)
+    if job is None:
+        return _no_job(slots)
+    parts = [
+        f"{_sentence(_job_name(job))} at {_when(job)}: {job.title}.",
+        job.brief_description.rstrip(".") + ".",
+    ]
+    if job.customer_id:
+        parts.append(f"Address: {job.customer.address}.")
+    parts.append(f"Status: {job.get_status_display().lower()}.")
+    return Result(" ".join(parts), work_order=job)
+
+
+def navigate(ctx: Context, slots: dict) -> Result:
+    job = _find_job(ctx, slots)
+    if job is None:
+        return _no_job(slots)
+    if not job.customer_id or not job.customer.address:
+        return Result(f"{_sentence(_job_name(job))} has no address.", ok=False, work_order=job)
+    href = f"https://www.google.com/maps/search/?api=1&query={quote(job.customer.address)}"
+    return Result(
+        f"Directions to {job.customer.name}, {job.customer.address}. Tap Open map.",
+        work_order=job,
+        link=("Open map", href),
+    )
+
+
+def call_customer(ctx: Context, slots: dict) -> Result:
+    job = _find_job(ctx, slots)
+    if job is None:
+        return _no_job(slots)
+    if not job.customer_id or not job.customer.phone:
+        return Result(f"{_sentence(_job_name(job))} has no phone number.", ok=False, work_order=job)
+    phone = job.customer.phone
+    return Result(
+        f"{job.customer.name}: {phone}. Tap Call to ring them.",
+        work_order=job,
+        link=(f"Call {job.customer.name}", "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")),
+    )
+
+
+# A job, step by step
+
+
+def travel_start(ctx: Context, slots: dict) -> Result:
+    job = (
+        _find_job(ctx, slots)
+        if slots.get("job") is not None
+        else match_job("next", ctx.jobs, current_id=None)
+    )
+    if job is None:
+        return _no_job(slots)
+    return _run(
+        ctx,
+        "job_travel_start",
+        lambda: services.job_travel_start(technician=ctx.technician, work_order=job, location=ctx.location),
+        f"Travel started to {_job_name(job)}. Drive safe.",
+        job,
+    )
+
+
+def _current_or_refuse(ctx: Context, doing: str) -> WorkOrder | Result:
+    job = ctx.current
+    if job is None:
+        return Result(f"You can't {doing} now: {ctx.state.explain()}", ok=False)
+    return job
+
+
+def _job_step(ctx: Context, doing: str, action: str, service: Callable, reply: str) -> Result:
+    job = _current_or_refuse(ctx, doing)
+    if isinstance(job, Result):
+        return job
+    return _run(
+        ctx,
+        action,
+        lambda: service(technician=ctx.technician, work_order=job, location=ctx.location),
+        reply.format(job=_job_name(job)),
+        job,
+    )
+
+
+def arrived(ctx: Context, slots: dict) -> Result:
+    return _job_step(ctx, "arrive", "job_arrive", services.job_arrive, "Arrived at {job}.")
+
+
+def work_start(ctx: Context, slots: dict) -> Result:
+    return _job_step(ctx, "start work", "job_work_start", services.job_work_start, "Work started on {job}.")
+
+
+def work_pause(ctx: Context, slots: dict) -> Result:
+    return _job_step(ctx, "pause", "job_pause", services.job_pause, "Work paused on {job}.")
+
+
+def work_resume(ctx: Context, slots: dict) -> Result:
+    if ctx.state.state == State.ON_BREAK:
+        return break_end(ctx, slots)
+    return _job_step(ctx, "resume", "job_resume", services.job_resume, "Work resumed on {job}.")
+
+
+def leave_site(ctx: Context, slots: dict) -> Result:
+    return _job_step(
+        ctx, "leave the site", "job_leave", services.job_leave, "Left the site of {job}. On to the next one."
+    )
+
+
+def job_complete(ctx: Context, slots: dict) -> Result:
+    job = _find_job(ctx, slots)
+    if job is None:
+        return _no_job(slots)
+    if ctx.state.state not in (State.WORKING, State.PAUSED) or ctx.state.work_order_id != job.pk:
+        if ctx.state.work_order_id and ctx.state.work_order_id != job.pk:
+            return Result(
+                f"You are on job {ctx.state.work_order_id}, not job {job.pk}.", ok=False, work_order=job
+            )
+        return Result(
+            f"You can't complete {_job_name(job)} now: {ctx.state.explain()}", ok=False, work_order=job
+        )
+    pending = {"intent": "job_complete", "job": job.pk}
+    text = (slots.get("text") or "").strip()
+    if not text:
+        return Result(
+            f"What did you do on job {job.pk}? "
+            "Say it in a sentence: it goes on the job as the completion note.",
+            work_order=job,
+            pending={**pending, "awaiting": "text"},
+        )
+    return confirm_completion(job, {**pending, "text": text})
+
+
+def confirm_completion(job: WorkOrder, pending: dict) -> Result:
+    return Result(
+        f"Complete {_job_name(job)} with the note “{pending['text']}”? Say yes to confirm.",
+        work_order=job,
+        pending=pending,
+    )
+
+
+def _note_job(ctx: Context) -> WorkOrder | None:
+    return ctx.current or match_job("next", ctx.jobs, current_id=None)
+
+
+def add_note(ctx: Context, slots: dict, *, alert: bool = False) -> Result:
+    job = _note_job(ctx)
+    if job is None:
+        return Result("Notes go on one of your jobs, and you have no open job today.", ok=False)
+    text = (slots.get("text") or "").strip()
+    intent = "alert_office" if alert else "add_note"
+    if not text:
+        ask = "What should I tell the office?" if alert else "What should the note say?"
+        return Result(ask, work_order=job, pending={"intent": intent, "job": job.pk, "awaiting": "text"})
+    reply = (
+        f"Sent to the office on job {job.pk}: “{text}”."
+        if alert
+        else f"Note added to job {job.pk}: “{text}”."
+    )
+    return _run(
+        ctx,
+        "job_note_add",
+        lambda: services.job_note_add(
+            technician=ctx.technician, work_order=job, text=text, alert_office=alert
+        ),
+        reply,
+        job,
+    )
+
+
+def alert_office(ctx: Context, slots: dict) -> Result:
+    return add_note(ctx, slots, alert=True)
+
+
+# The truck
+
+
+def _truck_stock(ctx: Context) -> list[TruckInventory]:
+    truck_id = ctx.state.truck_id or ctx.state.last_truck_id
+    if not truck_id:
+        return []
+    return list(
+        TruckInventory.objects.filter(truck_id=truck_id)
+        .select_related("item", "truck")
+        .order_by("item__name")
+    )
+
+
+def use_part(ctx: Context, slots: dict) -> Result:
+    if ctx.state.truck_id is None:
+        return Result("Clock in with your truck first: parts come off your truck.", ok=False)
+    job = ctx.current
+    if job is None:
+        return Result(f"Parts go on the job you are on, and {ctx.state.explain()}", ok=False)
+    stock = [row for row in _truck_stock(ctx) if row.truck_id == ctx.state.truck_id]
+    row = match_one(slots.get("item", ""), stock, lambda r: r.item.name)
+    if row is None:
+        return Result(
+            f"I can't find “{slots.get('item', '')}” on your truck. Say the part again.",
+            ok=False,
+            work_order=job,
+        )
+    quantity = int(slots.get("quantity") or 1)
+    if quantity < 1:
+        return Result("Say how many you used.", ok=False, work_order=job)
+    if quantity > row.quantity:
+        return Result(
+            f"Your truck has only {row.quantity} {row.item.name}, not {quantity}.", ok=False, work_order=job
+        )
+    unit = f" {row.item.unit}" if row.item.unit and row.item.unit != "unit" else ""
+    return Result(
+        f"Use {quantity}{unit} × {row.item.name} on {_job_name(job)}? Say yes to confirm.",
+        work_order=job,
+        pending={"intent": "use_part", "job": job.pk, "item": row.item_id, "quantity": quantity},
+    )
+
+
+def check_stock(ctx: Context, slots: dict) -> Result:
+    stock = _truck_stock(ctx)
+    if not stock:
+        return Result("I don't know your truck yet: clock in with it first.", ok=False)
+    truck = stock[0].truck
+    if not slots.get("item"):
+        low = [r for r in stock if r.quantity <= r.item.minimum_quantity]
+        said = f"{truck.name} carries {len(stock)} kinds of parts."
+        if low:
+            said += " Running low: " + ", ".join(f"{r.item.name} ({r.quantity})" for r in low) + "."
+        return Result(said)
+    row = match_one(slots["item"], stock, lambda r: r.item.name)
+    if row is None:
+        return Result(f"I can't find “{slots['item']}” on {truck.name}.", ok=False)
+    unit = f" {row.item.unit}" if row.item.unit and row.item.unit != "unit" else ""
+    return Result(f"You have {row.quantity}{unit} of {row.item.name} on {truck.name}.")
+
+
+# Messages and the rest
+
+
+def read_messages(ctx: Context, slots: dict) -> Result:
+    unread = list(
+        ManualNotification.objects.filter(technician=ctx.technician, is_read=False).order_by("-created_at")[
+            :3
+        ]
+    )
+    if not unread:
+        return Result("No new messages.")
+    said = []
+    for message in unread:
+        services.message_mark_read(technician=ctx.technician, message=message)
+        urgency = f"{message.get_priority_display()}: " if message.priority != "normal" else ""
+        said.append(_sentence(f"{urgency}{message.message}"))
+    count = f"{len(unread)} new message{'s' if len(unread) != 1 else ''}"
+    return Result(f"{count}. " + " Next: ".join(said), action="message_mark_read")
+
+
+def help_(ctx: Context, slots: dict) -> Result:
+    return Result(HELP_TEXT)
+
+
+def unknown(ctx: Context, slots: dict) -> Result:
+    return Result(NOT_UNDERSTOOD, ok=False)
+
+
+PLANS: dict[str, Callable[[Context, dict], Result]] = {
+    "clock_in": clock_in,
+    "clock_out": clock_out,
+    "break_start": break_start,
+    "break_end": break_end,
+    "next_job": next_job,
+    "list_jobs": list_jobs,
+    "job_details": job_details,
+    "navigate": navigate,
+    "call_customer": call_customer,
+    "travel_start": travel_start,
+    "arrived": arrived,
+    "work_start": work_start,
+    "work_pause": work_pause,
+    "work_resume": work_resume,
+    "job_complete": job_complete,
+    "leave_site": leave_site,
+    "add_note": add_note,
+    "alert_office": alert_office,
+    "use_part": use_part,
+    "check_stock": check_stock,
+    "read_messages": read_messages,
+    "help": help_,
+    "unknown": unknown,
+}
+
+
+def plan(intent: str, slots: dict, ctx: Context) -> Result:
+    """Answer an intent: read, act through a service, or ask for a yes first."""
+    return PLANS.get(intent, unknown)(ctx, slots)
+
+
+def _own_job(ctx: Context, pk) -> WorkOrder | None:
+    return next((j for j in ctx.jobs if j.pk == pk), None)
+
+
+def execute(pending: dict, ctx: Context) -> Result:
+    """Run a confirmed action, looking everything up again among the technician's own things."""
+    intent = pending.get("intent")
+    if intent == "clock_out":
+        return _run(
+            ctx,
+            "clock_out",
+            lambda: services.clock_out(technician=ctx.technician, location=ctx.location),
+            "Clocked out. Have a good evening.",
+        )
+    job = _own_job(ctx, pending.get("job"))
+    if job is None:
+        return Result("That job is not one of yours today any more, so I did nothing.", ok=False)
+    if intent == "job_complete":
+        return _run(
+            ctx,
+            "job_complete",
+            lambda: services.job_complete(
+                technician=ctx.technician, work_order=job, note=pending.get("text", ""), location=ctx.location
+            ),
+            f"Completed {_job_name(job)}. Say “left site” when you go.",
+            job,
+        )
+    if intent == "use_part":
+        row = next(
+            (
+                r
+                for r in _truck_stock(ctx)
+                if r.item_id == pending.get("item") and r.truck_id == ctx.state.truck_id
+            ),
+            None,
+        )
+        if row is None:
+            return Result(
+                "That part is not on your truck any more, so I did nothing.", ok=False, work_order=job
+            )
+        quantity = int(pending.get("quantity") or 0)
+        return _run(
+            ctx,
+            "job_part_use",
+            lambda: services.job_part_use(
+                technician=ctx.technician, work_order=job, item=row.item, quantity=quantity
+            ),
+            f"Used {quantity} × {row.item.name} on job {job.pk}. "
+            f"{row.quantity - quantity} left on the truck.",
+            job,
+        )
+    return Result("There is nothing waiting for a yes.", ok=False)

@@ -1,0 +1,75 @@
+"""The voice agent's page: the conversation, a text box that is always there, and the microphone.
+
+A turn is a plain form post (the page works without JavaScript: post, redirect, read the
+transcript); with htmx the conversation region is swapped in and agent.js speaks the reply.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch.access import technician_required
+from fieldops.agent.dialogue import active_session, respond
+from fieldops.forms import AgentForm, location_from
+from fieldops.selectors import State, technician_state, voice_transcripts
+from fieldops.views import _form_error, _is_fragment
+
+# One-tap suggestions for what usually comes next, by the technician's state.
+SUGGESTIONS = {
+    State.OFF: ["Clock in", "List my jobs", "Help"],
+    State.ON_SHIFT: ["What's my next job", "Start travel", "Take a break", "Clock out"],
+    State.TRAVELING: ["I've arrived", "Navigate", "Call the customer"],
+    State.ON_SITE: ["Start work", "Job details", "Left site"],
+    State.WORKING: ["Pause", "Add a note", "Complete the job"],
+    State.PAUSED: ["Resume", "Take a break", "Complete the job"],
+    State.ON_BREAK: ["End break", "Read my messages"],
+}
+TRANSCRIPT_LINES = 40
+
+
+def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    technician = request.technician
+    session = active_session(technician)
+    lines = voice_transcripts(session=session, limit=TRANSCRIPT_LINES) if session else []
+    state = technician_state(technician)
+    last = lines[-1] if lines else None
+    context = {
+        "lines": lines,
+        "state": state,
+        "suggestions": SUGGESTIONS[State(state.state)],
+        "error": error,
+        "waiting": bool(session and session.pending),
+        "speak": error
+        or (last.text if last and last.speaker == "agent" and request.method == "POST" else ""),
+    }
+    if not _is_fragment(request):
+        return render(request, "fieldops/agent.html", context, status=status)
+    # The conversation, and the suggestions in the dock at the bottom (out of band).
+    html = render_to_string("fieldops/agent.html#conversation", context, request) + render_to_string(
+        "fieldops/agent.html#suggestions", {**context, "oob": True}, request
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_GET
+@technician_required
+def agent_page(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@technician_required
+def agent_say(request: HttpRequest) -> HttpResponse:
+    """One turn: what the technician said, answered and logged; bad input gets a reply and a 400."""
+    form = AgentForm(request.POST)
+    if not form.is_valid():
+        # htmx swaps in 200s only: the reply still tells the technician what was wrong.
+        return _page(request, error=_form_error(form), status=200 if _is_fragment(request) else 400)
+    respond(
+        technician=request.technician, text=form.cleaned_data["text"], location=location_from(request.POST)
+    )
+    if _is_fragment(request):
+        return _page(request)
+    return redirect(reverse("fieldops:agent_page") + "#latest")
