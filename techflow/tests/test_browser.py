@@ -1,26 +1,14 @@
 """A person signs in and lands on their own surface, in a real Chromium."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from conftest import PASSWORD
 from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
+from techflow.tests.browser import DESKTOP, PHONE, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _sign_in(page, base_url: str, username: str) -> None:
@@ -44,7 +32,7 @@ def test_office_user_signs_in_and_sees_todays_orders(browser, live_server, djang
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
-    _shot(page, "login-desktop")
+    shot(page, "login-desktop")
     _sign_in(page, live_server.url, "dispatcher")
 
     page.wait_for_url(f"{live_server.url}/office/")
@@ -53,7 +41,7 @@ def test_office_user_signs_in_and_sees_todays_orders(browser, live_server, djang
     # The vendored libraries load from our own static files.
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("typeof window.bootstrap") == "object"
-    _shot(page, "office-home-desktop")
+    shot(page, "office-home-desktop")
     context.close()
 
 
@@ -73,7 +61,7 @@ def test_technician_signs_in_on_a_phone_and_sees_only_their_jobs(browser, live_s
     assert page.get_by_text("Someone else's job").count() == 0
     # One-thumb page: nothing wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    _shot(page, "tech-home-phone")
+    shot(page, "tech-home-phone")
 
     page.goto(f"{live_server.url}/office/")
     assert page.get_by_text("You can't open this page").is_visible()

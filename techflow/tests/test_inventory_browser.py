@@ -1,8 +1,6 @@
 """Office staff restock a truck, move stock between trucks and see the matrix change, in a real Chromium."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,17 +14,9 @@ from inventory.selectors import replenishment_lines
 from inventory.services import truck_stock_restock
 from inventory.tests.factories import InventoryItemFactory, TruckFactory
 from techflow.demo import DEFAULT_PASSWORD, load_demo
+from techflow.tests.browser import DESKTOP, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1366, "height": 900}
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change(
@@ -61,12 +51,12 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     cell_202 = page.locator(f"#cell-{t202.pk}-{dome.pk}")
     expect(cell_201).to_have_class(re.compile("table-danger"))
     expect(cell_202).to_have_text("4")
-    _shot(page, "inventory-matrix")
+    shot(page, "inventory-matrix")
 
     # Restock truck 201 with 3 dome cameras, through htmx.
     page.get_by_role("link", name="Service Truck 201").click()
     page.wait_for_url(f"{live_server.url}/office/inventory/trucks/{t201.pk}/")
-    _shot(page, "inventory-truck")
+    shot(page, "inventory-truck")
     assert page.evaluate("typeof window.htmx") == "object"
     # A full page load would clear this marker; htmx swaps keep it.
     page.evaluate("window.stillThisPage = true")
@@ -86,7 +76,7 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     transfer.get_by_label("Quantity").fill("9")
     transfer.get_by_role("button", name="Transfer").click()
     expect(page.get_by_text("Not enough IP Dome Camera on Service Truck 201")).to_be_visible()
-    _shot(page, "inventory-transfer-refused")
+    shot(page, "inventory-transfer-refused")
 
     # Then 2 of the 3 go to truck 202.
     transfer = page.locator("#transfer-card")
@@ -97,7 +87,7 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     ).to_be_visible()
     expect(page.locator("#truck-movements")).to_contain_text("Transfer out")
     assert page.evaluate("window.stillThisPage") is True
-    _shot(page, "inventory-truck-after")
+    shot(page, "inventory-truck-after")
 
     # The matrix shows both changes.
     page.get_by_role("link", name="Truck stock").first.click()
@@ -122,11 +112,11 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     ]:
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("h1")).to_be_visible()
-        _shot(page, name)
+        shot(page, name)
     page.emulate_media(media="print")
     page.goto(f"{live_server.url}/office/inventory/trucks/{t201.pk}/replenishment/")
     assert not page.locator("nav.navbar").is_visible()
-    _shot(page, "inventory-replenishment-print")
+    shot(page, "inventory-replenishment-print")
     context.close()
 
 
@@ -146,29 +136,29 @@ def test_office_user_works_through_the_demo_companys_restocking(browser, live_se
 
     page.goto(f"{live_server.url}/office/inventory/")
     expect(page.locator("#matrix tbody tr:not(.category-row)")).to_have_count(17)
-    _shot(page, "demo-matrix")
+    shot(page, "demo-matrix")
     page.goto(f"{live_server.url}/office/inventory/trucks/201/")
-    _shot(page, "demo-truck")
+    shot(page, "demo-truck")
 
     page.goto(f"{live_server.url}/office/inventory/trucks/201/replenishment/")
     rows = page.locator("#replenishment tbody tr")
     expect(rows).to_have_count(len(needed))
-    _shot(page, "demo-replenishment")
+    shot(page, "demo-replenishment")
     page.get_by_role("button", name="Restock to standard").click()
     expect(page.get_by_text("needs nothing")).to_be_visible()
     expect(page.get_by_text(f"Service Truck 201 restocked to standard: {len(needed)} item")).to_be_visible()
-    _shot(page, "demo-replenishment-done")
+    shot(page, "demo-replenishment-done")
 
     page.goto(f"{live_server.url}/office/inventory/usage/")
     expect(page.locator("#usage-by-truck tbody tr")).to_have_count(4)
-    _shot(page, "demo-usage")
+    shot(page, "demo-usage")
     with page.expect_download() as download:
         page.locator("#report").get_by_role("link", name="CSV").first.click()
     assert download.value.suggested_filename.startswith("usage-by-item-")
 
     page.goto(f"{live_server.url}/office/inventory/movements/?kind=used_on_job")
     expect(page.locator("#results tbody tr").first).to_contain_text("Used on a job")
-    _shot(page, "demo-movements")
+    shot(page, "demo-movements")
     page.goto(f"{live_server.url}/office/inventory/items/")
-    _shot(page, "demo-items")
+    shot(page, "demo-items")
     context.close()

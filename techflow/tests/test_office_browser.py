@@ -1,9 +1,7 @@
 """A dispatcher's day in a real Chromium at desktop size: create, drag onto the board, find, inspect."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,17 +11,9 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from dispatch.models import WorkOrder
 from dispatch.tests.factories import CustomerFactory, NotificationFactory, TechnicianFactory, WorkOrderFactory
+from techflow.tests.browser import DESKTOP, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1366, "height": 900}
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
@@ -52,7 +42,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/office/")
     expect(page.locator("#unread-badge")).to_have_text("1")
-    _shot(page, "01-today")
+    shot(page, "01-today")
 
     # Create a work order, picking the customer by search.
     page.get_by_role("link", name="New work order").first.click()
@@ -66,7 +56,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     page.get_by_label("Scheduled for").fill(f"{today.isoformat()}T10:00")
     page.get_by_label("Scheduled for").dispatch_event("change")
     expect(page.locator("#availability")).to_contain_text("Mike Johnson is free")
-    _shot(page, "02-new-work-order")
+    shot(page, "02-new-work-order")
     page.get_by_role("button", name="Create work order").click()
     page.wait_for_url(re.compile(r"/office/work-orders/\d+/$"))
     order = WorkOrder.objects.get(title="Install four dome cameras")
@@ -82,29 +72,29 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     expect(slot.locator(f"#card-{order.pk}")).to_be_visible()
     order.refresh_from_db()
     assert order.assigned_technician == mike and order.status == "scheduled"
-    _shot(page, "03-board-day")
+    shot(page, "03-board-day")
 
     # The board refuses a second drop that overlaps, and says why.
     other = page.locator(f'td.slot[data-technician="{mike.pk}"][data-start="{today.isoformat()}T11:00"]')
     page.locator("#tray").get_by_text("Replace lobby dome").count()  # not in the tray: it is assigned
     page.goto(f"{live_server.url}/office/board/?view=week")
-    _shot(page, "04-board-week")
+    shot(page, "04-board-week")
     page.goto(f"{live_server.url}/office/board/")
     expect(other).to_be_visible()
 
     # It shows in Mike's schedule for the week.
     page.goto(f"{live_server.url}/office/technicians/")
-    _shot(page, "05-technicians")
+    shot(page, "05-technicians")
     page.get_by_role("link", name="Mike Johnson").click()
     expect(page.locator("#week-schedule")).to_contain_text("Install four dome cameras")
-    _shot(page, "06-technician-detail")
+    shot(page, "06-technician-detail")
 
     # Filter the list to find it.
     page.goto(f"{live_server.url}/office/work-orders/")
     page.get_by_label("Search").fill("four dome")
     expect(page.locator("#result-count")).to_have_text("1 work order")
     assert "q=four%20dome" in page.url  # the filter state is in the URL
-    _shot(page, "07-work-orders-filtered")
+    shot(page, "07-work-orders-filtered")
     page.locator("#results").get_by_role("link", name="Install four dome cameras").click()
 
     # Its detail shows the history of the assignment.
@@ -113,7 +103,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     expect(timeline).to_contain_text("Assigned technician changed")
     expect(timeline).to_contain_text("— → Mike Johnson")
     expect(timeline).to_contain_text("Pending → Scheduled")
-    _shot(page, "08-work-order-detail")
+    shot(page, "08-work-order-detail")
 
     # An office note lands in place, without a page load.
     page.get_by_text("Add an office note").click()
@@ -128,7 +118,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
         ("12-notifications", "/office/notifications/"),
     ]:
         page.goto(f"{live_server.url}{url}")
-        _shot(page, name)
+        shot(page, name)
     page.get_by_role("button", name="Mark all read").click()
     expect(page.locator("#inbox-unread")).to_have_text("0 unread")
     expect(page.locator("#unread-badge")).to_have_text("")
@@ -160,7 +150,7 @@ def test_the_board_moves_a_card_by_keyboard_and_explains_a_refusal(browser, live
     late = page.locator(f'td.slot[data-technician="{mike.pk}"][data-start="{today.isoformat()}T16:00"]')
     late.get_by_role("button", name="Place here").click()
     expect(page.locator("#board-message")).to_contain_text("working hours")
-    _shot(page, "13-board-refusal")
+    shot(page, "13-board-refusal")
 
     page.get_by_role("button", name=f"Move #{order.pk}").focus()
     page.keyboard.press("Enter")

@@ -1,8 +1,6 @@
 """Suggestions and the week planner in a real Chromium at desktop size, checked in the database."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,17 +10,9 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from dispatch.models import WorkOrder, WorkOrderHistory
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from techflow.tests.browser import DESKTOP, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1366, "height": 900}
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _pending(title: str, customer) -> WorkOrder:
@@ -69,7 +59,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     expect(results).to_contain_text("Free at 8:00 AM, inside City Bank's window (8:00 AM–12:00 PM)")
     expect(results).to_contain_text("No other jobs that day (limit 2).")
     expect(results).to_contain_text("This would be their 2nd job that day (limit 2).")
-    _shot(page, "01-suggestions")
+    shot(page, "01-suggestions")
 
     results.get_by_role("button", name="Assign to Mike Johnson at 8:00 AM").click()
     expect(page.locator("#wo-main .alert-success")).to_contain_text("Scheduled: Mike Johnson.")
@@ -79,7 +69,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
         dt.datetime.combine(monday, dt.time(8))
     )
     assert WorkOrderHistory.objects.filter(work_order=order, field_changed="assigned_technician").exists()
-    _shot(page, "02-assigned")
+    shot(page, "02-assigned")
 
     # Three more orders wait; one can't be placed (its window is after working hours).
     waiting = [_pending(f"Service visit {i}", CustomerFactory(name=f"Shop {i}")) for i in range(3)]
@@ -94,7 +84,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     # From the tray: suggestions for one card.
     page.locator(f"#card-{waiting[0].pk} [data-suggest]").click()
     expect(page.locator("#board-suggest")).to_contain_text(f"Suggestions for #{waiting[0].pk}")
-    _shot(page, "03-board-tray-suggestions")
+    shot(page, "03-board-tray-suggestions")
     page.get_by_role("button", name="Close suggestions").click()
     expect(page.locator("#board-suggest")).to_be_empty()
 
@@ -104,7 +94,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     expect(page.locator("#plan-placements tbody tr")).to_have_count(3)
     expect(page.locator("#plan-unplaced")).to_contain_text("Night install")
     expect(page.locator("#plan-unplaced")).to_contain_text("leaves no start for a 2-hour job")
-    _shot(page, "04-plan-proposal")
+    shot(page, "04-plan-proposal")
 
     page.get_by_role("button", name="Apply the plan (3)").click()
     expect(page.locator("#board-message")).to_contain_text("Plan applied: 3 of 3 placements booked.")
@@ -120,7 +110,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
         for offset in range(5):
             day = monday + dt.timedelta(days=offset)
             assert WorkOrder.objects.for_technician(tech).on_day(day).count() <= 2
-    _shot(page, "05-plan-applied")
+    shot(page, "05-plan-applied")
 
     # A completed job without a summary: one click writes it from the job's record.
     done = WorkOrderFactory(
@@ -138,5 +128,5 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     done.refresh_from_db()
     assert done.full_summary.startswith("Mike Johnson visited City Bank")
     assert WorkOrderHistory.objects.filter(work_order=done, field_changed="full_summary").exists()
-    _shot(page, "06-summary-written")
+    shot(page, "06-summary-written")
     context.close()

@@ -1,8 +1,6 @@
 """A technician's whole day on a phone, in a real Chromium: online, and with the network gone."""
 
 import gzip
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -15,20 +13,12 @@ from fieldops import services
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
 from inventory.models import TruckInventory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
+from techflow.tests.browser import DESKTOP, PHONE, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 NEW_YORK = {"latitude": 40.7128, "longitude": -74.006, "accuracy": 15}
-SHOTS = os.environ.get("SCREENSHOT_DIR")
 WAIT_MS = 10_000
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def _user(django_user_model, username: str, group: str):
@@ -159,7 +149,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     _sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     _located(page)
-    _shot(page, "tech-1-my-day-off")
+    shot(page, "tech-1-my-day-off")
     _assert_phone_friendly(page)
 
     # Clock in with the truck.
@@ -170,7 +160,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     assert record.is_open and record.truck == truck
     shift_start = TechnicianActivity.objects.get(technician=mike, activity_type=ActivityType.SHIFT_START)
     assert float(shift_start.latitude) == pytest.approx(40.7128) and shift_start.accuracy_meters == 15
-    _shot(page, "tech-2-my-day-on-shift")
+    shot(page, "tech-2-my-day-on-shift")
     _assert_phone_friendly(page)
 
     # The office's message, read; the office sees it read.
@@ -183,7 +173,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     # A break before the first job.
     _tap(page, "Take a break")
     page.get_by_role("button", name="End break").wait_for()
-    _shot(page, "tech-2b-my-day-on-break")
+    shot(page, "tech-2b-my-day-on-break")
     _tap(page, "End break")
     page.get_by_role("button", name="Take a break").wait_for()
     assert [
@@ -194,13 +184,13 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     page.get_by_role("link", name="Open job").tap()
     page.wait_for_url(f"{live_server.url}/tech/jobs/{order.pk}/")
     _located(page)
-    _shot(page, "tech-3-job-on-shift")
+    shot(page, "tech-3-job-on-shift")
     _assert_phone_friendly(page)
     assert page.get_by_role("button", name="Arrived").count() == 0
     _tap(page, "Start travel")
     page.get_by_role("button", name="Arrived").wait_for()
     assert TravelLog.objects.get(work_order=order).travel_end_time is None
-    _shot(page, "tech-4-job-traveling")
+    shot(page, "tech-4-job-traveling")
 
     _tap(page, "Arrived")
     page.get_by_role("button", name="Start work").wait_for()
@@ -215,7 +205,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     assert TechnicianActivity.objects.filter(
         activity_type=ActivityType.WORK_STARTED, work_order=order
     ).exists()
-    _shot(page, "tech-5-job-working")
+    shot(page, "tech-5-job-working")
 
     # A note that alerts the office.
     page.get_by_label("Note", exact=True).fill("Customer wants two more cameras quoted")
@@ -255,16 +245,16 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     page.get_by_role("button", name="Left site").wait_for()
     order.refresh_from_db()
     assert order.status == "completed"
-    _shot(page, "tech-6-job-completed")
+    shot(page, "tech-6-job-completed")
 
     _tap(page, "Left site")
     page.wait_for_url(f"{live_server.url}/tech/")
     assert TechnicianActivity.objects.filter(activity_type=ActivityType.LEFT_SITE, work_order=order).exists()
-    _shot(page, "tech-7-my-day-after-job")
+    shot(page, "tech-7-my-day-after-job")
 
     office_page.goto(f"{live_server.url}/office/field/")
     assert office_page.get_by_text("On shift", exact=True).is_visible()
-    _shot(office_page, "office-field-desktop")
+    shot(office_page, "office-field-desktop")
     office.close()
 
     _tap(page, "Clock out")
@@ -272,7 +262,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     record.refresh_from_db()
     assert record.clock_out_time is not None
     assert TechnicianActivity.objects.filter(activity_type=ActivityType.SHIFT_END, technician=mike).exists()
-    _shot(page, "tech-8-my-day-clocked-out")
+    shot(page, "tech-8-my-day-clocked-out")
     context.close()
 
 
@@ -300,7 +290,7 @@ def test_actions_taken_offline_wait_on_the_phone_and_apply_once_back_online(brow
     page.get_by_label("Note", exact=True).fill("Gate code is 4321")
     _tap(page, "Add note")
     page.get_by_text("2 waiting").wait_for()
-    _shot(page, "tech-9-offline-two-waiting")
+    shot(page, "tech-9-offline-two-waiting")
     assert not TechnicianActivity.objects.filter(activity_type=ActivityType.TRAVEL_START).exists()
     assert not WorkOrderNote.objects.exists()
     # Today's pages stay readable offline, from the phone's cache, and the queue stays.
@@ -308,7 +298,7 @@ def test_actions_taken_offline_wait_on_the_phone_and_apply_once_back_online(brow
     page.wait_for_url(f"{live_server.url}/tech/")
     page.get_by_text("Install four dome cameras").first.wait_for()
     page.get_by_text("2 waiting").wait_for()
-    _shot(page, "tech-9b-my-day-offline")
+    shot(page, "tech-9b-my-day-offline")
     page.go_back()
     page.wait_for_url(f"{live_server.url}/tech/jobs/{order.pk}/")
     page.get_by_role("button", name="Start travel").wait_for()
@@ -356,6 +346,6 @@ def test_an_offline_action_the_server_refuses_is_shown_not_dropped(browser, live
     report = page.locator("#replay-report")
     report.wait_for()
     assert "Start travel: You can't start travel now: you are not clocked in." in report.inner_text()
-    _shot(page, "tech-10-refused-replay")
+    shot(page, "tech-10-refused-replay")
     assert not TechnicianActivity.objects.filter(activity_type=ActivityType.TRAVEL_START).exists()
     context.close()
