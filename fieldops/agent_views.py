@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import technician_required
 from fieldops.agent.dialogue import active_session, respond
-from fieldops.forms import AgentForm, location_from
+from fieldops.forms import AgentForm, idempotency_key_from, location_from
 from fieldops.selectors import State, technician_state, voice_transcripts
+from fieldops.services import action_perform
 from fieldops.views import _form_error, _is_fragment
 
 # One-tap suggestions for what usually comes next, by the technician's state.
@@ -67,9 +68,24 @@ def agent_say(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         # htmx swaps in 200s only: the reply still tells the technician what was wrong.
         return _page(request, error=_form_error(form), status=200 if _is_fragment(request) else 400)
-    respond(
-        technician=request.technician, text=form.cleaned_data["text"], location=location_from(request.POST)
-    )
+    technician = request.technician
+
+    def turn() -> None:
+        respond(technician=technician, text=form.cleaned_data["text"], location=location_from(request.POST))
+
+    key = idempotency_key_from(request.POST, "turn_key")
+    if key is None:
+        turn()
+    else:
+        # A double tap or a resent post is one turn: the note is added, the part used, once.
+        action_perform(
+            technician=technician,
+            key=key,
+            action="agent_say",
+            perform=turn,
+            success_message="",
+            redirect_to=reverse("fieldops:agent_page"),
+        )
     if _is_fragment(request):
         return _page(request)
     return redirect(reverse("fieldops:agent_page") + "#latest")

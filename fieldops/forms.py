@@ -29,9 +29,9 @@ def location_from(data: QueryDict) -> Location:
     return Location(latitude, longitude, accuracy)
 
 
-def idempotency_key_from(data: QueryDict) -> uuid.UUID | None:
+def idempotency_key_from(data: QueryDict, field: str = "idempotency_key") -> uuid.UUID | None:
     try:
-        return uuid.UUID(data.get("idempotency_key", ""))
+        return uuid.UUID(data.get(field, ""))
     except ValueError:
         return None
 

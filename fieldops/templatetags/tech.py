@@ -21,6 +21,13 @@ def action_fields() -> str:
     )
 
 
+@register.simple_tag
+def turn_key() -> str:
+    """A voice-agent turn's key: a double tap is one turn. Not an idempotency_key, so tech.js
+    does not queue agent turns offline (a reply to an old sentence would make no sense)."""
+    return format_html('<input type="hidden" name="turn_key" value="{}">', uuid.uuid4())
+
+
 @register.filter
 def hours(value: timedelta | None) -> str:
     """A duration as hours and minutes: 7:05."""

@@ -165,3 +165,21 @@ def test_the_transcript_on_the_page_is_the_technicians_own(tech_client, day, dja
     assert "secret note of sarah" not in html and "You can say" in html
     content = json.loads(VoiceAgentInteraction.objects.filter(session__technician=other).first().content)
     assert content["intent"] == "add_note"
+
+
+def test_a_double_tapped_turn_is_answered_once(tech_client, technician):
+    import uuid
+
+    from dispatch.models import WorkOrderNote
+    from dispatch.tests.factories import WorkOrderFactory
+    from fieldops import services
+    from inventory.tests.factories import TruckFactory
+
+    order = WorkOrderFactory(assigned_technician=technician)
+    services.clock_in(technician=technician, truck=TruckFactory())
+    services.job_travel_start(technician=technician, work_order=order)
+    services.job_arrive(technician=technician, work_order=order)
+    key = str(uuid.uuid4())
+    for _ in range(3):
+        tech_client.post("/tech/agent/say/", {"text": "add a note the gate code is 4412", "turn_key": key})
+    assert WorkOrderNote.objects.filter(work_order=order, note_text__contains="4412").count() == 1

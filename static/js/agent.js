@@ -92,8 +92,20 @@
     if (/[?&]listen=1\b/.test(window.location.search)) listen();
   }
 
+  function freshKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // Plain-http servers have no randomUUID; a v4-shaped key from getRandomValues will do.
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "conversation") {
+      // The composer stays on the page: its next message is a new action.
+      var key = form.querySelector('input[name="turn_key"]');
+      if (key) key.value = freshKey();
       input.value = "";
       showLatest();
     }
