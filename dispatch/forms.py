@@ -3,6 +3,7 @@
 from django import forms
 
 from dispatch.models import Customer, JobType, Priority, Technician, WorkOrder, WorkOrderStatus
+from dispatch.services import CUSTOMER_FIELDS
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -18,7 +19,9 @@ class WorkOrderEditForm(VersionedForm):
     full_summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ScheduleForm(VersionedForm):
+class SlotForm(forms.Form):
+    """Who and when, as the scheduling service takes them."""
+
     technician = forms.ModelChoiceField(
         queryset=Technician.objects.filter(active=True), required=False, empty_label="Unassigned"
     )
@@ -32,6 +35,10 @@ class ScheduleForm(VersionedForm):
         if data.get("technician") and not data.get("scheduled_for"):
             self.add_error("scheduled_for", "Pick a time for the technician.")
         return data
+
+
+class ScheduleForm(SlotForm, VersionedForm):
+    pass
 
 
 class StatusForm(VersionedForm):
@@ -43,7 +50,7 @@ class NoteForm(forms.Form):
     text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Office note")
 
 
-class WorkOrderCreateForm(forms.Form):
+class WorkOrderCreateForm(SlotForm):
     customer = forms.ModelChoiceField(queryset=Customer.objects.all(), empty_label="Choose a customer")
     title = forms.CharField(max_length=255)
     job_type = forms.ChoiceField(choices=[("", "—")] + list(JobType.choices), required=False)
@@ -52,33 +59,12 @@ class WorkOrderCreateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
         help_text="At most 500 characters.",
     )
-    scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Scheduled for")
-    technician = forms.ModelChoiceField(
-        queryset=Technician.objects.filter(active=True), required=False, empty_label="Unassigned"
-    )
-    override_window = forms.BooleanField(
-        required=False, label="Book it outside the customer's preferred window anyway"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("technician") and not data.get("scheduled_for"):
-            self.add_error("scheduled_for", "Pick a time for the technician.")
-        return data
 
 
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "address",
-            "phone",
-            "email",
-            "is_new_customer",
-            "preferred_schedule_start",
-            "preferred_schedule_end",
-        ]
+        fields = list(CUSTOMER_FIELDS)
         labels = {"is_new_customer": "New customer (no job done yet)"}
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
