@@ -47,7 +47,7 @@ class SharedChoicesInlineFormSet(BaseInlineFormSet):
 
 
 class ReadOnlyAdminMixin:
-    """History is written by the services only; the admin may look but never touch."""
+    """Rows only the services write (history, the ledger, idempotency keys): look, never touch."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from dispatch.admin import ReadOnlyAdminMixin
 from fieldops.models import (
     ClockRecord,
     OperationalEvent,
@@ -147,7 +148,7 @@ class OperationalEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcessedAction)
-class ProcessedActionAdmin(admin.ModelAdmin):
+class ProcessedActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The idempotency keys phones sent: read only, written by the technician pages alone."""
 
     list_display = ["created_at", "technician", "action", "ok", "message"]
@@ -159,12 +160,3 @@ class ProcessedActionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessedAction]:
         return super().get_queryset(request).select_related("technician")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ProcessedAction | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ProcessedAction | None = None) -> bool:
-        return False

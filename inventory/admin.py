@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 
-from dispatch.admin import SharedChoicesInlineFormSet
+from dispatch.admin import ReadOnlyAdminMixin, SharedChoicesInlineFormSet
 from inventory.models import InventoryItem, StockMovement, Truck, TruckInventory
 
 LEDGER_HELP = (
@@ -13,20 +13,7 @@ LEDGER_HELP = (
 )
 
 
-class ReadOnlyMixin:
-    """Shown, never added, changed or deleted through the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class TruckInventoryInline(ReadOnlyMixin, admin.TabularInline):
+class TruckInventoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TruckInventory
     formset = SharedChoicesInlineFormSet
     fields = ["item", "quantity", "last_updated"]
@@ -75,7 +62,7 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(TruckInventory)
-class TruckInventoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TruckInventoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["truck", "item", "item_category", "quantity", "last_updated"]
     list_filter = ["truck", "item__category"]
     search_fields = ["truck__name", "item__name"]
@@ -98,7 +85,7 @@ class TruckInventoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "truck",
