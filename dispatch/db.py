@@ -4,12 +4,31 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models.functions import Now
-from django.utils import timezone
+
+from dispatch import clock
 
 
 def created_at_field(**kwargs) -> models.DateTimeField:
-    """A creation time the ORM sets and raw SQL inserts get from the column default."""
-    return models.DateTimeField(default=timezone.now, db_default=Now(), **kwargs)
+    """A creation time the ORM sets (from dispatch.clock) and raw SQL inserts get from the column default."""
+    return models.DateTimeField(default=clock.now, db_default=Now(), **kwargs)
+
+
+class ClockDateTimeField(models.DateTimeField):
+    """A DateTimeField whose auto_now / auto_now_add read dispatch.clock instead of the wall clock.
+
+    It deconstructs as a plain DateTimeField: the column and the migrations are the same.
+    """
+
+    def pre_save(self, model_instance, add):
+        if self.auto_now or (self.auto_now_add and add):
+            value = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -25,12 +44,12 @@ class TouchingQuerySet(models.QuerySet):
     """update() keeps updated_at current too, like save() does through auto_now."""
 
     def update(self, **kwargs):
-        kwargs.setdefault("updated_at", timezone.now())
+        kwargs.setdefault("updated_at", clock.now())
         return super().update(**kwargs)
 
 
 class UpdatedAtModel(models.Model):
-    updated_at = models.DateTimeField(auto_now=True, null=True)
+    updated_at = ClockDateTimeField(auto_now=True, null=True)
 
     objects = TouchingQuerySet.as_manager()
 

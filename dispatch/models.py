@@ -9,7 +9,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from dispatch.db import TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
+from dispatch import clock
+from dispatch.db import ClockDateTimeField, TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
 
 ID_AT_LEAST_ONE = Q(id__gte=1)
 
@@ -75,7 +76,7 @@ class WorkOrderQuerySet(TouchingQuerySet):
         return self.filter(scheduled_for__gte=start, scheduled_for__lt=end)
 
     def today(self) -> "WorkOrderQuerySet":
-        return self.on_day(timezone.localdate())
+        return self.on_day(clock.localdate())
 
     def open(self) -> "WorkOrderQuerySet":
         return self.exclude(status__in=[WorkOrder.Status.COMPLETED, WorkOrder.Status.CANCELLED])
@@ -200,7 +201,7 @@ class WorkOrder(UpdatedAtModel):
 
     @property
     def is_late(self) -> bool:
-        return bool(self.is_open and self.scheduled_for and self.scheduled_for < timezone.now())
+        return bool(self.is_open and self.scheduled_for and self.scheduled_for < clock.now())
 
     @property
     def is_late_to_start(self) -> bool:
@@ -217,7 +218,7 @@ class WorkOrderNote(models.Model):
     note_text = models.TextField()
     alert_office = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    updated_at = ClockDateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         db_table = "work_order_notes"

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import (
     JOB_DURATION,
@@ -393,7 +394,7 @@ def orders_to_plan(first: date, after: date):
 
 def week_plan(day: date, now: datetime | None = None) -> Plan:
     """The proposal for the week of `day`: four queries, whatever the data size."""
-    now = now or timezone.now()
+    now = now or clock.now()
     first, after = week_of(day)
     days = [
         first + timedelta(days=i)

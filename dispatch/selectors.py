@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import (
     ActorType,
     Customer,
@@ -263,18 +264,27 @@ ARRIVED, LEFT = {"arrived_on_site"}, {"left_site"}
 WORKING, NOT_WORKING = {"work_started", "work_resumed"}, {"work_paused", "work_completed", "left_site"}
 
 
+def activity_events(work_order: WorkOrder) -> list[tuple[datetime, str]]:
+    """The order's (prefetched) activity as (time, type), in the order it happened.
+
+    Two steps can share one instant, so the technician's running number breaks the tie.
+    """
+    activities = sorted(work_order.activities.all(), key=lambda a: (a.created_at, a.sequence))
+    return [(a.created_at, a.activity_type) for a in activities]
+
+
 def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
     """Travel time (travel logs), on-site and working time (activities); open spans count to now.
 
     Reads work_order.travel_logs.all() and work_order.activities.all(), so a page that
     prefetches both runs no query here.
     """
-    now = timezone.now()
+    now = clock.now()
     travel = timedelta()
     for log in work_order.travel_logs.all():
         if log.travel_start_time:
             travel += (log.travel_end_time or now) - log.travel_start_time
-    events = sorted((a.created_at, a.activity_type) for a in work_order.activities.all())
+    events = activity_events(work_order)
     on_site_kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
     return FieldTimes(
         travel=travel,
@@ -372,7 +382,7 @@ def work_order_summary_text(work_order: WorkOrder) -> str:
     technician = work_order.assigned_technician
     who = technician.name if technician else "Our technician"
     first_name = who.split()[0] if technician else "The technician"
-    events = sorted((a.created_at, a.activity_type) for a in work_order.activities.all())
+    events = activity_events(work_order)
     arrived = next((at for at, kind in events if kind in ARRIVED), None)
     finished = next((at for at, kind in reversed(events) if kind == "work_completed"), None)
     day = arrived or finished or work_order.scheduled_for
@@ -394,7 +404,7 @@ def work_order_summary_text(work_order: WorkOrder) -> str:
     if times.on_site:
         on_site = f"Time on site was {_minutes_text(times.on_site)}"
         pauses = [a for a, kind in events if kind in PAUSED]
-        paused = paired_spans(events, PAUSED, RESUMED, timezone.now())
+        paused = paired_spans(events, PAUSED, RESUMED, clock.now())
         if pauses and paused:
             count = "one pause" if len(pauses) == 1 else f"{len(pauses)} pauses"
             on_site += f", including {count} totalling {_minutes_text(paused)}"

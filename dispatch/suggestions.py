@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import (
     JOB_DURATION,
@@ -220,5 +221,5 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
         day_starts=day_starts,
         week_jobs=week_jobs,
         served=served,
-        now=timezone.now(),
+        now=clock.now(),
     )

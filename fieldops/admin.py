@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
+from dispatch import clock
 from dispatch.admin import ReadOnlyAdminMixin
 from fieldops.models import (
     ClockRecord,
@@ -142,7 +142,7 @@ class OperationalEventAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected events resolved", permissions=["change"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[OperationalEvent]) -> None:
         updated = queryset.filter(resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=request.user
+            resolved_at=clock.now(), resolved_by=request.user
         )
         self.message_user(request, f"Resolved {updated} event(s).", messages.SUCCESS)
 

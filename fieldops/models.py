@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 
 from dispatch.db import choices_check, created_at_field
 from dispatch.models import Technician, WorkOrder
@@ -113,10 +113,14 @@ class TechnicianActivity(models.Model):
     address = models.TextField(null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Not in the seed: the technician's own running number. Two steps can share one instant
+    # (a tap that ends travel and arrives), so state is read by (created_at, sequence), never by
+    # created_at alone. Assigned under the technician's row lock the services take.
+    sequence = models.PositiveBigIntegerField(editable=False)
 
     class Meta:
         db_table = "technician_activity"
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-sequence"]
         verbose_name_plural = "technician activity"
         constraints = [
             choices_check("activity_type", ActivityType, "technician_activity_type_valid"),
@@ -132,9 +136,12 @@ class TechnicianActivity(models.Model):
                 condition=Q(accuracy_meters__isnull=True) | Q(accuracy_meters__gte=0),
                 name="technician_activity_accuracy_non_negative",
             ),
+            models.UniqueConstraint(
+                fields=["technician", "sequence"], name="technician_activity_one_sequence_per_technician"
+            ),
         ]
         indexes = [
-            models.Index(fields=["technician", "-created_at"], name="idx_activity_technician"),
+            models.Index(fields=["technician", "-created_at", "-sequence"], name="idx_activity_technician"),
             models.Index(fields=["work_order", "created_at"], name="idx_activity_work_order"),
             models.Index(fields=["-created_at"], name="idx_activity_created"),
         ]
@@ -142,9 +149,24 @@ class TechnicianActivity(models.Model):
     def __str__(self) -> str:
         return f"{self.technician}: {self.get_activity_type_display()}"
 
+    def save(self, *args, **kwargs):
+        if self.sequence is None:
+            self.sequence = next_activity_sequence(self.technician_id)
+        super().save(*args, **kwargs)
+
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+def next_activity_sequence(technician_id: int) -> int:
+    """The next running number of a technician's activity (one index lookup).
+
+    Safe under the technician's row lock, which every step service takes first; the unique
+    (technician, sequence) constraint refuses a writer that skipped it.
+    """
+    last = TechnicianActivity.objects.filter(technician_id=technician_id).aggregate(last=Max("sequence"))
+    return (last["last"] or 0) + 1
 
 
 class VoiceAgentSession(models.Model):

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dispatch import clock
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from fieldops import selectors
@@ -26,7 +27,7 @@ def field_overview(request: HttpRequest) -> HttpResponse:
     template = "fieldops/field_overview.html"
     if request.htmx and not request.htmx.boosted:
         template += "#board"
-    return render(request, template, {"rows": rows, "now": timezone.now()})
+    return render(request, template, {"rows": rows, "now": clock.now()})
 
 
 def _week_from(request: HttpRequest) -> date:
@@ -34,7 +35,7 @@ def _week_from(request: HttpRequest) -> date:
     try:
         day = date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clock.localdate()
     return week_start_of(day)
 
 
@@ -67,7 +68,7 @@ def timesheets_csv(request: HttpRequest) -> HttpResponse:
         for record in row.records:
             start = timezone.localtime(record.clock_in_time)
             end = timezone.localtime(record.clock_out_time) if record.clock_out_time else None
-            worked = (record.clock_out_time or timezone.now()) - record.clock_in_time
+            worked = (record.clock_out_time or clock.now()) - record.clock_in_time
             writer.writerow(
                 [
                     row.technician.name,

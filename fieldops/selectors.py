@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
 from dispatch.selectors import paired_spans
 from fieldops.models import (
@@ -107,12 +108,12 @@ def _with_state_columns(technicians: QuerySet[Technician]) -> QuerySet[Technicia
     last_clock = ClockRecord.objects.filter(technician=OuterRef("pk")).order_by("-clock_in_time")
     since_shift = TechnicianActivity.objects.filter(
         technician=OuterRef("pk"), created_at__gte=OuterRef("s_clock_in")
-    ).order_by("-created_at")
+    ).order_by("-created_at", "-sequence")
     job = since_shift.filter(activity_type__in=list(JOB_STATE))
     brk = since_shift.filter(activity_type__in=BREAK_TYPES)
     located = TechnicianActivity.objects.filter(
         technician=OuterRef("pk"), latitude__isnull=False, longitude__isnull=False
-    ).order_by("-created_at")
+    ).order_by("-created_at", "-sequence")
     return technicians.annotate(
         s_clock_id=Subquery(open_clock.values("pk")[:1]),
         s_clock_in=Subquery(open_clock.values("clock_in_time")[:1]),
@@ -196,7 +197,7 @@ class MyDay:
 def my_day(technician: Technician) -> MyDay:
     """Everything My day shows, in a fixed number of queries."""
     state = technician_state(technician)
-    today = timezone.localdate()
+    today = clock.localdate()
     mine = WorkOrder.objects.for_technician(technician).select_related("customer")
     orders = list(mine.on_day(today))
     current = None
@@ -235,7 +236,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
     past_jobs: list[WorkOrder] = []
     if work_order.customer_id:
         past_jobs = list(
-            WorkOrder.objects.filter(customer_id=work_order.customer_id, scheduled_for__lt=timezone.now())
+            WorkOrder.objects.filter(customer_id=work_order.customer_id, scheduled_for__lt=clock.now())
             .exclude(pk=work_order.pk)
             .select_related("assigned_technician")
             .order_by("-scheduled_for")[:5]
@@ -289,7 +290,7 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
     """
     start = timezone.make_aware(datetime.combine(week_start, time.min))
     end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min))
-    now = timezone.now()
+    now = clock.now()
     records = list(
         ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)
         .select_related("technician", "truck")
@@ -297,7 +298,7 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
     )
     breaks = TechnicianActivity.objects.filter(
         created_at__gte=start, created_at__lt=end, activity_type__in=BREAK_TYPES
-    ).order_by("technician_id", "created_at")
+    ).order_by("technician_id", "created_at", "sequence")
     break_events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for technician_id, at, kind in breaks.values_list("technician_id", "created_at", "activity_type"):
         break_events[technician_id].append((at, kind))

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import (
     ActorType,
     ManualNotification,
@@ -109,7 +109,7 @@ def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHE
         raise ValidationError("You are already clocked in.")
     if truck.is_office_truck or not truck.active:
         raise ValidationError(f"{truck} is not a service truck in use: pick your truck.")
-    now = timezone.now()
+    now = clock.now()
     try:
         # The database allows one open record per technician; a second device racing us is refused.
         with transaction.atomic():
@@ -135,7 +135,7 @@ def clock_out(*, technician: Technician, location: Location = NOWHERE) -> ClockR
             location=location,
             truck_id=record.truck_id,
         )
-    record.clock_out_time = timezone.now()
+    record.clock_out_time = clock.now()
     record.save(update_fields=["clock_out_time"])
     _activity(
         technician=technician,
@@ -186,7 +186,7 @@ def job_travel_start(
     if not work_order.is_open:
         raise ValidationError(f"Job #{work_order.pk} is {work_order.get_status_display().lower()}.")
     _refuse_unless(state, {State.ON_SHIFT}, "start travel")
-    now = timezone.now()
+    now = clock.now()
     log = TravelLog.objects.create(work_order=work_order, technician=technician, travel_start_time=now)
     _activity(
         technician=technician,
@@ -206,7 +206,7 @@ def job_arrive(
     """Arrive on site: the travel log ends and the work order is in progress."""
     state = _lock(technician)
     _require_job(state, work_order, {State.TRAVELING}, "arrive")
-    now = timezone.now()
+    now = clock.now()
     TravelLog.objects.filter(
         technician=technician, work_order=work_order, travel_end_time__isnull=True
     ).update(travel_end_time=now)

@@ -3,8 +3,8 @@
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
 
+from dispatch import clock
 from inventory.models import STANDARD_QUANTITY_BY_CATEGORY, InventoryItem, ItemCategory, Truck
 from inventory.services import MAX_QUANTITY, minimum_quantity_for, standard_quantity_for
 
@@ -183,7 +183,7 @@ class DateRangeForm(BootstrapMixin, forms.Form):
     def from_query(cls, query) -> "DateRangeForm":
         """Bound to the query string, with the last 30 days filled in where a date is missing."""
         data = query.copy()
-        end = timezone.localdate()
+        end = clock.localdate()
         if not data.get("end"):
             data["end"] = end.isoformat()
         if not data.get("start"):
@@ -192,7 +192,7 @@ class DateRangeForm(BootstrapMixin, forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        today = timezone.localdate()
+        today = clock.localdate()
         end = data.get("end") or today
         start = data.get("start") or end - dt.timedelta(days=self.DEFAULT_DAYS - 1)
         if start > end:

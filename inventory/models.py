@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from dispatch.db import UpdatedAtModel, choices_check, created_at_field
+from dispatch.db import ClockDateTimeField, UpdatedAtModel, choices_check, created_at_field
 from dispatch.models import ActorType, Technician, WorkOrder
 
 
@@ -112,7 +112,7 @@ class TruckInventory(models.Model):
     truck = models.ForeignKey(Truck, on_delete=models.PROTECT, related_name="stock")
     item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="truck_stock")
     quantity = models.IntegerField()
-    last_updated = models.DateTimeField(auto_now=True, db_default=Now())
+    last_updated = ClockDateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         db_table = "truck_inventory"

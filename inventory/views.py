@@ -9,10 +9,10 @@ from django.db.models import QuerySet, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from dispatch import clock
 from dispatch.access import office_required
 from dispatch.services import Actor
 from inventory import selectors, services
@@ -122,7 +122,7 @@ def _truck_context(truck: Truck, **forms: Form) -> dict:
         "transfer_form": forms.get("transfer_form") or TransferForm(prefix="transfer", from_truck=truck),
         "adjust_form": forms.get("adjust_form") or AdjustForm(prefix="adjust"),
         "open_form": next(iter(forms), "").removesuffix("_form"),
-        "now_day": f"{timezone.localdate():%Y%m%d}",
+        "now_day": f"{clock.localdate():%Y%m%d}",
     }
 
 

@@ -1175,6 +1175,11 @@ def _save_field_records(build: _Build) -> None:
     TravelLog.objects.bulk_create(build.travel_logs)
     for activity, log in build.travel_links:
         activity.metadata = {"travel_log_id": log.pk}
+    # Each technician's running number follows time, then the order the steps were written.
+    numbered: dict[int, int] = {}
+    for _, _, activity in sorted((a.created_at, index, a) for index, a in enumerate(build.activities)):
+        numbered[activity.technician_id] = numbered.get(activity.technician_id, 0) + 1
+        activity.sequence = numbered[activity.technician_id]
     TechnicianActivity.objects.bulk_create(build.activities)
     WorkOrderHistory.objects.bulk_create(build.history)
     CustomerHistory.objects.bulk_create(build.customer_history)

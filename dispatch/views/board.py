@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import selectors, services
+from dispatch import clock, selectors, services
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
@@ -23,9 +23,9 @@ DEFAULT_WEEK_TIME = time(9)
 
 def _parse_day(value: str | None) -> date:
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        return date.fromisoformat(value) if value else clock.localdate()
     except ValueError:
-        return timezone.localdate()
+        return clock.localdate()
 
 
 def _aware(day: date, at: time) -> datetime:
@@ -41,7 +41,7 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
                 "key": first + timedelta(days=i),
                 "label": f"{first + timedelta(days=i):%a %b %d}",
                 "start": (first + timedelta(days=i)).isoformat(),
-                "today": first + timedelta(days=i) == timezone.localdate(),
+                "today": first + timedelta(days=i) == clock.localdate(),
             }
             for i in range(7)
         ]
@@ -92,7 +92,7 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
         "day": day,
         "previous": (day - step).isoformat(),
         "next": (day + step).isoformat(),
-        "today": timezone.localdate().isoformat(),
+        "today": clock.localdate().isoformat(),
         "columns": columns,
         "rows": rows,
         "tray": tray,

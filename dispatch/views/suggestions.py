@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import planner, services, suggestions
+from dispatch import clock, planner, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
@@ -60,7 +60,7 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = (
             f"This order is {order.get_status_display().lower()}: there is nothing to schedule."
         )
-    elif day < timezone.localdate():
+    elif day < clock.localdate():
         context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
     else:
         context["suggestions"] = suggestions.work_order_suggestions(order, day)
@@ -83,7 +83,7 @@ def board_plan(request: HttpRequest) -> HttpResponse:
     view = "week" if request.GET.get("view") == "week" else "day"
     raw = request.GET.get("date", "").strip()
     try:
-        day = date.fromisoformat(raw) if raw else timezone.localdate()
+        day = date.fromisoformat(raw) if raw else clock.localdate()
     except ValueError:
         return HttpResponse(
             f"“{raw[:40]}” is not a date (YYYY-MM-DD).", status=400, content_type="text/plain"

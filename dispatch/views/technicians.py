@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import selectors, services
+from dispatch import clock, selectors, services
 from dispatch.access import office_required
 from dispatch.forms import TechnicianForm, bootstrap
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
@@ -19,7 +19,7 @@ RECENT_ACTIVITY = 20
 
 
 def _today_prefetches() -> list[Prefetch]:
-    today_start, today_end = selectors.day_bounds(timezone.localdate())
+    today_start, today_end = selectors.day_bounds(clock.localdate())
     clocks = selectors.related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
     activities = (
         selectors.related_queryset(Technician, "activities")
@@ -57,7 +57,7 @@ def _detail(
     technician = get_object_or_404(
         Technician.objects.select_related("user").prefetch_related(*_today_prefetches()), pk=pk
     )
-    today = timezone.localdate()
+    today = clock.localdate()
     monday = today - timedelta(days=today.weekday())
     week_start, _ = selectors.day_bounds(monday)
     _, week_end = selectors.day_bounds(monday + timedelta(days=6))
@@ -76,7 +76,7 @@ def _detail(
                 "orders": [o for o in week_orders if timezone.localtime(o.scheduled_for).date() == day],
             }
         )
-    recent = technician.activities.select_related("work_order", "truck").order_by("-created_at")[
+    recent = technician.activities.select_related("work_order", "truck").order_by("-created_at", "-sequence")[
         :RECENT_ACTIVITY
     ]
     context = {

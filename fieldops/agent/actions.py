@@ -14,6 +14,7 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import ManualNotification, Technician, WorkOrder
 from fieldops import services
 from fieldops.agent.matching import match_job, match_one
@@ -178,7 +179,7 @@ def list_jobs(ctx: Context, slots: dict) -> Result:
     today = [
         j
         for j in ctx.jobs
-        if j.scheduled_for and timezone.localtime(j.scheduled_for).date() == timezone.localdate()
+        if j.scheduled_for and timezone.localtime(j.scheduled_for).date() == clock.localdate()
     ]
     if not today:
         return Result("You have no jobs today.")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from dispatch import clock
 from dispatch.models import Technician
 from fieldops.agent import actions
 from fieldops.agent.parser import HIGH_IMPACT, Parse, parse
@@ -46,7 +46,7 @@ def _end(session: VoiceAgentSession, at: datetime) -> None:
 
 def active_session(technician: Technician, *, now: datetime | None = None) -> VoiceAgentSession | None:
     """The technician's session if it is still live (no write: a lapsed one is ended on the next turn)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     session = VoiceAgentSession.objects.filter(technician=technician, is_active=True).first()
     if session and (session.last_activity_at or session.session_start) < now - IDLE:
         return None
@@ -109,7 +109,7 @@ def respond(
     *, technician: Technician, text: str, location: Location = NOWHERE, now: datetime | None = None
 ) -> Turn:
     """Understand the technician's words, act within their own scope, log the turn, and answer."""
-    now = now or timezone.now()
+    now = now or clock.now()
     text = (text or "").strip()
     with transaction.atomic():
         session = _session_for_turn(technician, now)

@@ -177,6 +177,18 @@ def test_a_location_accuracy_of_zero_is_accepted():
     assert activity.accuracy_meters == 0
 
 
+def test_two_activities_of_one_technician_with_one_running_number_are_refused():
+    first = TechnicianActivityFactory()
+    with violates("technician_activity_one_sequence_per_technician"):
+        TechnicianActivityFactory(technician=first.technician, sequence=first.sequence)
+
+
+def test_each_technician_numbers_their_own_activity_from_one():
+    one, other = TechnicianFactory(), TechnicianFactory()
+    numbers = [TechnicianActivityFactory(technician=t).sequence for t in (one, one, other, one)]
+    assert numbers == [1, 2, 1, 3]
+
+
 # Voice agent sessions
 
 

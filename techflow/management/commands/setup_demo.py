@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from dispatch import clock
 from techflow import demo
 
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 "Pass --force to load the demo anyway (never on a server others can reach)."
             )
         started = time.monotonic()
-        now = timezone.now()
+        now = clock.now()
         today = timezone.localdate(now)
         with transaction.atomic():
             if reset:
