@@ -62,7 +62,9 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         ),
         Prefetch(
             "stock_movements",
-            queryset=related_queryset(WorkOrder, "stock_movements").select_related("item", "truck"),
+            queryset=related_queryset(WorkOrder, "stock_movements").select_related(
+                "item", "truck", "technician"
+            ),
         ),
         "notifications",
         Prefetch(
@@ -204,9 +206,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-box-seam",
                 movement.get_kind_display(),
                 f"{abs(movement.quantity_change)} × {movement.item.name} ({movement.truck.name})",
-                movement.technician.name
-                if movement.technician_id and movement.technician_id in technicians
-                else "",
+                movement.technician.name if movement.technician else "",
             )
         )
     for notification in work_order.notifications.all():
