@@ -9,9 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from dispatch.models import (
     CommunicationCallDetail,
@@ -25,7 +28,13 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
 )
-from dispatch.services import Actor, work_order_save_edited, work_order_update
+from dispatch.services import (
+    Actor,
+    customer_save,
+    work_order_change_status,
+    work_order_note_add,
+    work_order_save_edited,
+)
 
 
 class SharedChoicesInlineFormSet(BaseInlineFormSet):
@@ -93,6 +102,26 @@ class CustomerAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["name"]
 
+    def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
+        """Save through the service, so an admin edit is noted in the customer's history."""
+        customer_save(customer=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data)
+
+
+def _note_save(request: HttpRequest, note: WorkOrderNote) -> None:
+    """A new note goes through the service (its author recorded, an alert notifying the office)."""
+    if note.pk is not None:
+        note.save()
+        return
+    saved = work_order_note_add(
+        work_order=note.work_order,
+        text=note.note_text,
+        actor=Actor.for_user(request.user),
+        technician=note.technician,
+        alert_office=note.alert_office,
+    )
+    note.pk, note.created_at = saved.pk, saved.created_at
+    note._state.adding = False
+
 
 class WorkOrderNoteInline(admin.TabularInline):
     model = WorkOrderNote
@@ -146,14 +175,47 @@ class WorkOrderAdmin(admin.ModelAdmin):
             work_order=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data
         )
 
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
+        if formset.model is not WorkOrderNote:
+            super().save_formset(request, form, formset, change)
+            return
+        for note in formset.save(commit=False):
+            _note_save(request, note)
+        for note in formset.deleted_objects:
+            note.delete()
+
     @admin.action(description="Cancel selected work orders", permissions=["change"])
-    def cancel_work_orders(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+    def cancel_work_orders(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> HttpResponse | None:
+        """Ask for the reason the status rule requires, then cancel each order through the service."""
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            return TemplateResponse(
+                request,
+                "admin/dispatch/workorder/cancel_reason.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Why are these work orders cancelled?",
+                    "opts": self.model._meta,
+                    "orders": queryset.select_related("customer"),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "asked": "reason" in request.POST,
+                },
+            )
         actor = Actor.for_user(request.user)
-        cancelled = 0
+        cancelled, refused = 0, []
         for work_order in queryset.exclude(status=WorkOrder.Status.CANCELLED):
-            work_order_update(work_order=work_order, actor=actor, status=WorkOrder.Status.CANCELLED)
-            cancelled += 1
+            try:
+                work_order_change_status(
+                    work_order=work_order, status=WorkOrder.Status.CANCELLED, actor=actor, reason=reason
+                )
+            except ValidationError as error:
+                refused.append(f"#{work_order.pk}: {' '.join(error.messages)}")
+            else:
+                cancelled += 1
         self.message_user(request, f"Cancelled {cancelled} work order(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"Not cancelled {line}", messages.ERROR)
+        return None
 
 
 @admin.register(WorkOrderNote)
@@ -170,6 +232,11 @@ class WorkOrderNoteAdmin(admin.ModelAdmin):
     @admin.display(description="note")
     def note(self, obj: WorkOrderNote) -> str:
         return _short(obj.note_text)
+
+    def save_model(
+        self, request: HttpRequest, obj: WorkOrderNote, form: forms.ModelForm, change: bool
+    ) -> None:
+        _note_save(request, obj)
 
 
 @admin.register(WorkOrderHistory)

@@ -209,6 +209,16 @@ class WorkOrder(UpdatedAtModel):
         return self.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED) and self.is_late
 
 
+class ActorType(models.TextChoices):
+    """Who made a change: the seed's changed_by_type / created_by_type."""
+
+    OFFICE = "office", "Office"
+    TECHNICIAN = "technician", "Technician"
+    ADMIN = "admin", "Admin"
+    VOICE_AGENT = "voice_agent", "Voice agent"
+    SYSTEM = "system", "System"
+
+
 class WorkOrderNote(models.Model):
     # Both keys are indexed under the seed's names in Meta.indexes.
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes", db_index=False)
@@ -217,6 +227,10 @@ class WorkOrderNote(models.Model):
     )
     note_text = models.TextField()
     alert_office = models.BooleanField(default=False, db_default=False)
+    # Who wrote it: a technician's note names them above too; an office or admin note has
+    # only these (the user's id), as in customer_history.
+    created_by_type = models.CharField(max_length=50, choices=ActorType, null=True, blank=True)
+    created_by_id = models.IntegerField(null=True, blank=True)
     created_at = created_at_field()
     updated_at = ClockDateTimeField(auto_now=True, db_default=Now())
 
@@ -230,16 +244,6 @@ class WorkOrderNote(models.Model):
 
     def __str__(self) -> str:
         return self.note_text[:60]
-
-
-class ActorType(models.TextChoices):
-    """Who made a change: the seed's changed_by_type / created_by_type."""
-
-    OFFICE = "office", "Office"
-    TECHNICIAN = "technician", "Technician"
-    ADMIN = "admin", "Admin"
-    VOICE_AGENT = "voice_agent", "Voice agent"
-    SYSTEM = "system", "System"
 
 
 class WorkOrderHistory(models.Model):

@@ -91,11 +91,11 @@ class TimelineEntry:
     alert: bool = False
 
 
-def _user_names(history) -> dict[int, str]:
-    """Names of the office and admin logins that made these changes: one query."""
-    user_ids = {
-        row.changed_by_id for row in history if row.changed_by_type in (ActorType.OFFICE, ActorType.ADMIN)
-    }
+def _user_names(history, notes=()) -> dict[int, str]:
+    """Names of the office and admin logins that made these changes and wrote these notes: one query."""
+    people = (ActorType.OFFICE, ActorType.ADMIN)
+    user_ids = {row.changed_by_id for row in history if row.changed_by_type in people}
+    user_ids |= {note.created_by_id for note in notes if note.created_by_type in people}
     return {
         user.pk: user.get_full_name() or user.get_username()
         for user in get_user_model().objects.filter(pk__in=user_ids)
@@ -134,7 +134,8 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
     """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
     history = list(work_order.history.all())
-    users = _user_names(history)
+    notes = list(work_order.notes.all())
+    users = _user_names(history, notes)
     customer_ids = {
         int(value)
         for row in history
@@ -157,7 +158,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 _who(row.changed_by_type, row.changed_by_id, users, technicians),
             )
         )
-    for note in work_order.notes.all():
+    for note in notes:
         entries.append(
             TimelineEntry(
                 note.created_at,
@@ -165,7 +166,11 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-exclamation-triangle-fill" if note.alert_office else "bi-chat-left-text",
                 "Alert to the office" if note.alert_office else "Note",
                 note.note_text,
-                note.technician.name if note.technician else "Office",
+                note.technician.name
+                if note.technician
+                else _who(note.created_by_type, note.created_by_id, users, technicians)
+                if note.created_by_type
+                else "Office",
                 alert=note.alert_office,
             )
         )

@@ -188,7 +188,12 @@ def work_order_note_add(
     if len(text) > 5000:
         raise ValidationError({"note_text": "A note can be at most 5,000 characters."})
     note = WorkOrderNote.objects.create(
-        work_order=work_order, technician=technician, note_text=text, alert_office=alert_office
+        work_order=work_order,
+        technician=technician,
+        note_text=text,
+        alert_office=alert_office,
+        created_by_type=actor.type,
+        created_by_id=actor.id,
     )
     if alert_office:
         who = technician.name if technician else "Someone"

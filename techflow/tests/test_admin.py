@@ -432,7 +432,11 @@ def test_cancel_action_cancels_through_the_service_and_writes_history(admin_clie
     orders = df.WorkOrderFactory.create_batch(2, status=WorkOrder.Status.SCHEDULED)
     response = admin_client.post(
         _url(WorkOrder, "changelist"),
-        {"action": "cancel_work_orders", "_selected_action": [o.pk for o in orders]},
+        {
+            "action": "cancel_work_orders",
+            "_selected_action": [o.pk for o in orders],
+            "reason": "Customer called it off",
+        },
     )
 
     assert response.status_code == 302

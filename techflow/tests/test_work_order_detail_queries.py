@@ -1,4 +1,4 @@
-"""The work-order detail page runs the same queries whatever it shows: every kind of row it renders is seeded."""
+"""The work-order detail page runs the same queries whatever it shows; every kind of row is seeded."""
 
 import datetime as dt
 
