@@ -114,6 +114,11 @@ class TruckInventory(models.Model):
     quantity = models.IntegerField()
     last_updated = ClockDateTimeField(auto_now=True, db_default=Now())
 
+    @property
+    def is_low(self) -> bool:
+        """Below the item's minimum, by the one rule (InventoryItem.needs_restock)."""
+        return self.item.needs_restock(self.quantity)
+
     class Meta:
         db_table = "truck_inventory"
         ordering = ["truck", "item__category", "item__name"]

@@ -408,7 +408,7 @@ def check_stock(ctx: Context, slots: dict) -> Result:
         return Result("I don't know your truck yet: clock in with it first.", ok=False)
     truck = stock[0].truck
     if not slots.get("item"):
-        low = [r for r in stock if r.quantity <= r.item.minimum_quantity]
+        low = [r for r in stock if r.is_low]
         said = f"{truck.name} carries {len(stock)} kinds of parts."
         if low:
             said += " Running low: " + ", ".join(f"{r.item.name} ({r.quantity})" for r in low) + "."
