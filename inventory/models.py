@@ -114,11 +114,6 @@ class TruckInventory(models.Model):
     quantity = models.IntegerField()
     last_updated = ClockDateTimeField(auto_now=True, db_default=Now())
 
-    @property
-    def is_low(self) -> bool:
-        """Below the item's minimum, by the one rule (InventoryItem.needs_restock)."""
-        return self.item.needs_restock(self.quantity)
-
     class Meta:
         db_table = "truck_inventory"
         ordering = ["truck", "item__category", "item__name"]
@@ -133,6 +128,11 @@ class TruckInventory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.truck}: {self.quantity} × {self.item}"
+
+    @property
+    def is_low(self) -> bool:
+        """Below the item's minimum, by the one rule (InventoryItem.needs_restock)."""
+        return self.item.needs_restock(self.quantity)
 
 
 class MovementKind(models.TextChoices):
