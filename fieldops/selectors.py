@@ -23,7 +23,10 @@ from fieldops.state import (  # noqa: F401  (the state's readers import it from 
     JOB_STATE,
     STATE_BADGE,
     State,
+    Step,
     TechnicianState,
+    allowed_steps,
+    check,
     technician_state,
     technician_states,
 )
@@ -43,6 +46,11 @@ class MyDay:
     unread: int
     trucks: list[Truck] = field(default_factory=list)
     truck: Truck | None = None
+
+    @property
+    def steps(self) -> set[str]:
+        """The shift steps the technician may take now (fieldops.state decides)."""
+        return allowed_steps(self.state)
 
 
 def my_day(technician: Technician) -> MyDay:
@@ -76,6 +84,8 @@ class JobPage:
     past_jobs: list[WorkOrder]
     notes: list[WorkOrderNote]
     stock: list[TruckInventory]
+    steps: set[str] = field(default_factory=set)
+    part_refusal: str = ""
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -108,7 +118,9 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
             .select_related("item")
             .order_by("item__category", "item__name")
         )
-    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock)
+    steps = allowed_steps(state, work_order)
+    part_refusal = check(state, Step.USE_PART, work_order) or ""
+    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal)
 
 
 # Timesheets

@@ -242,20 +242,23 @@ def check(
         return f"Job #{work_order.pk} is {work_order.get_status_display().lower()}."
     if step in SHIFT_STEPS:
         return None if state.state in SHIFT_STEPS[step] else _not_now(state, step)
-    if work_order is None:
-        raise ValueError(f"The step {step!r} needs the work order it is on.")
     if step == Step.USE_PART:
         return _part_refusal(state, work_order)
+    if work_order is None:
+        # A step on a job, asked without naming one: only the job they are on would do.
+        return _not_now(state, step)
     refusal = _job_refusal(state, step, work_order)
     if refusal is None and step == Step.WORK_START and not work_order.is_open:
         return f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}."
     return refusal
 
 
-def _part_refusal(state: TechnicianState, work_order: WorkOrder) -> str | None:
+def _part_refusal(state: TechnicianState, work_order: WorkOrder | None) -> str | None:
     """Parts come off the truck the technician is clocked in with, onto an open job of theirs."""
     if state.truck_id is None:
         return "Clock in with your truck first: parts come off your truck."
+    if work_order is None:
+        return f"Parts go on the job you are on, and {state.explain()}"
     if state.work_order_id and state.work_order_id != work_order.pk:
         return _elsewhere(state, Step.USE_PART)
     if not work_order.is_open:
