@@ -1,13 +1,12 @@
 """Customers, technicians, work orders and everything the office says about them."""
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
-from django.utils import timezone
 
 from dispatch import clock
 from dispatch.db import ClockDateTimeField, TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
@@ -71,9 +70,19 @@ class WorkOrderQuerySet(TouchingQuerySet):
 
     def on_day(self, day: date) -> "WorkOrderQuerySet":
         """Orders scheduled on a calendar day of the company's time zone."""
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        return self.in_days(day, day + timedelta(days=1))
+
+    def in_days(self, first: date, after: date) -> "WorkOrderQuerySet":
+        """Orders scheduled from `first` up to `after` (not included), in the company's time zone."""
+        # scheduling reads these models, so it is imported when a query is built.
+        from dispatch.scheduling import days_bounds
+
+        start, end = days_bounds(first, after)
         return self.filter(scheduled_for__gte=start, scheduled_for__lt=end)
+
+    def booked(self) -> "WorkOrderQuerySet":
+        """The jobs that count on a technician's day: assigned and not cancelled (scheduling's rules)."""
+        return self.filter(assigned_technician__isnull=False).exclude(status=WorkOrderStatus.CANCELLED)
 
     def today(self) -> "WorkOrderQuerySet":
         return self.on_day(clock.localdate())

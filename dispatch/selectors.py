@@ -19,7 +19,7 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import day_bounds, schedule_refusals
+from dispatch.scheduling import schedule_refusals
 
 
 def office_fingerprint() -> str:
@@ -316,13 +316,10 @@ class Availability:
 def technician_availability(start: datetime, exclude_pk: int | None = None) -> list[Availability]:
     """Every active technician and why (if at all) they can't take a job at `start`: two queries."""
     technicians = list(Technician.objects.filter(active=True))
-    day_start, day_end = day_bounds(timezone.localdate(start))
     starts: dict[int, list[datetime]] = {}
     orders = (
-        WorkOrder.objects.filter(
-            assigned_technician__isnull=False, scheduled_for__gte=day_start, scheduled_for__lt=day_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
+        WorkOrder.objects.booked()
+        .on_day(timezone.localdate(start))
         .exclude(pk=exclude_pk)
         .values_list("assigned_technician_id", "scheduled_for")
     )

@@ -2,15 +2,13 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from dispatch.models import (
     ActorType,
@@ -23,6 +21,18 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
     WorkOrderStatus,
+)
+from dispatch.scheduling import (  # noqa: F401  (the rules' names stay importable from here)
+    JOB_DURATION,
+    WORKDAY_END,
+    WORKDAY_START,
+    OutsidePreferredWindow,
+    day_bounds,
+    max_jobs_per_day,
+    placement_refusals,
+    preferred_window_warning,
+    schedule_check,
+    schedule_refusals,
 )
 
 
@@ -247,125 +257,8 @@ def customer_history_add(
 
 
 # ---------------------------------------------------------------------------------------
-# Scheduling rules: one place for the board, the detail page and the new-order form.
+# Scheduling: the rules live in dispatch.scheduling; these services enforce them.
 # ---------------------------------------------------------------------------------------
-
-# A job blocks its technician for this long from its scheduled time: the seed records no
-# duration, and the demo day books two jobs per technician with at least 3.5 h between
-# their starts, so 2 h is a safe assumption until work orders carry an estimate.
-JOB_DURATION = timedelta(hours=2)
-# Working hours in the company's time zone: a job starts and ends inside them.
-WORKDAY_START = time(7)
-WORKDAY_END = time(17)
-
-
-def max_jobs_per_day() -> int:
-    return int(getattr(settings, "TECHFLOW_MAX_JOBS_PER_DAY", 2))
-
-
-class OutsidePreferredWindow(ValidationError):
-    """The time is outside the customer's preferred window; the dispatcher may confirm an override."""
-
-
-def _fmt_time(value: time) -> str:
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
-def schedule_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime]
-) -> list[str]:
-    """Why `technician` can't take a job at `start`, given the starts of their other jobs that day.
-
-    A pure function so that the forms can show who is free without a query per technician.
-    """
-    local = timezone.localtime(start)
-    end = local + JOB_DURATION
-    reasons = []
-    if not technician.active:
-        reasons.append(f"{technician.name} is not an active technician.")
-    if local.time() < WORKDAY_START or end.date() != local.date() or end.time() > WORKDAY_END:
-        reasons.append(
-            f"A job at {_fmt_time(local.time())} would run until {_fmt_time(end.time())}: jobs must fit "
-            f"inside working hours, {_fmt_time(WORKDAY_START)} to {_fmt_time(WORKDAY_END)} "
-            f"({int(JOB_DURATION.total_seconds() // 3600)} h each)."
-        )
-    starts = list(same_day_starts)
-    limit = max_jobs_per_day()
-    if len(starts) >= limit:
-        reasons.append(
-            f"{technician.name} already has {len(starts)} jobs on {local:%a %b %d}; the limit is {limit}."
-        )
-    clashes = sorted(other for other in starts if abs(other - start) < JOB_DURATION)
-    if clashes:
-        at = timezone.localtime(clashes[0]).time()
-        reasons.append(f"{technician.name} already has a job at {_fmt_time(at)} that would overlap this one.")
-    return reasons
-
-
-def preferred_window_warning(*, customer: Customer | None, start: datetime) -> str:
-    """A message when `start` is outside the customer's preferred window, else ''.
-
-    The window is when the customer wants the technician to arrive: the job starts inside it.
-    """
-    if (
-        customer is None
-        or customer.preferred_schedule_start is None
-        or customer.preferred_schedule_end is None
-    ):
-        return ""
-    at = timezone.localtime(start).time()
-    if customer.preferred_schedule_start <= at <= customer.preferred_schedule_end:
-        return ""
-    return (
-        f"{_fmt_time(at)} is outside {customer.name}'s preferred window, "
-        f"{_fmt_time(customer.preferred_schedule_start)} to {_fmt_time(customer.preferred_schedule_end)}."
-    )
-
-
-def placement_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime], customer: Customer | None
-) -> list[str]:
-    """Every rule a booking must meet with no override: the schedule rules and the preferred window.
-
-    Pure, so the suggestions and the week planner check a placement by the same rules as
-    work_order_schedule without a query per candidate.
-    """
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=same_day_starts)
-    warning = preferred_window_warning(customer=customer, start=start)
-    return [*reasons, warning] if warning else reasons
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Midnight to midnight of a calendar day in the company's time zone."""
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-def _check_schedule(
-    *,
-    technician: Technician,
-    start: datetime,
-    customer: Customer | None,
-    exclude_pk: int | None,
-    override_window: bool,
-) -> None:
-    # Lock the technician so two dispatchers can't both book the last free slot.
-    technician = Technician.objects.select_for_update().get(pk=technician.pk)
-    day_start, day_end = day_bounds(timezone.localdate(start))
-    others = (
-        WorkOrder.objects.filter(
-            assigned_technician=technician, scheduled_for__gte=day_start, scheduled_for__lt=day_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .exclude(pk=exclude_pk)
-        .values_list("scheduled_for", flat=True)
-    )
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=others)
-    if reasons:
-        raise ValidationError(reasons)
-    warning = preferred_window_warning(customer=customer, start=start)
-    if warning and not override_window:
-        raise OutsidePreferredWindow(f"{warning} Confirm the override to book it anyway.")
 
 
 @transaction.atomic
@@ -396,7 +289,7 @@ def work_order_schedule(
         )
     moved = technician != locked.assigned_technician or scheduled_for != locked.scheduled_for
     if technician is not None and scheduled_for is not None and moved:
-        _check_schedule(
+        schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=locked.customer,
@@ -445,7 +338,7 @@ def work_order_open(
 ) -> WorkOrder:
     """Create an office work order; with a technician and a time it is scheduled by the same rules."""
     if technician is not None and scheduled_for is not None:
-        _check_schedule(
+        schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=customer,

@@ -3,12 +3,12 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, scheduling
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
 from dispatch.selectors import paired_spans
 from fieldops.models import (
@@ -143,7 +143,7 @@ class TimesheetRow:
 
 
 def week_start_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    return scheduling.week_start(day)
 
 
 def timesheet_week(week_start: date) -> list[TimesheetRow]:
@@ -151,8 +151,7 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
 
     A shift counts on the day it started; a shift still open counts up to now.
     """
-    start = timezone.make_aware(datetime.combine(week_start, time.min))
-    end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min))
+    start, end = scheduling.days_bounds(week_start, week_start + timedelta(days=7))
     now = clock.now()
     records = list(
         ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)

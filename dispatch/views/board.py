@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, selectors, services
+from dispatch import clock, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
-HOURS = range(services.WORKDAY_START.hour, services.WORKDAY_END.hour)
+HOURS = range(scheduling.WORKDAY_START.hour, scheduling.WORKDAY_END.hour)
 TRAY_SHOWN = 40
 # Where a card dropped on a day of the week view lands when it had no time yet.
 DEFAULT_WEEK_TIME = time(9)
@@ -28,14 +28,10 @@ def _parse_day(value: str | None) -> date:
         return clock.localdate()
 
 
-def _aware(day: date, at: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, at))
-
-
 def _board_context(view: str, day: date, message: dict | None = None) -> dict:
     fingerprint = selectors.office_fingerprint()
     if view == "week":
-        first = day - timedelta(days=day.weekday())
+        first, after = scheduling.week_of(day)
         columns = [
             {
                 "key": first + timedelta(days=i),
@@ -45,7 +41,7 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
             }
             for i in range(7)
         ]
-        range_start, range_end = _aware(first, time.min), _aware(first + timedelta(days=7), time.min)
+        orders = WorkOrder.objects.booked().in_days(first, after)
     else:
         columns = [
             {
@@ -56,17 +52,10 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
             }
             for hour in HOURS
         ]
-        range_start, range_end = selectors.day_bounds(day)
+        orders = WorkOrder.objects.booked().on_day(day)
     technicians = list(Technician.objects.filter(active=True))
-    orders = (
-        WorkOrder.objects.filter(
-            assigned_technician__isnull=False, scheduled_for__gte=range_start, scheduled_for__lt=range_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .select_related("customer")
-    )
     cells: dict[tuple, list[WorkOrder]] = {}
-    for order in orders:
+    for order in orders.select_related("customer"):
         local = timezone.localtime(order.scheduled_for)
         key = local.date() if view == "week" else min(max(local.hour, HOURS.start), HOURS.stop - 1)
         cells.setdefault((order.assigned_technician_id, key), []).append(order)
@@ -98,8 +87,8 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
         "tray": tray,
         "tray_count": tray_query.count(),
         "message": message,
-        "max_jobs": services.max_jobs_per_day(),
-        "job_hours": int(services.JOB_DURATION.total_seconds() // 3600),
+        "max_jobs": scheduling.max_jobs_per_day(),
+        "job_hours": scheduling.job_hours(),
     }
 
 
@@ -120,7 +109,7 @@ def _target_time(order: WorkOrder, start: str, keep_time: bool) -> datetime | No
     if keep_time:
         day = date.fromisoformat(start[:10])
         at = timezone.localtime(order.scheduled_for).time() if order.scheduled_for else DEFAULT_WEEK_TIME
-        return _aware(day, at.replace(second=0, microsecond=0))
+        return scheduling.at_time(day, at.replace(second=0, microsecond=0))
     return timezone.make_aware(datetime.fromisoformat(start))
 
 

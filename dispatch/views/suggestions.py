@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, planner, services, suggestions
+from dispatch import clock, planner, scheduling, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
@@ -21,9 +21,8 @@ SUGGEST = "dispatch/work_order_suggest.html"
 
 def _first_open_day() -> date:
     """Today, or tomorrow once today's last start time has passed."""
-    now = timezone.localtime()
-    last_start = datetime.combine(now.date(), services.WORKDAY_END) - services.JOB_DURATION
-    return now.date() + timedelta(days=1) if now.replace(tzinfo=None) > last_start else now.date()
+    today = clock.localdate()
+    return today + timedelta(days=1) if clock.now() > scheduling.last_start(today) else today
 
 
 def default_suggest_day(order: WorkOrder) -> date:
@@ -70,7 +69,7 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_day(day: date) -> date:
     """The board's week, or the coming one when no working day of it is left."""
     today = _first_open_day()
-    first, _ = suggestions.week_of(max(day, today))
+    first, _ = scheduling.week_of(max(day, today))
     if first + timedelta(days=planner.PLAN_WEEKDAYS) <= today:
         return first + timedelta(days=7)
     return max(day, today)
