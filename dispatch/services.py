@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from dispatch import selectors
 from dispatch.models import (
     ActorType,
     Customer,
@@ -444,8 +445,5 @@ def manual_notification_send(
 @transaction.atomic
 def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
     """Write the order's full_summary from its notes, travel, activity and parts; history records it."""
-    # selectors imports this module for the scheduling rules, so it is imported here.
-    from dispatch import selectors
-
     text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
     return work_order_update(work_order=work_order, actor=actor, full_summary=text)
