@@ -32,6 +32,7 @@ from dispatch.services import (
     Actor,
     customer_save,
     work_order_change_status,
+    work_order_edit_refusals,
     work_order_note_add,
     work_order_save_edited,
 )
@@ -139,6 +140,35 @@ class WorkOrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
 
 
+class WorkOrderAdminForm(forms.ModelForm):
+    """The office's rules, checked by the service before the admin saves: errors, never a 500."""
+
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Superusers only: why this edit may break a scheduling or status rule. "
+        "It is kept as a note on the work order.",
+    )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        refusals = work_order_edit_refusals(work_order=self.instance, changed_fields=self.changed_data)
+        if not refusals:
+            return
+        reason = (self.cleaned_data.get("override_reason") or "").strip()
+        user = getattr(self, "request_user", None)
+        if reason and user is not None and user.is_superuser:
+            return
+        self.add_error(
+            None,
+            [*refusals, "A superuser may save it anyway by giving an override reason."]
+            if user is not None and user.is_superuser
+            else refusals,
+        )
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -166,13 +196,25 @@ class WorkOrderAdmin(admin.ModelAdmin):
     ordering = ["-scheduled_for", "-id"]
     inlines = [WorkOrderNoteInline, WorkOrderHistoryInline]
     actions = ["cancel_work_orders"]
+    form = WorkOrderAdminForm
+
+    def get_form(self, request: HttpRequest, obj: WorkOrder | None = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user  # a class built for this request by modelform_factory
+        return form
+
+    def get_fieldsets(self, request: HttpRequest, obj: WorkOrder | None = None):
+        return [*self.fieldsets, ("Override", {"fields": ["override_reason"]})]
 
     def save_model(self, request: HttpRequest, obj: WorkOrder, form: forms.ModelForm, change: bool) -> None:
-        """Save through the service, so an admin edit writes work_order_history like any other."""
+        """Save through the service: history like any other edit, and the office's rules kept."""
         if not change:
             obj.created_by = request.user
         work_order_save_edited(
-            work_order=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data
+            work_order=obj,
+            actor=Actor.for_user(request.user),
+            changed_fields=form.changed_data,
+            override_reason=form.cleaned_data.get("override_reason", ""),
         )
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:

@@ -216,12 +216,61 @@ def work_order_note_add(
     return note
 
 
+def work_order_edit_refusals(
+    *, work_order: WorkOrder, changed_fields: Iterable[str] | None = None
+) -> list[str]:
+    """Every rule an edit made in memory (the admin's form) would break: the status rule, reopening
+    or moving a closed order, and the scheduling rules (scheduling.schedule_check)."""
+    changed = set(WorkOrder.TRACKED_FIELDS if changed_fields is None else changed_fields)
+    stored = None if work_order._state.adding else WorkOrder.objects.get(pk=work_order.pk)
+    reasons: list[str] = []
+    if (
+        stored is not None
+        and "status" in changed
+        and work_order.status != stored.status
+        and not stored.can_move_to(work_order.status)
+    ):
+        reasons.append(
+            f"A {stored.get_status_display().lower()} work order can't become "
+            f"{WorkOrderStatus(work_order.status).label.lower()}."
+        )
+    moved = stored is None or (
+        (
+            "assigned_technician" in changed
+            and work_order.assigned_technician_id != stored.assigned_technician_id
+        )
+        or ("scheduled_for" in changed and work_order.scheduled_for != stored.scheduled_for)
+    )
+    if stored is not None and moved and not stored.is_open:
+        reasons.append(
+            f"Work order #{stored.pk} is {stored.get_status_display().lower()}; it can't be rescheduled."
+        )
+    if moved and work_order.assigned_technician_id and work_order.scheduled_for and work_order.is_open:
+        try:
+            schedule_check(
+                technician=work_order.assigned_technician,
+                start=work_order.scheduled_for,
+                customer=work_order.customer,
+                exclude_pk=work_order.pk,
+                override_window=False,
+            )
+        except ValidationError as error:
+            reasons.extend(error.messages)
+    return reasons
+
+
 @transaction.atomic
 def work_order_save_edited(
-    *, work_order: WorkOrder, actor: Actor, changed_fields: Iterable[str] | None = None
+    *,
+    work_order: WorkOrder,
+    actor: Actor,
+    changed_fields: Iterable[str] | None = None,
+    override_reason: str = "",
 ) -> WorkOrder:
     """Save a work order that an editor (the admin, a model form) changed in memory, recording what changed.
 
+    The edit must keep the rules the office pages enforce (work_order_edit_refusals); an admin
+    (superuser) may set them aside with `override_reason`, which is kept as a note on the order.
     `changed_fields` is the form's changed_data: a tracked field not in it keeps its stored
     value, since form widgets round values (times lose their microseconds) and that is no edit.
     A new work order records its initial values.
@@ -235,12 +284,24 @@ def work_order_save_edited(
             for name in set(WorkOrder.TRACKED_FIELDS) - set(changed_fields):
                 attname = WorkOrder._meta.get_field(name).attname
                 setattr(work_order, attname, getattr(stored, attname))
+    refusals = work_order_edit_refusals(work_order=work_order, changed_fields=changed_fields)
+    override_reason = override_reason.strip()
+    if refusals and not override_reason:
+        raise ValidationError(refusals)
+    if refusals and actor.type != ActorType.ADMIN:
+        raise ValidationError("Only an admin (superuser) can override the scheduling and status rules.")
     if not work_order._state.adding and work_order_snapshot(work_order) != before:
         work_order.version = F("version") + 1
     work_order.save()
     if isinstance(work_order.version, F):
         work_order.refresh_from_db(fields=["version"])
     work_order_record_changes(work_order=work_order, before=before, actor=actor)
+    if refusals:
+        work_order_note_add(
+            work_order=work_order,
+            text=f"Admin override: {override_reason} (rules set aside: {' '.join(refusals)})",
+            actor=actor,
+        )
     return work_order
 
 

@@ -1,6 +1,10 @@
 """The admin writes through the office services: reasons, history, notifications, authors."""
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dispatch.models import ActorType, Customer, CustomerHistory, Notification, WorkOrder, WorkOrderNote
 from dispatch.tests import factories as df
@@ -127,3 +131,75 @@ def test_saving_a_customer_in_the_admin_writes_customer_history(admin_client, ad
         ("Customer created.", ActorType.ADMIN, admin_user.pk),
         ("Details changed: phone.", ActorType.ADMIN, admin_user.pk),
     ]
+
+
+# The admin keeps the office's rules; a superuser may override them, on the record.
+
+MONDAY = dt.date(2030, 5, 6)
+
+
+def _at(hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(MONDAY, dt.time(hour)))
+
+
+def _book_third_job(admin_client, **extra):
+    tech = df.TechnicianFactory()
+    df.WorkOrderFactory(assigned_technician=tech, scheduled_for=_at(8))
+    df.WorkOrderFactory(assigned_technician=tech, scheduled_for=_at(11))
+    third = df.WorkOrderFactory(assigned_technician=None, status=WorkOrder.Status.PENDING, scheduled_for=None)
+    url = _url(WorkOrder, "change", third.pk)
+    data = _form_data(admin_client, url)
+    data.update(
+        assigned_technician=[str(tech.pk)],
+        status=[WorkOrder.Status.SCHEDULED],
+        scheduled_for_0=[MONDAY.isoformat()],
+        scheduled_for_1=["14:00:00"],
+        **extra,
+    )
+    return third, admin_client.post(url, data)
+
+
+def test_the_admin_refuses_a_third_job_on_a_day_with_the_rules_words(admin_client):
+    third, response = _book_third_job(admin_client)
+
+    assert response.status_code == 200
+    assert "already has 2 jobs" in response.content.decode()
+    third.refresh_from_db()
+    assert third.assigned_technician is None
+
+
+def test_the_admin_refuses_reopening_a_completed_order(admin_client):
+    done = df.WorkOrderFactory(status=WorkOrder.Status.COMPLETED, scheduled_for=_at(9))
+    url = _url(WorkOrder, "change", done.pk)
+    data = _form_data(admin_client, url)
+    data["status"] = [WorkOrder.Status.SCHEDULED]
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "can&#x27;t become scheduled" in response.content.decode()
+    done.refresh_from_db()
+    assert done.status == WorkOrder.Status.COMPLETED
+
+
+def test_a_superuser_override_books_it_and_is_recorded_as_a_note(admin_client, admin_user):
+    third, response = _book_third_job(admin_client, override_reason=["Customer is the owner's brother"])
+
+    assert response.status_code == 302, _form_errors(response)
+    third.refresh_from_db()
+    assert third.assigned_technician is not None
+    note = third.notes.get()
+    assert note.note_text.startswith("Admin override: Customer is the owner's brother")
+    assert "already has 2 jobs" in note.note_text
+    assert (note.created_by_type, note.created_by_id) == (ActorType.ADMIN, admin_user.pk)
+
+
+def test_only_an_admin_actor_may_override(office_user):
+    from dispatch.services import Actor, work_order_save_edited
+
+    done = df.WorkOrderFactory(status=WorkOrder.Status.COMPLETED, scheduled_for=_at(9))
+    done.status = WorkOrder.Status.SCHEDULED
+    with pytest.raises(ValidationError, match="Only an admin"):
+        work_order_save_edited(
+            work_order=done, actor=Actor.for_user(office_user), changed_fields=["status"], override_reason="x"
+        )
