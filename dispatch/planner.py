@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import clock
+from dispatch.formatting import clock_time
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     JOB_DURATION,
@@ -23,7 +24,6 @@ from dispatch.scheduling import (
     WORKDAY_START,
     booked_starts,
     day_bounds,
-    fmt_time,
     job_hours,
     max_jobs_per_day,
     placement_refusals,
@@ -347,7 +347,7 @@ def _reason(order, technician, start, existing, n, served, load) -> str:
     if served.get((technician.pk, order.customer_id)):
         parts.append("has served this customer before")
     parts.append(f"{load[technician.pk]} jobs this week with the plan")
-    return f"{local:%a %b} {local.day}, {fmt_time(local.time())}: " + "; ".join(parts) + "."
+    return f"{local:%a %b} {local.day}, {clock_time(local.time())}: " + "; ".join(parts) + "."
 
 
 def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
@@ -361,7 +361,7 @@ def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
     if not any(search.starts[(order.pk, d)] for d in days):
         return (
             f"{name}'s window ({window}) leaves no start for a {hours}-hour job inside working hours "
-            f"({fmt_time(WORKDAY_START)}–{fmt_time(WORKDAY_END)}) on the days left this week."
+            f"({clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}) on the days left this week."
             if window
             else "No start inside working hours is left this week."
         )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dispatch.formatting import clock_time
 from dispatch.models import Customer, Technician, WorkOrder
 
 # A job blocks its technician for this long from its scheduled time: the seed records no
@@ -67,10 +68,6 @@ def last_start(day: date) -> datetime:
     return at_time(day, WORKDAY_END) - JOB_DURATION
 
 
-def fmt_time(value: time) -> str:
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
 # The rules -----------------------------------------------------------------------------
 
 
@@ -92,8 +89,8 @@ def schedule_refusals(
         reasons.append(f"{technician.name} is not an active technician.")
     if local.time() < WORKDAY_START or end.date() != local.date() or end.time() > WORKDAY_END:
         reasons.append(
-            f"A job at {fmt_time(local.time())} would run until {fmt_time(end.time())}: jobs must fit "
-            f"inside working hours, {fmt_time(WORKDAY_START)} to {fmt_time(WORKDAY_END)} "
+            f"A job at {clock_time(local.time())} would run until {clock_time(end.time())}: jobs must fit "
+            f"inside working hours, {clock_time(WORKDAY_START)} to {clock_time(WORKDAY_END)} "
             f"({job_hours()} h each)."
         )
     starts = list(same_day_starts)
@@ -105,7 +102,9 @@ def schedule_refusals(
     clashes = sorted(other for other in starts if abs(other - start) < JOB_DURATION)
     if clashes:
         at = timezone.localtime(clashes[0]).time()
-        reasons.append(f"{technician.name} already has a job at {fmt_time(at)} that would overlap this one.")
+        reasons.append(
+            f"{technician.name} already has a job at {clock_time(at)} that would overlap this one."
+        )
     return reasons
 
 
@@ -113,7 +112,7 @@ def window_text(customer: Customer | None) -> str:
     """The customer's preferred window as "9:00 AM–12:00 PM", or '' when they have none."""
     if not has_window(customer):
         return ""
-    return f"{fmt_time(customer.preferred_schedule_start)}–{fmt_time(customer.preferred_schedule_end)}"
+    return f"{clock_time(customer.preferred_schedule_start)}–{clock_time(customer.preferred_schedule_end)}"
 
 
 def has_window(customer: Customer | None) -> bool:
@@ -135,8 +134,8 @@ def preferred_window_warning(*, customer: Customer | None, start: datetime) -> s
     if customer.preferred_schedule_start <= at <= customer.preferred_schedule_end:
         return ""
     return (
-        f"{fmt_time(at)} is outside {customer.name}'s preferred window, "
-        f"{fmt_time(customer.preferred_schedule_start)} to {fmt_time(customer.preferred_schedule_end)}."
+        f"{clock_time(at)} is outside {customer.name}'s preferred window, "
+        f"{clock_time(customer.preferred_schedule_start)} to {clock_time(customer.preferred_schedule_end)}."
     )
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, formatting
 from dispatch.models import (
     ActorType,
     Customer,
@@ -121,7 +121,7 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
         return customers.get(int(value), f"#{value}")
     if field == "scheduled_for":
         try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%a %b %d, %I:%M %p")
+            return formatting.when(datetime.fromisoformat(value))
         except ValueError:
             return value
     if field == "status" and value in WorkOrderStatus.values:
@@ -369,10 +369,6 @@ def _minutes_text(span: timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _clock(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%I:%M %p").lstrip("0")
-
-
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if text[-1:] in ".!?" else f"{text}."
@@ -400,9 +396,12 @@ def work_order_summary_text(work_order: WorkOrder) -> str:
     if times.travel:
         parts.append(f"Travel to the site took {_minutes_text(times.travel)}.")
     if arrived and finished and finished >= arrived:
-        parts.append(f"{first_name} arrived at {_clock(arrived)} and finished at {_clock(finished)}.")
+        parts.append(
+            f"{first_name} arrived at {formatting.clock_time(arrived)} "
+            f"and finished at {formatting.clock_time(finished)}."
+        )
     elif arrived:
-        parts.append(f"{first_name} arrived at {_clock(arrived)}.")
+        parts.append(f"{first_name} arrived at {formatting.clock_time(arrived)}.")
     if times.on_site:
         on_site = f"Time on site was {_minutes_text(times.on_site)}"
         pauses = [a for a, kind in events if kind in PAUSED]

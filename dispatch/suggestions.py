@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from dispatch import clock
+from dispatch.formatting import clock_time
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     JOB_DURATION,
@@ -19,7 +20,6 @@ from dispatch.scheduling import (
     WORKDAY_START,
     at_time,
     booked_starts,
-    fmt_time,
     job_hours,
     last_start,
     max_jobs_per_day,
@@ -108,9 +108,9 @@ def rank_technicians(
         )
         where = f"inside {name}'s window ({window})" if window else "inside working hours"
         if free:
-            others = ", ".join(fmt_time(timezone.localtime(t).time()) for t in free[1:4])
+            others = ", ".join(clock_time(timezone.localtime(t).time()) for t in free[1:4])
             suggestion.reasons.append(
-                f"Free at {fmt_time(timezone.localtime(free[0]).time())}, {where}"
+                f"Free at {clock_time(timezone.localtime(free[0]).time())}, {where}"
                 + (f"; also free at {others}{' and later' if len(free) > 4 else ''}." if others else ".")
             )
         elif not starts:
@@ -142,8 +142,8 @@ def rank_technicians(
         if free:
             end = timezone.localtime(free[0] + JOB_DURATION).time()
             suggestion.reasons.append(
-                f"Works {fmt_time(WORKDAY_START)}–{fmt_time(WORKDAY_END)}; "
-                f"the job would end by {fmt_time(end)}."
+                f"Works {clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}; "
+                f"the job would end by {clock_time(end)}."
             )
         result.append(suggestion)
     result.sort(

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from dispatch import clock
 from dispatch.access import office_required
 from dispatch.services import Actor
 from inventory import selectors, services
@@ -122,7 +121,6 @@ def _truck_context(truck: Truck, **forms: Form) -> dict:
         "transfer_form": forms.get("transfer_form") or TransferForm(prefix="transfer", from_truck=truck),
         "adjust_form": forms.get("adjust_form") or AdjustForm(prefix="adjust"),
         "open_form": next(iter(forms), "").removesuffix("_form"),
-        "now_day": f"{clock.localdate():%Y%m%d}",
     }
 
 

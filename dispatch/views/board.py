@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, scheduling, selectors, services
+from dispatch import clock, formatting, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
@@ -156,10 +156,6 @@ def board_move(request: HttpRequest) -> HttpResponse:
         return render_region(
             request, "dispatch/board.html", "live", _board_context(view, day, message), status=status
         )
-    where = (
-        f"{technician.name}, {timezone.localtime(start):%a %b %d %I:%M %p}"
-        if technician and start
-        else "the tray"
-    )
+    where = f"{technician.name}, {formatting.when(start)}" if technician and start else "the tray"
     message = {"ok": True, "text": [f"#{order.pk} {order.title} → {where}."]}
     return render_region(request, "dispatch/board.html", "live", _board_context(view, day, message))
