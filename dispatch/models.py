@@ -205,6 +205,11 @@ class WorkOrder(UpdatedAtModel):
         return status in self.TRANSITIONS[WorkOrderStatus(self.status)]
 
     @property
+    def can_have_summary(self) -> bool:
+        """A summary is written once the job is completed (work_order_summary_write enforces it)."""
+        return self.status == WorkOrderStatus.COMPLETED
+
+    @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.COMPLETED, self.Status.CANCELLED)
 

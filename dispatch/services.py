@@ -425,6 +425,48 @@ def work_order_open(
     )
 
 
+@dataclass(frozen=True)
+class PlanPlacement:
+    """One placement of a week plan as the office saw it: the order at its version, who and when."""
+
+    work_order: WorkOrder
+    technician: Technician
+    start: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    applied: list[WorkOrder]
+    refused: list[str]
+
+
+@transaction.atomic
+def week_plan_apply(*, placements: Iterable[PlanPlacement], actor: Actor) -> PlanOutcome:
+    """Book a week plan's placements, each re-checked by work_order_schedule in its own savepoint.
+
+    A placement that no longer meets the rules (someone booked the slot, the order changed
+    since the plan was made) is refused with its reasons and left out; the others are booked.
+    """
+    applied, refused = [], []
+    for placement in placements:
+        order = placement.work_order
+        try:
+            with transaction.atomic():
+                work_order_schedule(
+                    work_order=order,
+                    actor=actor,
+                    technician=placement.technician,
+                    scheduled_for=placement.start,
+                    expected_version=placement.version,
+                )
+        except ValidationError as error:
+            refused.append(f"#{order.pk} {order.title} was not placed: {' '.join(error.messages)}")
+        else:
+            applied.append(order)
+    return PlanOutcome(applied, refused)
+
+
 # ---------------------------------------------------------------------------------------
 # Customers and notifications
 # ---------------------------------------------------------------------------------------
@@ -505,6 +547,9 @@ def manual_notification_send(
 
 @transaction.atomic
 def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
-    """Write the order's full_summary from its notes, travel, activity and parts; history records it."""
+    """Write a completed order's full_summary from its notes, travel, activity and parts; history
+    records it. Refused (ValidationError) before the job is completed."""
+    if not work_order.can_have_summary:
+        raise ValidationError("A summary is written once the job is completed.")
     text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
     return work_order_update(work_order=work_order, actor=actor, full_summary=text)

@@ -69,3 +69,15 @@ def test_after_the_last_start_time_suggestions_start_tomorrow_by_the_services_cl
         assert _first_open_day() == DAY + dt.timedelta(days=1)
     with time_machine.travel(_local(DAY, 14, 30), tick=False):
         assert _first_open_day() == DAY
+
+
+def test_the_summary_service_itself_refuses_an_order_not_yet_completed(office_user):
+    from django.core.exceptions import ValidationError
+
+    from dispatch.services import Actor, work_order_summary_write
+
+    order = WorkOrderFactory(status=WorkOrderStatus.IN_PROGRESS)
+    with pytest.raises(ValidationError, match="once the job is completed"):
+        work_order_summary_write(work_order=order, actor=Actor.for_user(office_user))
+    order.refresh_from_db()
+    assert order.full_summary in (None, "")
