@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -19,7 +19,7 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.scheduling import schedule_refusals
+from dispatch.scheduling import WORKDAY_END, WORKDAY_START, schedule_refusals, week_of
 
 
 def office_fingerprint() -> str:
@@ -41,6 +41,97 @@ def office_fingerprint() -> str:
 
 def unread_alert_count() -> int:
     return Notification.objects.filter(is_read=False).count()
+
+
+# Today and the board ------------------------------------------------------------------
+
+
+def today_overview(alerts_shown: int) -> dict:
+    """What Today shows: each active technician's clock and jobs today, the unassigned and late
+    jobs and the latest unread alerts, in a fixed number of queries."""
+    orders = list(WorkOrder.objects.today().select_related("customer", "assigned_technician"))
+    open_clock = related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
+    technicians = list(
+        Technician.objects.filter(active=True).prefetch_related(
+            Prefetch("clock_records", queryset=open_clock.select_related("truck"), to_attr="open_clock")
+        )
+    )
+    by_technician: dict[int | None, list[WorkOrder]] = {}
+    for order in orders:
+        by_technician.setdefault(order.assigned_technician_id, []).append(order)
+    rows = [
+        {
+            "technician": technician,
+            "clock": technician.open_clock[0] if technician.open_clock else None,
+            "orders": by_technician.get(technician.pk, []),
+        }
+        for technician in technicians
+    ]
+    return {
+        "rows": rows,
+        "unassigned": by_technician.get(None, []),
+        "late": [order for order in orders if order.is_late_to_start],
+        "alerts": list(
+            Notification.objects.filter(is_read=False).select_related("work_order")[:alerts_shown]
+        ),
+        "alert_count": unread_alert_count(),
+        "order_count": len(orders),
+    }
+
+
+# The board's hour columns: the working day.
+BOARD_HOURS = range(WORKDAY_START.hour, WORKDAY_END.hour)
+
+
+def board_grid(view: str, day: date, tray_shown: int) -> dict:
+    """The board's columns (hours of `day`, or the days of its week), each active technician's
+    jobs that count in them, and the tray of work to place: a fixed number of queries."""
+    if view == "week":
+        first, after = week_of(day)
+        columns = [
+            {
+                "key": first + timedelta(days=i),
+                "label": f"{first + timedelta(days=i):%a %b %d}",
+                "start": (first + timedelta(days=i)).isoformat(),
+                "today": first + timedelta(days=i) == clock.localdate(),
+            }
+            for i in range(7)
+        ]
+        orders = WorkOrder.objects.booked().in_days(first, after)
+    else:
+        columns = [
+            {
+                "key": hour,
+                "label": f"{time(hour):%I %p}".lstrip("0"),
+                "start": f"{day.isoformat()}T{hour:02d}:00",
+                "today": False,
+            }
+            for hour in BOARD_HOURS
+        ]
+        orders = WorkOrder.objects.booked().on_day(day)
+    technicians = list(Technician.objects.filter(active=True))
+    cells: dict[tuple, list[WorkOrder]] = {}
+    for order in orders.select_related("customer"):
+        local = timezone.localtime(order.scheduled_for)
+        hour = min(max(local.hour, BOARD_HOURS.start), BOARD_HOURS.stop - 1)
+        key = local.date() if view == "week" else hour
+        cells.setdefault((order.assigned_technician_id, key), []).append(order)
+    rows = [
+        {
+            "technician": technician,
+            "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
+        }
+        for technician in technicians
+    ]
+    tray_query = WorkOrder.objects.open().filter(
+        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
+    )
+    tray = list(
+        tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
+            :tray_shown
+        ]
+    )
+    return {"columns": columns, "rows": rows, "tray": tray, "tray_count": tray_query.count()}
 
 
 # Work order detail ---------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -11,11 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock, formatting, scheduling, selectors, services
 from dispatch.access import office_required
-from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
-HOURS = range(scheduling.WORKDAY_START.hour, scheduling.WORKDAY_END.hour)
 TRAY_SHOWN = 40
 # Where a card dropped on a day of the week view lands when it had no time yet.
 DEFAULT_WEEK_TIME = time(9)
@@ -30,50 +28,7 @@ def _parse_day(value: str | None) -> date:
 
 def _board_context(view: str, day: date, message: dict | None = None) -> dict:
     fingerprint = selectors.office_fingerprint()
-    if view == "week":
-        first, after = scheduling.week_of(day)
-        columns = [
-            {
-                "key": first + timedelta(days=i),
-                "label": f"{first + timedelta(days=i):%a %b %d}",
-                "start": (first + timedelta(days=i)).isoformat(),
-                "today": first + timedelta(days=i) == clock.localdate(),
-            }
-            for i in range(7)
-        ]
-        orders = WorkOrder.objects.booked().in_days(first, after)
-    else:
-        columns = [
-            {
-                "key": hour,
-                "label": f"{time(hour):%I %p}".lstrip("0"),
-                "start": f"{day.isoformat()}T{hour:02d}:00",
-                "today": False,
-            }
-            for hour in HOURS
-        ]
-        orders = WorkOrder.objects.booked().on_day(day)
-    technicians = list(Technician.objects.filter(active=True))
-    cells: dict[tuple, list[WorkOrder]] = {}
-    for order in orders.select_related("customer"):
-        local = timezone.localtime(order.scheduled_for)
-        key = local.date() if view == "week" else min(max(local.hour, HOURS.start), HOURS.stop - 1)
-        cells.setdefault((order.assigned_technician_id, key), []).append(order)
-    rows = [
-        {
-            "technician": technician,
-            "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
-        }
-        for technician in technicians
-    ]
-    tray_query = WorkOrder.objects.open().filter(
-        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
-    )
-    tray = list(
-        tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
-            :TRAY_SHOWN
-        ]
-    )
+    grid = selectors.board_grid(view, day, TRAY_SHOWN)
     step = timedelta(days=7 if view == "week" else 1)
     return {
         "fingerprint": fingerprint,
@@ -82,10 +37,7 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
         "previous": (day - step).isoformat(),
         "next": (day + step).isoformat(),
         "today": clock.localdate().isoformat(),
-        "columns": columns,
-        "rows": rows,
-        "tray": tray,
-        "tray_count": tray_query.count(),
+        **grid,
         "message": message,
         "max_jobs": scheduling.max_jobs_per_day(),
         "job_hours": scheduling.job_hours(),
