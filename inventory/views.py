@@ -1,6 +1,5 @@
 """Office pages for trucks and their stock: the matrix, items, each truck, movements, restocking, usage."""
 
-import csv
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from dispatch.access import office_required
+from dispatch.csv_export import SafeWriter
 from dispatch.services import Actor
 from inventory import selectors, services
 from inventory.filters import InventoryItemFilter, StockMovementFilter
@@ -285,18 +285,6 @@ def usage_report(request: HttpRequest) -> HttpResponse:
     return _page(request, "inventory/usage_report.html", "report", context)
 
 
-class _SafeWriter:
-    """csv.writer that keeps spreadsheet apps from running a cell as a formula (=, +, -, @)."""
-
-    def __init__(self, response: HttpResponse) -> None:
-        self._writer = csv.writer(response)
-
-    def writerow(self, row: list) -> None:
-        self._writer.writerow(
-            [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-        )
-
-
 @require_GET
 @office_required
 def usage_export(request: HttpRequest) -> HttpResponse:
@@ -308,7 +296,7 @@ def usage_export(request: HttpRequest) -> HttpResponse:
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-by-{by}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    writer = _SafeWriter(response)
+    writer = SafeWriter(response)
     if by == "item":
         writer.writerow(["item", "category", "unit", "used", "jobs", "from", "to"])
         for row in selectors.usage_by_item(start, end):
