@@ -11,6 +11,7 @@ from dispatch import clock
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
 from dispatch.models import Technician, WorkOrder
+from dispatch.views.common import render_region
 from fieldops import selectors
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
@@ -24,10 +25,7 @@ def field_overview(request: HttpRequest) -> HttpResponse:
         [s.work_order_id for s in states if s.work_order_id]
     )
     rows = [(state, orders.get(state.work_order_id)) for state in states]
-    template = "fieldops/field_overview.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#board"
-    return render(request, template, {"rows": rows, "now": clock.now()})
+    return render_region(request, "fieldops/field_overview.html", "board", {"rows": rows, "now": clock.now()})
 
 
 def _week_from(request: HttpRequest) -> date:
