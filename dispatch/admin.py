@@ -9,9 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from dispatch.models import (
     CommunicationCallDetail,
@@ -25,7 +28,14 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
 )
-from dispatch.services import Actor, work_order_save_edited, work_order_update
+from dispatch.services import (
+    Actor,
+    customer_save,
+    work_order_change_status,
+    work_order_edit_refusals,
+    work_order_note_add,
+    work_order_save_edited,
+)
 
 
 class SharedChoicesInlineFormSet(BaseInlineFormSet):
@@ -93,6 +103,26 @@ class CustomerAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["name"]
 
+    def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
+        """Save through the service, so an admin edit is noted in the customer's history."""
+        customer_save(customer=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data)
+
+
+def _note_save(request: HttpRequest, note: WorkOrderNote) -> None:
+    """A new note goes through the service (its author recorded, an alert notifying the office)."""
+    if note.pk is not None:
+        note.save()
+        return
+    saved = work_order_note_add(
+        work_order=note.work_order,
+        text=note.note_text,
+        actor=Actor.for_user(request.user),
+        technician=note.technician,
+        alert_office=note.alert_office,
+    )
+    note.pk, note.created_at = saved.pk, saved.created_at
+    note._state.adding = False
+
 
 class WorkOrderNoteInline(admin.TabularInline):
     model = WorkOrderNote
@@ -108,6 +138,35 @@ class WorkOrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+
+class WorkOrderAdminForm(forms.ModelForm):
+    """The office's rules, checked by the service before the admin saves: errors, never a 500."""
+
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Superusers only: why this edit may break a scheduling or status rule. "
+        "It is kept as a note on the work order.",
+    )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        refusals = work_order_edit_refusals(work_order=self.instance, changed_fields=self.changed_data)
+        if not refusals:
+            return
+        reason = (self.cleaned_data.get("override_reason") or "").strip()
+        user = getattr(self, "request_user", None)
+        if reason and user is not None and user.is_superuser:
+            return
+        self.add_error(
+            None,
+            [*refusals, "A superuser may save it anyway by giving an override reason."]
+            if user is not None and user.is_superuser
+            else refusals,
+        )
 
 
 @admin.register(WorkOrder)
@@ -137,23 +196,68 @@ class WorkOrderAdmin(admin.ModelAdmin):
     ordering = ["-scheduled_for", "-id"]
     inlines = [WorkOrderNoteInline, WorkOrderHistoryInline]
     actions = ["cancel_work_orders"]
+    form = WorkOrderAdminForm
+
+    def get_form(self, request: HttpRequest, obj: WorkOrder | None = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user  # a class built for this request by modelform_factory
+        return form
+
+    def get_fieldsets(self, request: HttpRequest, obj: WorkOrder | None = None):
+        return [*self.fieldsets, ("Override", {"fields": ["override_reason"]})]
 
     def save_model(self, request: HttpRequest, obj: WorkOrder, form: forms.ModelForm, change: bool) -> None:
-        """Save through the service, so an admin edit writes work_order_history like any other."""
+        """Save through the service: history like any other edit, and the office's rules kept."""
         if not change:
             obj.created_by = request.user
         work_order_save_edited(
-            work_order=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data
+            work_order=obj,
+            actor=Actor.for_user(request.user),
+            changed_fields=form.changed_data,
+            override_reason=form.cleaned_data.get("override_reason", ""),
         )
 
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
+        if formset.model is not WorkOrderNote:
+            super().save_formset(request, form, formset, change)
+            return
+        for note in formset.save(commit=False):
+            _note_save(request, note)
+        for note in formset.deleted_objects:
+            note.delete()
+
     @admin.action(description="Cancel selected work orders", permissions=["change"])
-    def cancel_work_orders(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+    def cancel_work_orders(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> HttpResponse | None:
+        """Ask for the reason the status rule requires, then cancel each order through the service."""
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            return TemplateResponse(
+                request,
+                "admin/dispatch/workorder/cancel_reason.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Why are these work orders cancelled?",
+                    "opts": self.model._meta,
+                    "orders": queryset.select_related("customer"),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "asked": "reason" in request.POST,
+                },
+            )
         actor = Actor.for_user(request.user)
-        cancelled = 0
+        cancelled, refused = 0, []
         for work_order in queryset.exclude(status=WorkOrder.Status.CANCELLED):
-            work_order_update(work_order=work_order, actor=actor, status=WorkOrder.Status.CANCELLED)
-            cancelled += 1
+            try:
+                work_order_change_status(
+                    work_order=work_order, status=WorkOrder.Status.CANCELLED, actor=actor, reason=reason
+                )
+            except ValidationError as error:
+                refused.append(f"#{work_order.pk}: {' '.join(error.messages)}")
+            else:
+                cancelled += 1
         self.message_user(request, f"Cancelled {cancelled} work order(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"Not cancelled {line}", messages.ERROR)
+        return None
 
 
 @admin.register(WorkOrderNote)
@@ -170,6 +274,11 @@ class WorkOrderNoteAdmin(admin.ModelAdmin):
     @admin.display(description="note")
     def note(self, obj: WorkOrderNote) -> str:
         return _short(obj.note_text)
+
+    def save_model(
+        self, request: HttpRequest, obj: WorkOrderNote, form: forms.ModelForm, change: bool
+    ) -> None:
+        _note_save(request, obj)
 
 
 @admin.register(WorkOrderHistory)

@@ -1,7 +1,5 @@
 """Model building blocks shared by every app (imported by inventory and fieldops too)."""
 
-from collections.abc import Iterable
-
 from django.db import models
 from django.db.models.functions import Now
 
@@ -34,10 +32,6 @@ class ClockDateTimeField(models.DateTimeField):
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     """A named CHECK that keeps a column inside its TextChoices, in the database."""
     return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
-
-
-def values_check(field: str, values: Iterable[str], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": list(values)}), name=name)
 
 
 class TouchingQuerySet(models.QuerySet):

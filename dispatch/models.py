@@ -1,13 +1,12 @@
 """Customers, technicians, work orders and everything the office says about them."""
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
-from django.utils import timezone
 
 from dispatch import clock
 from dispatch.db import ClockDateTimeField, TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
@@ -71,9 +70,19 @@ class WorkOrderQuerySet(TouchingQuerySet):
 
     def on_day(self, day: date) -> "WorkOrderQuerySet":
         """Orders scheduled on a calendar day of the company's time zone."""
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        return self.in_days(day, day + timedelta(days=1))
+
+    def in_days(self, first: date, after: date) -> "WorkOrderQuerySet":
+        """Orders scheduled from `first` up to `after` (not included), in the company's time zone."""
+        # scheduling reads these models, so it is imported when a query is built.
+        from dispatch.scheduling import days_bounds
+
+        start, end = days_bounds(first, after)
         return self.filter(scheduled_for__gte=start, scheduled_for__lt=end)
+
+    def booked(self) -> "WorkOrderQuerySet":
+        """The jobs that count on a technician's day: assigned and not cancelled (scheduling's rules)."""
+        return self.filter(assigned_technician__isnull=False).exclude(status=WorkOrderStatus.CANCELLED)
 
     def today(self) -> "WorkOrderQuerySet":
         return self.on_day(clock.localdate())
@@ -196,6 +205,11 @@ class WorkOrder(UpdatedAtModel):
         return status in self.TRANSITIONS[WorkOrderStatus(self.status)]
 
     @property
+    def can_have_summary(self) -> bool:
+        """A summary is written once the job is completed (work_order_summary_write enforces it)."""
+        return self.status == WorkOrderStatus.COMPLETED
+
+    @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.COMPLETED, self.Status.CANCELLED)
 
@@ -209,6 +223,16 @@ class WorkOrder(UpdatedAtModel):
         return self.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED) and self.is_late
 
 
+class ActorType(models.TextChoices):
+    """Who made a change: the seed's changed_by_type / created_by_type."""
+
+    OFFICE = "office", "Office"
+    TECHNICIAN = "technician", "Technician"
+    ADMIN = "admin", "Admin"
+    VOICE_AGENT = "voice_agent", "Voice agent"
+    SYSTEM = "system", "System"
+
+
 class WorkOrderNote(models.Model):
     # Both keys are indexed under the seed's names in Meta.indexes.
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes", db_index=False)
@@ -217,6 +241,10 @@ class WorkOrderNote(models.Model):
     )
     note_text = models.TextField()
     alert_office = models.BooleanField(default=False, db_default=False)
+    # Who wrote it: a technician's note names them above too; an office or admin note has
+    # only these (the user's id), as in customer_history.
+    created_by_type = models.CharField(max_length=50, choices=ActorType, null=True, blank=True)
+    created_by_id = models.IntegerField(null=True, blank=True)
     created_at = created_at_field()
     updated_at = ClockDateTimeField(auto_now=True, db_default=Now())
 
@@ -230,16 +258,6 @@ class WorkOrderNote(models.Model):
 
     def __str__(self) -> str:
         return self.note_text[:60]
-
-
-class ActorType(models.TextChoices):
-    """Who made a change: the seed's changed_by_type / created_by_type."""
-
-    OFFICE = "office", "Office"
-    TECHNICIAN = "technician", "Technician"
-    ADMIN = "admin", "Admin"
-    VOICE_AGENT = "voice_agent", "Voice agent"
-    SYSTEM = "system", "System"
 
 
 class WorkOrderHistory(models.Model):

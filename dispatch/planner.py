@@ -2,7 +2,7 @@
 
 A deterministic depth-first search with bounding over (technician, day) for each order; a
 day's slots are then chosen by a small exact search, each placement checked with
-services.placement_refusals (the rules work_order_schedule enforces, with no window
+scheduling.placement_refusals (the rules work_order_schedule enforces, with no window
 override). Orders are tried most constrained first, and the first complete descent is the
 greedy answer, so a search cut short by `node_limit` still returns a good plan.
 """
@@ -16,17 +16,21 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import clock
+from dispatch.formatting import clock_time
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
-from dispatch.services import (
+from dispatch.scheduling import (
     JOB_DURATION,
     WORKDAY_END,
     WORKDAY_START,
-    _fmt_time,
+    booked_starts,
     day_bounds,
+    job_hours,
     max_jobs_per_day,
     placement_refusals,
+    week_of,
+    window_text,
 )
-from dispatch.suggestions import booked_starts, candidate_starts, ordinal, served_counts, week_of, window_text
+from dispatch.suggestions import candidate_starts, ordinal, served_counts
 
 # The planner books working days only; the board can still take a weekend job by hand.
 PLAN_WEEKDAYS = 5
@@ -343,13 +347,13 @@ def _reason(order, technician, start, existing, n, served, load) -> str:
     if served.get((technician.pk, order.customer_id)):
         parts.append("has served this customer before")
     parts.append(f"{load[technician.pk]} jobs this week with the plan")
-    return f"{local:%a %b} {local.day}, {_fmt_time(local.time())}: " + "; ".join(parts) + "."
+    return f"{local:%a %b} {local.day}, {clock_time(local.time())}: " + "; ".join(parts) + "."
 
 
 def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
     name = order.customer.name if order.customer else "The customer"
     window = window_text(order.customer)
-    hours = int(JOB_DURATION.total_seconds() // 3600)
+    hours = job_hours()
     if not days:
         return "No working days are left in this week."
     if not search.techs:
@@ -357,7 +361,7 @@ def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
     if not any(search.starts[(order.pk, d)] for d in days):
         return (
             f"{name}'s window ({window}) leaves no start for a {hours}-hour job inside working hours "
-            f"({_fmt_time(WORKDAY_START)}–{_fmt_time(WORKDAY_END)}) on the days left this week."
+            f"({clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}) on the days left this week."
             if window
             else "No start inside working hours is left this week."
         )

@@ -2,14 +2,14 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, formatting
 from dispatch.models import (
     ActorType,
     Customer,
@@ -19,7 +19,7 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import day_bounds, schedule_refusals
+from dispatch.scheduling import WORKDAY_END, WORKDAY_START, schedule_refusals, week_of
 
 
 def office_fingerprint() -> str:
@@ -43,6 +43,97 @@ def unread_alert_count() -> int:
     return Notification.objects.filter(is_read=False).count()
 
 
+# Today and the board ------------------------------------------------------------------
+
+
+def today_overview(alerts_shown: int) -> dict:
+    """What Today shows: each active technician's clock and jobs today, the unassigned and late
+    jobs and the latest unread alerts, in a fixed number of queries."""
+    orders = list(WorkOrder.objects.today().select_related("customer", "assigned_technician"))
+    open_clock = related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
+    technicians = list(
+        Technician.objects.filter(active=True).prefetch_related(
+            Prefetch("clock_records", queryset=open_clock.select_related("truck"), to_attr="open_clock")
+        )
+    )
+    by_technician: dict[int | None, list[WorkOrder]] = {}
+    for order in orders:
+        by_technician.setdefault(order.assigned_technician_id, []).append(order)
+    rows = [
+        {
+            "technician": technician,
+            "clock": technician.open_clock[0] if technician.open_clock else None,
+            "orders": by_technician.get(technician.pk, []),
+        }
+        for technician in technicians
+    ]
+    return {
+        "rows": rows,
+        "unassigned": by_technician.get(None, []),
+        "late": [order for order in orders if order.is_late_to_start],
+        "alerts": list(
+            Notification.objects.filter(is_read=False).select_related("work_order")[:alerts_shown]
+        ),
+        "alert_count": unread_alert_count(),
+        "order_count": len(orders),
+    }
+
+
+# The board's hour columns: the working day.
+BOARD_HOURS = range(WORKDAY_START.hour, WORKDAY_END.hour)
+
+
+def board_grid(view: str, day: date, tray_shown: int) -> dict:
+    """The board's columns (hours of `day`, or the days of its week), each active technician's
+    jobs that count in them, and the tray of work to place: a fixed number of queries."""
+    if view == "week":
+        first, after = week_of(day)
+        columns = [
+            {
+                "key": first + timedelta(days=i),
+                "label": f"{first + timedelta(days=i):%a %b %d}",
+                "start": (first + timedelta(days=i)).isoformat(),
+                "today": first + timedelta(days=i) == clock.localdate(),
+            }
+            for i in range(7)
+        ]
+        orders = WorkOrder.objects.booked().in_days(first, after)
+    else:
+        columns = [
+            {
+                "key": hour,
+                "label": f"{time(hour):%I %p}".lstrip("0"),
+                "start": f"{day.isoformat()}T{hour:02d}:00",
+                "today": False,
+            }
+            for hour in BOARD_HOURS
+        ]
+        orders = WorkOrder.objects.booked().on_day(day)
+    technicians = list(Technician.objects.filter(active=True))
+    cells: dict[tuple, list[WorkOrder]] = {}
+    for order in orders.select_related("customer"):
+        local = timezone.localtime(order.scheduled_for)
+        hour = min(max(local.hour, BOARD_HOURS.start), BOARD_HOURS.stop - 1)
+        key = local.date() if view == "week" else hour
+        cells.setdefault((order.assigned_technician_id, key), []).append(order)
+    rows = [
+        {
+            "technician": technician,
+            "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
+        }
+        for technician in technicians
+    ]
+    tray_query = WorkOrder.objects.open().filter(
+        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
+    )
+    tray = list(
+        tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
+            :tray_shown
+        ]
+    )
+    return {"columns": columns, "rows": rows, "tray": tray, "tray_count": tray_query.count()}
+
+
 # Work order detail ---------------------------------------------------------------------
 
 
@@ -62,7 +153,9 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         ),
         Prefetch(
             "stock_movements",
-            queryset=related_queryset(WorkOrder, "stock_movements").select_related("item", "truck"),
+            queryset=related_queryset(WorkOrder, "stock_movements").select_related(
+                "item", "truck", "technician"
+            ),
         ),
         "notifications",
         Prefetch(
@@ -89,11 +182,11 @@ class TimelineEntry:
     alert: bool = False
 
 
-def _user_names(history) -> dict[int, str]:
-    """Names of the office and admin logins that made these changes: one query."""
-    user_ids = {
-        row.changed_by_id for row in history if row.changed_by_type in (ActorType.OFFICE, ActorType.ADMIN)
-    }
+def _user_names(history, notes=()) -> dict[int, str]:
+    """Names of the office and admin logins that made these changes and wrote these notes: one query."""
+    people = (ActorType.OFFICE, ActorType.ADMIN)
+    user_ids = {row.changed_by_id for row in history if row.changed_by_type in people}
+    user_ids |= {note.created_by_id for note in notes if note.created_by_type in people}
     return {
         user.pk: user.get_full_name() or user.get_username()
         for user in get_user_model().objects.filter(pk__in=user_ids)
@@ -119,7 +212,7 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
         return customers.get(int(value), f"#{value}")
     if field == "scheduled_for":
         try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%a %b %d, %I:%M %p")
+            return formatting.when(datetime.fromisoformat(value))
         except ValueError:
             return value
     if field == "status" and value in WorkOrderStatus.values:
@@ -132,7 +225,8 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
     """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
     history = list(work_order.history.all())
-    users = _user_names(history)
+    notes = list(work_order.notes.all())
+    users = _user_names(history, notes)
     customer_ids = {
         int(value)
         for row in history
@@ -155,7 +249,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 _who(row.changed_by_type, row.changed_by_id, users, technicians),
             )
         )
-    for note in work_order.notes.all():
+    for note in notes:
         entries.append(
             TimelineEntry(
                 note.created_at,
@@ -163,7 +257,11 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-exclamation-triangle-fill" if note.alert_office else "bi-chat-left-text",
                 "Alert to the office" if note.alert_office else "Note",
                 note.note_text,
-                note.technician.name if note.technician else "Office",
+                note.technician.name
+                if note.technician
+                else _who(note.created_by_type, note.created_by_id, users, technicians)
+                if note.created_by_type
+                else "Office",
                 alert=note.alert_office,
             )
         )
@@ -204,9 +302,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-box-seam",
                 movement.get_kind_display(),
                 f"{abs(movement.quantity_change)} × {movement.item.name} ({movement.truck.name})",
-                movement.technician.name
-                if movement.technician_id and movement.technician_id in technicians
-                else "",
+                movement.technician.name if movement.technician else "",
             )
         )
     for notification in work_order.notifications.all():
@@ -311,13 +407,10 @@ class Availability:
 def technician_availability(start: datetime, exclude_pk: int | None = None) -> list[Availability]:
     """Every active technician and why (if at all) they can't take a job at `start`: two queries."""
     technicians = list(Technician.objects.filter(active=True))
-    day_start, day_end = day_bounds(timezone.localdate(start))
     starts: dict[int, list[datetime]] = {}
     orders = (
-        WorkOrder.objects.filter(
-            assigned_technician__isnull=False, scheduled_for__gte=day_start, scheduled_for__lt=day_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
+        WorkOrder.objects.booked()
+        .on_day(timezone.localdate(start))
         .exclude(pk=exclude_pk)
         .values_list("assigned_technician_id", "scheduled_for")
     )
@@ -367,10 +460,6 @@ def _minutes_text(span: timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _clock(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%I:%M %p").lstrip("0")
-
-
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if text[-1:] in ".!?" else f"{text}."
@@ -398,9 +487,12 @@ def work_order_summary_text(work_order: WorkOrder) -> str:
     if times.travel:
         parts.append(f"Travel to the site took {_minutes_text(times.travel)}.")
     if arrived and finished and finished >= arrived:
-        parts.append(f"{first_name} arrived at {_clock(arrived)} and finished at {_clock(finished)}.")
+        parts.append(
+            f"{first_name} arrived at {formatting.clock_time(arrived)} "
+            f"and finished at {formatting.clock_time(finished)}."
+        )
     elif arrived:
-        parts.append(f"{first_name} arrived at {_clock(arrived)}.")
+        parts.append(f"{first_name} arrived at {formatting.clock_time(arrived)}.")
     if times.on_site:
         on_site = f"Time on site was {_minutes_text(times.on_site)}"
         pauses = [a for a, kind in events if kind in PAUSED]

@@ -2,16 +2,15 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from dispatch import selectors
 from dispatch.models import (
     ActorType,
     Customer,
@@ -23,6 +22,18 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
     WorkOrderStatus,
+)
+from dispatch.scheduling import (  # noqa: F401  (the rules' names stay importable from here)
+    JOB_DURATION,
+    WORKDAY_END,
+    WORKDAY_START,
+    OutsidePreferredWindow,
+    day_bounds,
+    max_jobs_per_day,
+    placement_refusals,
+    preferred_window_warning,
+    schedule_check,
+    schedule_refusals,
 )
 
 
@@ -188,7 +199,12 @@ def work_order_note_add(
     if len(text) > 5000:
         raise ValidationError({"note_text": "A note can be at most 5,000 characters."})
     note = WorkOrderNote.objects.create(
-        work_order=work_order, technician=technician, note_text=text, alert_office=alert_office
+        work_order=work_order,
+        technician=technician,
+        note_text=text,
+        alert_office=alert_office,
+        created_by_type=actor.type,
+        created_by_id=actor.id,
     )
     if alert_office:
         who = technician.name if technician else "Someone"
@@ -200,12 +216,61 @@ def work_order_note_add(
     return note
 
 
+def work_order_edit_refusals(
+    *, work_order: WorkOrder, changed_fields: Iterable[str] | None = None
+) -> list[str]:
+    """Every rule an edit made in memory (the admin's form) would break: the status rule, reopening
+    or moving a closed order, and the scheduling rules (scheduling.schedule_check)."""
+    changed = set(WorkOrder.TRACKED_FIELDS if changed_fields is None else changed_fields)
+    stored = None if work_order._state.adding else WorkOrder.objects.get(pk=work_order.pk)
+    reasons: list[str] = []
+    if (
+        stored is not None
+        and "status" in changed
+        and work_order.status != stored.status
+        and not stored.can_move_to(work_order.status)
+    ):
+        reasons.append(
+            f"A {stored.get_status_display().lower()} work order can't become "
+            f"{WorkOrderStatus(work_order.status).label.lower()}."
+        )
+    moved = stored is None or (
+        (
+            "assigned_technician" in changed
+            and work_order.assigned_technician_id != stored.assigned_technician_id
+        )
+        or ("scheduled_for" in changed and work_order.scheduled_for != stored.scheduled_for)
+    )
+    if stored is not None and moved and not stored.is_open:
+        reasons.append(
+            f"Work order #{stored.pk} is {stored.get_status_display().lower()}; it can't be rescheduled."
+        )
+    if moved and work_order.assigned_technician_id and work_order.scheduled_for and work_order.is_open:
+        try:
+            schedule_check(
+                technician=work_order.assigned_technician,
+                start=work_order.scheduled_for,
+                customer=work_order.customer,
+                exclude_pk=work_order.pk,
+                override_window=False,
+            )
+        except ValidationError as error:
+            reasons.extend(error.messages)
+    return reasons
+
+
 @transaction.atomic
 def work_order_save_edited(
-    *, work_order: WorkOrder, actor: Actor, changed_fields: Iterable[str] | None = None
+    *,
+    work_order: WorkOrder,
+    actor: Actor,
+    changed_fields: Iterable[str] | None = None,
+    override_reason: str = "",
 ) -> WorkOrder:
     """Save a work order that an editor (the admin, a model form) changed in memory, recording what changed.
 
+    The edit must keep the rules the office pages enforce (work_order_edit_refusals); an admin
+    (superuser) may set them aside with `override_reason`, which is kept as a note on the order.
     `changed_fields` is the form's changed_data: a tracked field not in it keeps its stored
     value, since form widgets round values (times lose their microseconds) and that is no edit.
     A new work order records its initial values.
@@ -219,12 +284,24 @@ def work_order_save_edited(
             for name in set(WorkOrder.TRACKED_FIELDS) - set(changed_fields):
                 attname = WorkOrder._meta.get_field(name).attname
                 setattr(work_order, attname, getattr(stored, attname))
+    refusals = work_order_edit_refusals(work_order=work_order, changed_fields=changed_fields)
+    override_reason = override_reason.strip()
+    if refusals and not override_reason:
+        raise ValidationError(refusals)
+    if refusals and actor.type != ActorType.ADMIN:
+        raise ValidationError("Only an admin (superuser) can override the scheduling and status rules.")
     if not work_order._state.adding and work_order_snapshot(work_order) != before:
         work_order.version = F("version") + 1
     work_order.save()
     if isinstance(work_order.version, F):
         work_order.refresh_from_db(fields=["version"])
     work_order_record_changes(work_order=work_order, before=before, actor=actor)
+    if refusals:
+        work_order_note_add(
+            work_order=work_order,
+            text=f"Admin override: {override_reason} (rules set aside: {' '.join(refusals)})",
+            actor=actor,
+        )
     return work_order
 
 
@@ -242,125 +319,8 @@ def customer_history_add(
 
 
 # ---------------------------------------------------------------------------------------
-# Scheduling rules: one place for the board, the detail page and the new-order form.
+# Scheduling: the rules live in dispatch.scheduling; these services enforce them.
 # ---------------------------------------------------------------------------------------
-
-# A job blocks its technician for this long from its scheduled time: the seed records no
-# duration, and the demo day books two jobs per technician with at least 3.5 h between
-# their starts, so 2 h is a safe assumption until work orders carry an estimate.
-JOB_DURATION = timedelta(hours=2)
-# Working hours in the company's time zone: a job starts and ends inside them.
-WORKDAY_START = time(7)
-WORKDAY_END = time(17)
-
-
-def max_jobs_per_day() -> int:
-    return int(getattr(settings, "TECHFLOW_MAX_JOBS_PER_DAY", 2))
-
-
-class OutsidePreferredWindow(ValidationError):
-    """The time is outside the customer's preferred window; the dispatcher may confirm an override."""
-
-
-def _fmt_time(value: time) -> str:
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
-def schedule_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime]
-) -> list[str]:
-    """Why `technician` can't take a job at `start`, given the starts of their other jobs that day.
-
-    A pure function so that the forms can show who is free without a query per technician.
-    """
-    local = timezone.localtime(start)
-    end = local + JOB_DURATION
-    reasons = []
-    if not technician.active:
-        reasons.append(f"{technician.name} is not an active technician.")
-    if local.time() < WORKDAY_START or end.date() != local.date() or end.time() > WORKDAY_END:
-        reasons.append(
-            f"A job at {_fmt_time(local.time())} would run until {_fmt_time(end.time())}: jobs must fit "
-            f"inside working hours, {_fmt_time(WORKDAY_START)} to {_fmt_time(WORKDAY_END)} "
-            f"({int(JOB_DURATION.total_seconds() // 3600)} h each)."
-        )
-    starts = list(same_day_starts)
-    limit = max_jobs_per_day()
-    if len(starts) >= limit:
-        reasons.append(
-            f"{technician.name} already has {len(starts)} jobs on {local:%a %b %d}; the limit is {limit}."
-        )
-    clashes = sorted(other for other in starts if abs(other - start) < JOB_DURATION)
-    if clashes:
-        at = timezone.localtime(clashes[0]).time()
-        reasons.append(f"{technician.name} already has a job at {_fmt_time(at)} that would overlap this one.")
-    return reasons
-
-
-def preferred_window_warning(*, customer: Customer | None, start: datetime) -> str:
-    """A message when `start` is outside the customer's preferred window, else ''.
-
-    The window is when the customer wants the technician to arrive: the job starts inside it.
-    """
-    if (
-        customer is None
-        or customer.preferred_schedule_start is None
-        or customer.preferred_schedule_end is None
-    ):
-        return ""
-    at = timezone.localtime(start).time()
-    if customer.preferred_schedule_start <= at <= customer.preferred_schedule_end:
-        return ""
-    return (
-        f"{_fmt_time(at)} is outside {customer.name}'s preferred window, "
-        f"{_fmt_time(customer.preferred_schedule_start)} to {_fmt_time(customer.preferred_schedule_end)}."
-    )
-
-
-def placement_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime], customer: Customer | None
-) -> list[str]:
-    """Every rule a booking must meet with no override: the schedule rules and the preferred window.
-
-    Pure, so the suggestions and the week planner check a placement by the same rules as
-    work_order_schedule without a query per candidate.
-    """
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=same_day_starts)
-    warning = preferred_window_warning(customer=customer, start=start)
-    return [*reasons, warning] if warning else reasons
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Midnight to midnight of a calendar day in the company's time zone."""
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-def _check_schedule(
-    *,
-    technician: Technician,
-    start: datetime,
-    customer: Customer | None,
-    exclude_pk: int | None,
-    override_window: bool,
-) -> None:
-    # Lock the technician so two dispatchers can't both book the last free slot.
-    technician = Technician.objects.select_for_update().get(pk=technician.pk)
-    day_start, day_end = day_bounds(timezone.localdate(start))
-    others = (
-        WorkOrder.objects.filter(
-            assigned_technician=technician, scheduled_for__gte=day_start, scheduled_for__lt=day_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .exclude(pk=exclude_pk)
-        .values_list("scheduled_for", flat=True)
-    )
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=others)
-    if reasons:
-        raise ValidationError(reasons)
-    warning = preferred_window_warning(customer=customer, start=start)
-    if warning and not override_window:
-        raise OutsidePreferredWindow(f"{warning} Confirm the override to book it anyway.")
 
 
 @transaction.atomic
@@ -391,7 +351,7 @@ def work_order_schedule(
         )
     moved = technician != locked.assigned_technician or scheduled_for != locked.scheduled_for
     if technician is not None and scheduled_for is not None and moved:
-        _check_schedule(
+        schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=locked.customer,
@@ -440,7 +400,7 @@ def work_order_open(
 ) -> WorkOrder:
     """Create an office work order; with a technician and a time it is scheduled by the same rules."""
     if technician is not None and scheduled_for is not None:
-        _check_schedule(
+        schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=customer,
@@ -463,6 +423,48 @@ def work_order_open(
         scheduled_for=scheduled_for,
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class PlanPlacement:
+    """One placement of a week plan as the office saw it: the order at its version, who and when."""
+
+    work_order: WorkOrder
+    technician: Technician
+    start: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    applied: list[WorkOrder]
+    refused: list[str]
+
+
+@transaction.atomic
+def week_plan_apply(*, placements: Iterable[PlanPlacement], actor: Actor) -> PlanOutcome:
+    """Book a week plan's placements, each re-checked by work_order_schedule in its own savepoint.
+
+    A placement that no longer meets the rules (someone booked the slot, the order changed
+    since the plan was made) is refused with its reasons and left out; the others are booked.
+    """
+    applied, refused = [], []
+    for placement in placements:
+        order = placement.work_order
+        try:
+            with transaction.atomic():
+                work_order_schedule(
+                    work_order=order,
+                    actor=actor,
+                    technician=placement.technician,
+                    scheduled_for=placement.start,
+                    expected_version=placement.version,
+                )
+        except ValidationError as error:
+            refused.append(f"#{order.pk} {order.title} was not placed: {' '.join(error.messages)}")
+        else:
+            applied.append(order)
+    return PlanOutcome(applied, refused)
 
 
 # ---------------------------------------------------------------------------------------
@@ -545,9 +547,9 @@ def manual_notification_send(
 
 @transaction.atomic
 def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
-    """Write the order's full_summary from its notes, travel, activity and parts; history records it."""
-    # selectors imports this module for the scheduling rules, so it is imported here.
-    from dispatch import selectors
-
+    """Write a completed order's full_summary from its notes, travel, activity and parts; history
+    records it. Refused (ValidationError) before the job is completed."""
+    if not work_order.can_have_summary:
+        raise ValidationError("A summary is written once the job is completed.")
     text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
     return work_order_update(work_order=work_order, actor=actor, full_summary=text)

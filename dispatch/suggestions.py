@@ -1,54 +1,48 @@
 """Who should take a work order on a given day, and why: pure ranking plus one selector.
 
-Feasibility is decided by services.placement_refusals, the same rules work_order_schedule
+Feasibility is decided by scheduling.placement_refusals, the same rules work_order_schedule
 enforces; this module only chooses among what those rules allow.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
 from dispatch import clock
+from dispatch.formatting import clock_time
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
-from dispatch.services import (
+from dispatch.scheduling import (
     JOB_DURATION,
     WORKDAY_END,
     WORKDAY_START,
-    _fmt_time,
-    day_bounds,
+    at_time,
+    booked_starts,
+    job_hours,
+    last_start,
     max_jobs_per_day,
     placement_refusals,
+    week_of,
+    window_text,
 )
 
 # Candidate start times are tried on this grid (plus the start of the customer's window).
 SLOT_STEP = timedelta(minutes=30)
 
 
-def window_text(customer: Customer | None) -> str:
-    if (
-        customer is None
-        or customer.preferred_schedule_start is None
-        or customer.preferred_schedule_end is None
-    ):
-        return ""
-    return f"{_fmt_time(customer.preferred_schedule_start)}–{_fmt_time(customer.preferred_schedule_end)}"
-
-
 def candidate_starts(day: date, customer: Customer | None, now: datetime) -> list[datetime]:
     """Start times on `day` inside working hours and the customer's window, later than `now`."""
-    first, _ = day_bounds(day)
-    latest = timezone.make_aware(datetime.combine(day, WORKDAY_END)) - JOB_DURATION
-    at = timezone.make_aware(datetime.combine(day, WORKDAY_START))
+    first = at_time(day, time.min)
+    latest = last_start(day)
+    at = at_time(day, WORKDAY_START)
     times = set()
     while at <= latest:
         times.add(at)
         at += SLOT_STEP
     if customer is not None and customer.preferred_schedule_start is not None:
-        times.add(timezone.make_aware(datetime.combine(day, customer.preferred_schedule_start)))
+        times.add(at_time(day, customer.preferred_schedule_start))
         window = (customer.preferred_schedule_start, customer.preferred_schedule_end)
         times = {t for t in times if window[0] <= timezone.localtime(t).time() <= window[1]}
     return sorted(t for t in times if now < t <= latest and t >= first)
@@ -114,15 +108,14 @@ def rank_technicians(
         )
         where = f"inside {name}'s window ({window})" if window else "inside working hours"
         if free:
-            others = ", ".join(_fmt_time(timezone.localtime(t).time()) for t in free[1:4])
+            others = ", ".join(clock_time(timezone.localtime(t).time()) for t in free[1:4])
             suggestion.reasons.append(
-                f"Free at {_fmt_time(timezone.localtime(free[0]).time())}, {where}"
+                f"Free at {clock_time(timezone.localtime(free[0]).time())}, {where}"
                 + (f"; also free at {others}{' and later' if len(free) > 4 else ''}." if others else ".")
             )
         elif not starts:
             suggestion.refusals.append(
-                f"No start on {day:%a %b %d} is left {where} for a "
-                f"{int(JOB_DURATION.total_seconds() // 3600)}-hour job."
+                f"No start on {day:%a %b %d} is left {where} for a {job_hours()}-hour job."
             )
         else:
             suggestion.refusals.extend(refusals[:2])
@@ -149,8 +142,8 @@ def rank_technicians(
         if free:
             end = timezone.localtime(free[0] + JOB_DURATION).time()
             suggestion.reasons.append(
-                f"Works {_fmt_time(WORKDAY_START)}–{_fmt_time(WORKDAY_END)}; "
-                f"the job would end by {_fmt_time(end)}."
+                f"Works {clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}; "
+                f"the job would end by {clock_time(end)}."
             )
         result.append(suggestion)
     result.sort(
@@ -166,26 +159,6 @@ def rank_technicians(
 
 
 # Selector ------------------------------------------------------------------------------
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday of `day`'s week and the Monday after."""
-    first = day - timedelta(days=day.weekday())
-    return first, first + timedelta(days=7)
-
-
-def booked_starts(first: date, last: date, exclude: Iterable[int] = ()) -> list[tuple[int, datetime]]:
-    """(technician id, start) of every booked, not cancelled job from `first` up to `last`: one query."""
-    start, _ = day_bounds(first)
-    end, _ = day_bounds(last)
-    return list(
-        WorkOrder.objects.filter(
-            assigned_technician__isnull=False, scheduled_for__gte=start, scheduled_for__lt=end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .exclude(pk__in=list(exclude))
-        .values_list("assigned_technician_id", "scheduled_for")
-    )
 
 
 def served_counts(customer_ids: set[int]) -> dict[tuple[int, int], int]:

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import technician_required
+from dispatch.views.common import wants_region
 from fieldops.agent.dialogue import active_session, respond
 from fieldops.forms import AgentForm, idempotency_key_from, location_from
 from fieldops.selectors import State, technician_state, voice_transcripts
 from fieldops.services import action_perform
-from fieldops.views import _form_error, _is_fragment
+from fieldops.views import _form_error
 
 # One-tap suggestions for what usually comes next, by the technician's state.
 SUGGESTIONS = {
@@ -45,7 +46,7 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         "speak": error
         or (last.text if last and last.speaker == "agent" and request.method == "POST" else ""),
     }
-    if not _is_fragment(request):
+    if not wants_region(request):
         return render(request, "fieldops/agent.html", context, status=status)
     # The conversation, and the suggestions in the dock at the bottom (out of band).
     html = render_to_string("fieldops/agent.html#conversation", context, request) + render_to_string(
@@ -67,7 +68,7 @@ def agent_say(request: HttpRequest) -> HttpResponse:
     form = AgentForm(request.POST)
     if not form.is_valid():
         # htmx swaps in 200s only: the reply still tells the technician what was wrong.
-        return _page(request, error=_form_error(form), status=200 if _is_fragment(request) else 400)
+        return _page(request, error=_form_error(form), status=200 if wants_region(request) else 400)
     technician = request.technician
 
     def turn() -> None:
@@ -86,6 +87,6 @@ def agent_say(request: HttpRequest) -> HttpResponse:
             success_message="",
             redirect_to=reverse("fieldops:agent_page"),
         )
-    if _is_fragment(request):
+    if wants_region(request):
         return _page(request)
     return redirect(reverse("fieldops:agent_page") + "#latest")

@@ -290,10 +290,6 @@ class OperationalEvent(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None
-
 
 class ProcessedAction(models.Model):
     """An action a phone sent, by its idempotency key: a retry answers from here instead of acting twice."""

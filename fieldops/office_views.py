@@ -1,6 +1,5 @@
 """Office pages that show what happens in the field."""
 
-import csv
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +9,9 @@ from django.views.decorators.http import require_GET
 
 from dispatch import clock
 from dispatch.access import office_required
+from dispatch.csv_export import SafeWriter
 from dispatch.models import Technician, WorkOrder
+from dispatch.views.common import render_region
 from fieldops import selectors
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
@@ -24,10 +25,7 @@ def field_overview(request: HttpRequest) -> HttpResponse:
         [s.work_order_id for s in states if s.work_order_id]
     )
     rows = [(state, orders.get(state.work_order_id)) for state in states]
-    template = "fieldops/field_overview.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#board"
-    return render(request, template, {"rows": rows, "now": clock.now()})
+    return render_region(request, "fieldops/field_overview.html", "board", {"rows": rows, "now": clock.now()})
 
 
 def _week_from(request: HttpRequest) -> date:
@@ -62,7 +60,7 @@ def timesheets_csv(request: HttpRequest) -> HttpResponse:
     week = _week_from(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="timesheets-{week.isoformat()}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(["technician", "date", "clock_in", "clock_out", "truck", "hours"])
     for row in timesheet_week(week):
         for record in row.records:

@@ -3,13 +3,12 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models import Q
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, scheduling
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
 from dispatch.selectors import paired_spans
 from fieldops.models import (
@@ -19,164 +18,19 @@ from fieldops.models import (
     VoiceAgentInteraction,
     VoiceAgentSession,
 )
+from fieldops.state import (  # noqa: F401  (the state's readers import it from here too)
+    BREAK_TYPES,
+    JOB_STATE,
+    STATE_BADGE,
+    State,
+    Step,
+    TechnicianState,
+    allowed_steps,
+    check,
+    technician_state,
+    technician_states,
+)
 from inventory.models import Truck, TruckInventory
-
-
-class State(TextChoices):
-    OFF = "off", "Off"
-    ON_SHIFT = "on_shift", "On shift"
-    TRAVELING = "traveling", "Traveling"
-    ON_SITE = "on_site", "On site"
-    WORKING = "working", "Working"
-    PAUSED = "paused", "Paused"
-    ON_BREAK = "on_break", "On break"
-
-
-# The latest of these since the shift started says what the technician is doing.
-JOB_STATE = {
-    ActivityType.SHIFT_START: State.ON_SHIFT,
-    ActivityType.TRAVEL_START: State.TRAVELING,
-    ActivityType.TRAVEL_END: State.ON_SITE,
-    ActivityType.ARRIVED_ON_SITE: State.ON_SITE,
-    ActivityType.WORK_STARTED: State.WORKING,
-    ActivityType.WORK_RESUMED: State.WORKING,
-    ActivityType.WORK_PAUSED: State.PAUSED,
-    ActivityType.WORK_COMPLETED: State.ON_SITE,
-    ActivityType.LEFT_SITE: State.ON_SHIFT,
-}
-BREAK_TYPES = (ActivityType.BREAK_START, ActivityType.BREAK_END)
-STATE_BADGE = {
-    State.OFF: "text-bg-secondary",
-    State.ON_SHIFT: "text-bg-success",
-    State.TRAVELING: "text-bg-primary",
-    State.ON_SITE: "text-bg-info",
-    State.WORKING: "text-bg-warning",
-    State.PAUSED: "text-bg-light border",
-    State.ON_BREAK: "text-bg-dark",
-}
-
-
-@dataclass(frozen=True)
-class TechnicianState:
-    technician: Technician
-    state: str
-    since: datetime | None
-    clock_record_id: int | None = None
-    clock_in_time: datetime | None = None
-    truck_id: int | None = None
-    last_truck_id: int | None = None
-    work_order_id: int | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-    accuracy_meters: int | None = None
-    located_at: datetime | None = None
-
-    @property
-    def label(self) -> str:
-        return State(self.state).label
-
-    @property
-    def badge_class(self) -> str:
-        """Bootstrap's badge colour for the state on the office pages."""
-        return STATE_BADGE[State(self.state)]
-
-    @property
-    def is_clocked_in(self) -> bool:
-        return self.state != State.OFF
-
-    @property
-    def on_job(self) -> bool:
-        return self.work_order_id is not None
-
-    def explain(self) -> str:
-        """The state in words, for refusals."""
-        job = f" job #{self.work_order_id}" if self.work_order_id else ""
-        return {
-            State.OFF: "you are not clocked in.",
-            State.ON_SHIFT: "you are on shift, not on a job.",
-            State.TRAVELING: f"you are traveling to{job}.",
-            State.ON_SITE: f"you are on site at{job}.",
-            State.WORKING: f"you are working on{job}.",
-            State.PAUSED: f"work on{job} is paused.",
-            State.ON_BREAK: "you are on a break.",
-        }[State(self.state)]
-
-
-def _with_state_columns(technicians: QuerySet[Technician]) -> QuerySet[Technician]:
-    """One query: each technician with their open clock record, latest activities and last location."""
-    open_clock = ClockRecord.objects.filter(technician=OuterRef("pk"), clock_out_time__isnull=True)
-    last_clock = ClockRecord.objects.filter(technician=OuterRef("pk")).order_by("-clock_in_time")
-    since_shift = TechnicianActivity.objects.filter(
-        technician=OuterRef("pk"), created_at__gte=OuterRef("s_clock_in")
-    ).order_by("-created_at", "-sequence")
-    job = since_shift.filter(activity_type__in=list(JOB_STATE))
-    brk = since_shift.filter(activity_type__in=BREAK_TYPES)
-    located = TechnicianActivity.objects.filter(
-        technician=OuterRef("pk"), latitude__isnull=False, longitude__isnull=False
-    ).order_by("-created_at", "-sequence")
-    return technicians.annotate(
-        s_clock_id=Subquery(open_clock.values("pk")[:1]),
-        s_clock_in=Subquery(open_clock.values("clock_in_time")[:1]),
-        s_truck=Subquery(open_clock.values("truck_id")[:1]),
-        s_last_truck=Subquery(last_clock.values("truck_id")[:1]),
-        s_last_out=Subquery(last_clock.values("clock_out_time")[:1]),
-        s_job_type=Subquery(job.values("activity_type")[:1]),
-        s_job_at=Subquery(job.values("created_at")[:1]),
-        s_job_order=Subquery(job.values("work_order_id")[:1]),
-        s_break_type=Subquery(brk.values("activity_type")[:1]),
-        s_break_at=Subquery(brk.values("created_at")[:1]),
-        s_lat=Subquery(located.values("latitude")[:1]),
-        s_lng=Subquery(located.values("longitude")[:1]),
-        s_acc=Subquery(located.values("accuracy_meters")[:1]),
-        s_loc_at=Subquery(located.values("created_at")[:1]),
-    )
-
-
-def _state_of(t: Technician) -> TechnicianState:
-    location = {
-        "latitude": t.s_lat,
-        "longitude": t.s_lng,
-        "accuracy_meters": t.s_acc,
-        "located_at": t.s_loc_at,
-        "last_truck_id": t.s_last_truck,
-    }
-    if t.s_clock_id is None:
-        return TechnicianState(t, State.OFF, t.s_last_out, **location)
-    state, since, work_order_id = State.ON_SHIFT, t.s_clock_in, None
-    if t.s_job_type is not None:
-        state, since = JOB_STATE[t.s_job_type], t.s_job_at
-        if state != State.ON_SHIFT:
-            work_order_id = t.s_job_order
-    if t.s_break_type == ActivityType.BREAK_START:
-        state, since = State.ON_BREAK, t.s_break_at
-    return TechnicianState(
-        t,
-        state,
-        since,
-        clock_record_id=t.s_clock_id,
-        clock_in_time=t.s_clock_in,
-        truck_id=t.s_truck,
-        work_order_id=work_order_id,
-        **location,
-    )
-
-
-def technician_states(technicians: QuerySet[Technician] | None = None) -> list[TechnicianState]:
-    """What each technician is doing now (off, on shift, traveling, on site, working, paused, on break).
-
-    Derived from the open clock record and the latest activities since it opened, in one query.
-    """
-    if technicians is None:
-        technicians = Technician.objects.filter(active=True)
-    return [_state_of(t) for t in _with_state_columns(technicians)]
-
-
-def technician_state(technician: Technician) -> TechnicianState:
-    """One technician's current state (see technician_states)."""
-    annotated = _with_state_columns(Technician.objects.filter(pk=technician.pk)).get()
-    state = _state_of(annotated)
-    return TechnicianState(**{**state.__dict__, "technician": technician})
-
 
 # The technician's pages
 
@@ -192,6 +46,11 @@ class MyDay:
     unread: int
     trucks: list[Truck] = field(default_factory=list)
     truck: Truck | None = None
+
+    @property
+    def steps(self) -> set[str]:
+        """The shift steps the technician may take now (fieldops.state decides)."""
+        return allowed_steps(self.state)
 
 
 def my_day(technician: Technician) -> MyDay:
@@ -225,6 +84,8 @@ class JobPage:
     past_jobs: list[WorkOrder]
     notes: list[WorkOrderNote]
     stock: list[TruckInventory]
+    steps: set[str] = field(default_factory=set)
+    part_refusal: str = ""
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -257,7 +118,9 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
             .select_related("item")
             .order_by("item__category", "item__name")
         )
-    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock)
+    steps = allowed_steps(state, work_order)
+    part_refusal = check(state, Step.USE_PART, work_order) or ""
+    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal)
 
 
 # Timesheets
@@ -280,7 +143,7 @@ class TimesheetRow:
 
 
 def week_start_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+    return scheduling.week_start(day)
 
 
 def timesheet_week(week_start: date) -> list[TimesheetRow]:
@@ -288,8 +151,7 @@ def timesheet_week(week_start: date) -> list[TimesheetRow]:
 
     A shift counts on the day it started; a shift still open counts up to now.
     """
-    start = timezone.make_aware(datetime.combine(week_start, time.min))
-    end = timezone.make_aware(datetime.combine(week_start + timedelta(days=7), time.min))
+    start, end = scheduling.days_bounds(week_start, week_start + timedelta(days=7))
     now = clock.now()
     records = list(
         ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)

@@ -32,7 +32,7 @@ from fieldops.models import (
     TechnicianActivity,
     TravelLog,
 )
-from fieldops.selectors import State, TechnicianState, technician_state
+from fieldops.state import State, Step, TechnicianState, require, technician_state
 from inventory.models import InventoryItem, StockMovement, Truck
 from inventory.services import truck_stock_consume
 
@@ -82,22 +82,6 @@ def _activity(
     )
 
 
-def _refuse_unless(state: TechnicianState, allowed: set[str], doing: str) -> None:
-    if state.state in allowed:
-        return
-    raise ValidationError(f"You can't {doing} now: {state.explain()}")
-
-
-def _require_job(state: TechnicianState, work_order: WorkOrder, allowed: set[str], doing: str) -> None:
-    if state.state in allowed and state.work_order_id == work_order.pk:
-        return
-    if state.work_order_id and state.work_order_id != work_order.pk:
-        raise ValidationError(
-            f"You can't {doing} here: you are on job #{state.work_order_id}. Finish that one first."
-        )
-    raise ValidationError(f"You can't {doing} now: {state.explain()}")
-
-
 # Shift
 
 
@@ -105,8 +89,7 @@ def _require_job(state: TechnicianState, work_order: WorkOrder, allowed: set[str
 def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHERE) -> ClockRecord:
     """Open the technician's one clock record on a service truck, with a shift_start activity."""
     state = _lock(technician)
-    if state.state != State.OFF:
-        raise ValidationError("You are already clocked in.")
+    require(state, Step.CLOCK_IN)
     if truck.is_office_truck or not truck.active:
         raise ValidationError(f"{truck} is not a service truck in use: pick your truck.")
     now = clock.now()
@@ -126,7 +109,7 @@ def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHE
 def clock_out(*, technician: Technician, location: Location = NOWHERE) -> ClockRecord:
     """Close the open clock record (ending a break that is still running), with a shift_end activity."""
     state = _lock(technician)
-    _refuse_unless(state, {State.ON_SHIFT, State.ON_BREAK}, "clock out")
+    require(state, Step.CLOCK_OUT)
     record = ClockRecord.objects.get(pk=state.clock_record_id)
     if state.state == State.ON_BREAK:
         _activity(
@@ -150,9 +133,7 @@ def clock_out(*, technician: Technician, location: Location = NOWHERE) -> ClockR
 def break_start(*, technician: Technician, location: Location = NOWHERE) -> TechnicianActivity:
     """Start a break: between jobs, on site before work, or with the work paused."""
     state = _lock(technician)
-    if state.state == State.WORKING:
-        raise ValidationError("Pause the work before you take a break.")
-    _refuse_unless(state, {State.ON_SHIFT, State.ON_SITE, State.PAUSED}, "take a break")
+    require(state, Step.BREAK_START)
     return _activity(
         technician=technician,
         activity_type=ActivityType.BREAK_START,
@@ -165,7 +146,7 @@ def break_start(*, technician: Technician, location: Location = NOWHERE) -> Tech
 def break_end(*, technician: Technician, location: Location = NOWHERE) -> TechnicianActivity:
     """End the running break."""
     state = _lock(technician)
-    _refuse_unless(state, {State.ON_BREAK}, "end a break")
+    require(state, Step.BREAK_END)
     return _activity(
         technician=technician,
         activity_type=ActivityType.BREAK_END,
@@ -183,9 +164,7 @@ def job_travel_start(
 ) -> TravelLog:
     """Start driving to a job: a travel log opens and a travel_start activity is written."""
     state = _lock(technician)
-    if not work_order.is_open:
-        raise ValidationError(f"Job #{work_order.pk} is {work_order.get_status_display().lower()}.")
-    _refuse_unless(state, {State.ON_SHIFT}, "start travel")
+    require(state, Step.TRAVEL_START, work_order)
     now = clock.now()
     log = TravelLog.objects.create(work_order=work_order, technician=technician, travel_start_time=now)
     _activity(
@@ -205,7 +184,7 @@ def job_arrive(
 ) -> TechnicianActivity:
     """Arrive on site: the travel log ends and the work order is in progress."""
     state = _lock(technician)
-    _require_job(state, work_order, {State.TRAVELING}, "arrive")
+    require(state, Step.ARRIVE, work_order)
     now = clock.now()
     TravelLog.objects.filter(
         technician=technician, work_order=work_order, travel_end_time__isnull=True
@@ -237,9 +216,7 @@ def job_work_start(
 ) -> TechnicianActivity:
     """Start the work on site."""
     state = _lock(technician)
-    _require_job(state, work_order, {State.ON_SITE}, "start work")
-    if not work_order.is_open:
-        raise ValidationError(f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}.")
+    require(state, Step.WORK_START, work_order)
     return _activity(
         technician=technician,
         activity_type=ActivityType.WORK_STARTED,
@@ -255,7 +232,7 @@ def job_pause(
 ) -> TechnicianActivity:
     """Pause the work."""
     state = _lock(technician)
-    _require_job(state, work_order, {State.WORKING}, "pause")
+    require(state, Step.PAUSE, work_order)
     return _activity(
         technician=technician,
         activity_type=ActivityType.WORK_PAUSED,
@@ -271,7 +248,7 @@ def job_resume(
 ) -> TechnicianActivity:
     """Resume paused work."""
     state = _lock(technician)
-    _require_job(state, work_order, {State.PAUSED}, "resume")
+    require(state, Step.RESUME, work_order)
     return _activity(
         technician=technician,
         activity_type=ActivityType.WORK_RESUMED,
@@ -290,7 +267,7 @@ def job_complete(
     if not note:
         raise ValidationError("Write what you did before you complete the job.")
     state = _lock(technician)
-    _require_job(state, work_order, {State.WORKING, State.PAUSED}, "complete the job")
+    require(state, Step.COMPLETE, work_order)
     done = _activity(
         technician=technician,
         activity_type=ActivityType.WORK_COMPLETED,
@@ -312,7 +289,7 @@ def job_leave(
 ) -> TechnicianActivity:
     """Leave the site: the technician is free for the next job."""
     state = _lock(technician)
-    _require_job(state, work_order, {State.ON_SITE, State.PAUSED}, "leave the site")
+    require(state, Step.LEAVE, work_order)
     return _activity(
         technician=technician,
         activity_type=ActivityType.LEFT_SITE,
@@ -340,8 +317,7 @@ def job_part_use(
 ) -> StockMovement:
     """Take parts used on the job off the truck the technician is clocked in with, never below zero."""
     state = _lock(technician)
-    if state.truck_id is None:
-        raise ValidationError("Clock in with your truck first: parts come off your truck.")
+    require(state, Step.USE_PART, work_order)
     truck = Truck.objects.get(pk=state.truck_id)
     return truck_stock_consume(
         truck=truck,
@@ -370,10 +346,7 @@ def event_record(
     if activity_type not in EVENT_TYPES:
         raise ValidationError("That is not an event a technician can record.")
     state = _lock(technician)
-    if activity_type != ActivityType.EMERGENCY_STOP:
-        _refuse_unless(
-            state, set(State) - {State.OFF}, f"record a {ActivityType(activity_type).label.lower()}"
-        )
+    require(state, Step.EVENT, event_type=activity_type)
     activity = _activity(
         technician=technician,
         activity_type=activity_type,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import technician_required
 from dispatch.models import ManualNotification, WorkOrder
+from dispatch.views.common import render_region, wants_region
 from fieldops import selectors, services
 from fieldops.forms import (
     ClockInForm,
@@ -34,10 +35,6 @@ from fieldops.models import ActivityType
 Page = Callable[[int], HttpResponse]
 
 
-def _is_fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Replay") == "1"
 
@@ -51,7 +48,7 @@ def _refuse(request: HttpRequest, message: str, page: Page, status: int = 400) -
     if _wants_json(request):
         return JsonResponse({"ok": False, "message": message}, status=status)
     messages.error(request, message)
-    return page(200 if _is_fragment(request) else status)
+    return page(200 if wants_region(request) else status)
 
 
 def _act(
@@ -85,13 +82,13 @@ def _act(
             status=200 if outcome.ok else 409,
         )
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
-    if outcome.ok and not _is_fragment(request):
+    if outcome.ok and not wants_region(request):
         return redirect(outcome.redirect_to)
     if outcome.ok and leaves_page:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = outcome.redirect_to
         return response
-    return page(200 if outcome.ok or _is_fragment(request) else 409)
+    return page(200 if outcome.ok or wants_region(request) else 409)
 
 
 # My day
@@ -218,12 +215,9 @@ def _work_order_for_technician(request: HttpRequest, pk: int) -> WorkOrder:
 def _job_page(request: HttpRequest, order: WorkOrder, **forms: Form) -> Page:
     def page(status: int) -> HttpResponse:
         job = selectors.job_page(request.technician, order)
-        template = "fieldops/job_detail.html"
-        if _is_fragment(request):
-            template += "#panel"
         # The page shows messages at its top; a swapped-in panel carries its own.
-        context = {"order": order, "job": job, "state": job.state, "fragment": _is_fragment(request), **forms}
-        return render(request, template, context, status=status)
+        context = {"order": order, "job": job, "state": job.state, "fragment": wants_region(request), **forms}
+        return render_region(request, "fieldops/job_detail.html", "panel", context, status=status)
 
     return page
 

@@ -129,6 +129,11 @@ class TruckInventory(models.Model):
     def __str__(self) -> str:
         return f"{self.truck}: {self.quantity} × {self.item}"
 
+    @property
+    def is_low(self) -> bool:
+        """Below the item's minimum, by the one rule (InventoryItem.needs_restock)."""
+        return self.item.needs_restock(self.quantity)
+
 
 class MovementKind(models.TextChoices):
     RESTOCK = "restock", "Restock from warehouse"

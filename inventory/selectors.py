@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Model, Q, QuerySet, Sum
-from django.utils import timezone
 
+from dispatch import scheduling
 from dispatch.models import ActorType, Technician
 from inventory.models import InventoryItem, MovementKind, StockMovement, Truck, TruckInventory
 
@@ -152,11 +152,7 @@ def recent_movements(truck: Truck, *, limit: int = 15) -> list[StockMovement]:
 
 def day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """From the start of `start` to the end of `end`, in the company's time zone."""
-    zone = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
-    )
+    return scheduling.days_bounds(start, end + dt.timedelta(days=1))
 
 
 def _job_movements(start: dt.date, end: dt.date) -> QuerySet[StockMovement]:

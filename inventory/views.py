@@ -1,6 +1,5 @@
 """Office pages for trucks and their stock: the matrix, items, each truck, movements, restocking, usage."""
 
-import csv
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -12,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from dispatch import clock
 from dispatch.access import office_required
+from dispatch.csv_export import SafeWriter
 from dispatch.services import Actor
+from dispatch.views.common import render_region
 from inventory import selectors, services
 from inventory.filters import InventoryItemFilter, StockMovementFilter
 from inventory.forms import AdjustForm, DateRangeForm, InventoryItemForm, RestockForm, TransferForm
@@ -25,15 +25,6 @@ from inventory.tables import InventoryItemTable, StockMovementTable
 INVALID = 422
 ITEMS_PER_PAGE = 50
 MOVEMENTS_PER_PAGE = 50
-
-
-def _page(
-    request: HttpRequest, template: str, partial: str, context: dict, status: int = 200
-) -> HttpResponse:
-    """The whole page, or only its `partial` region for an htmx request that is not a boosted navigation."""
-    if request.htmx and not request.htmx.boosted:
-        template = f"{template}#{partial}"
-    return render(request, template, context, status=status)
 
 
 def _service_truck(pk: int) -> Truck:
@@ -58,7 +49,7 @@ def stock_matrix(request: HttpRequest) -> HttpResponse:
         "category": category,
         "low_only": low_only,
     }
-    return _page(request, "inventory/stock_matrix.html", "matrix", context)
+    return render_region(request, "inventory/stock_matrix.html", "matrix", context)
 
 
 # --- items --------------------------------------------------------------------------------------
@@ -77,7 +68,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     table = InventoryItemTable(filterset.qs if status == 200 else items.none())
     RequestConfig(request, paginate={"per_page": ITEMS_PER_PAGE}).configure(table)
     context = {"filter": filterset, "table": table}
-    return _page(request, "inventory/item_list.html", "results", context, status)
+    return render_region(request, "inventory/item_list.html", "results", context, status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,7 +113,6 @@ def _truck_context(truck: Truck, **forms: Form) -> dict:
         "transfer_form": forms.get("transfer_form") or TransferForm(prefix="transfer", from_truck=truck),
         "adjust_form": forms.get("adjust_form") or AdjustForm(prefix="adjust"),
         "open_form": next(iter(forms), "").removesuffix("_form"),
-        "now_day": f"{clock.localdate():%Y%m%d}",
     }
 
 
@@ -147,11 +137,11 @@ def _truck_action(
                 context = _truck_context(truck)
                 context["done"] = done
                 context["open_form"] = form_name.removesuffix("_form")
-                return _page(request, "inventory/truck_detail.html", "truck_body", context)
+                return render_region(request, "inventory/truck_detail.html", "truck_body", context)
             messages.success(request, done)
             return redirect("inventory:truck_detail", pk=truck.pk)
     context = _truck_context(truck, **{form_name: form})
-    return _page(request, "inventory/truck_detail.html", "truck_body", context, status=INVALID)
+    return render_region(request, "inventory/truck_detail.html", "truck_body", context, status=INVALID)
 
 
 @require_POST
@@ -260,7 +250,7 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     table = StockMovementTable(filterset.qs if status == 200 else movements.none())
     RequestConfig(request, paginate={"per_page": MOVEMENTS_PER_PAGE}).configure(table)
     selectors.movements_with_people([row.record for row in table.page.object_list] if table.page else [])
-    return _page(
+    return render_region(
         request, "inventory/movement_list.html", "results", {"filter": filterset, "table": table}, status
     )
 
@@ -271,7 +261,7 @@ def usage_report(request: HttpRequest) -> HttpResponse:
     form = DateRangeForm.from_query(request.GET)
     if not form.is_valid():
         context = {"form": form, "by_item": [], "by_truck": []}
-        return _page(request, "inventory/usage_report.html", "report", context, status=400)
+        return render_region(request, "inventory/usage_report.html", "report", context, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     by_item = selectors.usage_by_item(start, end)
     by_truck = selectors.usage_by_truck(start, end)
@@ -284,19 +274,7 @@ def usage_report(request: HttpRequest) -> HttpResponse:
         "total_used": sum(row["used"] for row in by_truck),
         "range_query": f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
     }
-    return _page(request, "inventory/usage_report.html", "report", context)
-
-
-class _SafeWriter:
-    """csv.writer that keeps spreadsheet apps from running a cell as a formula (=, +, -, @)."""
-
-    def __init__(self, response: HttpResponse) -> None:
-        self._writer = csv.writer(response)
-
-    def writerow(self, row: list) -> None:
-        self._writer.writerow(
-            [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-        )
+    return render_region(request, "inventory/usage_report.html", "report", context)
 
 
 @require_GET
@@ -310,7 +288,7 @@ def usage_export(request: HttpRequest) -> HttpResponse:
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-by-{by}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    writer = _SafeWriter(response)
+    writer = SafeWriter(response)
     if by == "item":
         writer.writerow(["item", "category", "unit", "used", "jobs", "from", "to"])
         for row in selectors.usage_by_item(start, end):

@@ -70,6 +70,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The one time and duration formatter, in every template (dispatch.formatting).
+            "builtins": ["dispatch.templatetags.formatting"],
         },
     },
 ]

@@ -135,7 +135,6 @@ def test_the_page_runs_the_same_few_queries_at_two_sizes(office_client, name, ur
         # The second data set adds to the first: the page sees SMALL + LARGE orders.
         focus.technician_id = Technician.objects.filter(name="Tech 0").values_list("pk", flat=True).last()
         counts.append(_count(office_client, url(focus), headers))
-    print(f"queries {name}: {counts}")
     assert counts[0] == counts[1], (
         f"{name}: {counts[0]} queries with {SMALL} orders, {counts[1]} with {SMALL + LARGE}"
     )

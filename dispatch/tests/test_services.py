@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dispatch.models import (
     ActorType,
@@ -250,7 +251,12 @@ def test_an_edited_instance_records_only_the_fields_the_editor_changed(office_us
 
 
 def test_a_new_instance_saved_by_an_editor_records_its_initial_values(office_user):
-    order = WorkOrderFactory.build(customer=CustomerFactory(), assigned_technician=TechnicianFactory())
+    order = WorkOrderFactory.build(
+        customer=CustomerFactory(),
+        assigned_technician=TechnicianFactory(),
+        # Inside working hours: an editor's save keeps the scheduling rules.
+        scheduled_for=timezone.make_aware(dt.datetime(2030, 5, 6, 10, 0)),
+    )
     work_order_save_edited(work_order=order, actor=Actor.for_user(office_user))
     fields = set(WorkOrderHistory.objects.filter(work_order=order).values_list("field_changed", flat=True))
     assert {"title", "status", "assigned_technician", "scheduled_for"} <= fields

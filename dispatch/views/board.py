@@ -3,19 +3,17 @@
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, selectors, services
+from dispatch import clock, formatting, scheduling, selectors, services
 from dispatch.access import office_required
-from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
-HOURS = range(services.WORKDAY_START.hour, services.WORKDAY_END.hour)
 TRAY_SHOWN = 40
 # Where a card dropped on a day of the week view lands when it had no time yet.
 DEFAULT_WEEK_TIME = time(9)
@@ -28,63 +26,9 @@ def _parse_day(value: str | None) -> date:
         return clock.localdate()
 
 
-def _aware(day: date, at: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, at))
-
-
 def _board_context(view: str, day: date, message: dict | None = None) -> dict:
     fingerprint = selectors.office_fingerprint()
-    if view == "week":
-        first = day - timedelta(days=day.weekday())
-        columns = [
-            {
-                "key": first + timedelta(days=i),
-                "label": f"{first + timedelta(days=i):%a %b %d}",
-                "start": (first + timedelta(days=i)).isoformat(),
-                "today": first + timedelta(days=i) == clock.localdate(),
-            }
-            for i in range(7)
-        ]
-        range_start, range_end = _aware(first, time.min), _aware(first + timedelta(days=7), time.min)
-    else:
-        columns = [
-            {
-                "key": hour,
-                "label": f"{time(hour):%I %p}".lstrip("0"),
-                "start": f"{day.isoformat()}T{hour:02d}:00",
-                "today": False,
-            }
-            for hour in HOURS
-        ]
-        range_start, range_end = selectors.day_bounds(day)
-    technicians = list(Technician.objects.filter(active=True))
-    orders = (
-        WorkOrder.objects.filter(
-            assigned_technician__isnull=False, scheduled_for__gte=range_start, scheduled_for__lt=range_end
-        )
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .select_related("customer")
-    )
-    cells: dict[tuple, list[WorkOrder]] = {}
-    for order in orders:
-        local = timezone.localtime(order.scheduled_for)
-        key = local.date() if view == "week" else min(max(local.hour, HOURS.start), HOURS.stop - 1)
-        cells.setdefault((order.assigned_technician_id, key), []).append(order)
-    rows = [
-        {
-            "technician": technician,
-            "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
-        }
-        for technician in technicians
-    ]
-    tray_query = WorkOrder.objects.open().filter(
-        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
-    )
-    tray = list(
-        tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
-            :TRAY_SHOWN
-        ]
-    )
+    grid = selectors.board_grid(view, day, TRAY_SHOWN)
     step = timedelta(days=7 if view == "week" else 1)
     return {
         "fingerprint": fingerprint,
@@ -93,13 +37,10 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
         "previous": (day - step).isoformat(),
         "next": (day + step).isoformat(),
         "today": clock.localdate().isoformat(),
-        "columns": columns,
-        "rows": rows,
-        "tray": tray,
-        "tray_count": tray_query.count(),
+        **grid,
         "message": message,
-        "max_jobs": services.max_jobs_per_day(),
-        "job_hours": int(services.JOB_DURATION.total_seconds() // 3600),
+        "max_jobs": scheduling.max_jobs_per_day(),
+        "job_hours": scheduling.job_hours(),
     }
 
 
@@ -120,7 +61,7 @@ def _target_time(order: WorkOrder, start: str, keep_time: bool) -> datetime | No
     if keep_time:
         day = date.fromisoformat(start[:10])
         at = timezone.localtime(order.scheduled_for).time() if order.scheduled_for else DEFAULT_WEEK_TIME
-        return _aware(day, at.replace(second=0, microsecond=0))
+        return scheduling.at_time(day, at.replace(second=0, microsecond=0))
     return timezone.make_aware(datetime.fromisoformat(start))
 
 
@@ -167,10 +108,6 @@ def board_move(request: HttpRequest) -> HttpResponse:
         return render_region(
             request, "dispatch/board.html", "live", _board_context(view, day, message), status=status
         )
-    where = (
-        f"{technician.name}, {timezone.localtime(start):%a %b %d %I:%M %p}"
-        if technician and start
-        else "the tray"
-    )
+    where = f"{technician.name}, {formatting.when(start)}" if technician and start else "the tray"
     message = {"ok": True, "text": [f"#{order.pk} {order.title} → {where}."]}
     return render_region(request, "dispatch/board.html", "live", _board_context(view, day, message))

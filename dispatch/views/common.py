@@ -1,4 +1,4 @@
-"""What the office views share."""
+"""What the views of every app share: picking an htmx region, and refusals as sentences."""
 
 from typing import Any
 
@@ -6,11 +6,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
+def wants_region(request: HttpRequest) -> bool:
+    """An htmx request that isn't a boosted navigation: it swaps in one region, not the page."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
 def render_region(
     request: HttpRequest, template: str, region: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    """The whole page, or only its named partial for an htmx request that isn't a boosted navigation."""
-    if request.htmx and not request.htmx.boosted:
+    """The whole page, or only its named partial for an htmx request that isn't a boosted navigation.
+
+    The one way every app (office, phone, inventory) picks a partial.
+    """
+    if wants_region(request):
         template = f"{template}#{region}"
     return render(request, template, context, status=status)
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch import selectors, services
@@ -55,7 +56,10 @@ def notification_badge(request: HttpRequest) -> HttpResponse:
 def _back_to_inbox(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render_region(request, "dispatch/notification_list.html", "inbox", _inbox_context(request))
-    return redirect(request.POST.get("next") or "dispatch:notification_list")
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "dispatch:notification_list"
+    return redirect(back)
 
 
 @require_POST

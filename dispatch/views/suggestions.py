@@ -2,28 +2,25 @@
 
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, planner, services, suggestions
+from dispatch import clock, planner, scheduling, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.board import _board_context, _parse_day
-from dispatch.views.common import error_messages, render_region
+from dispatch.views.common import render_region
 
 SUGGEST = "dispatch/work_order_suggest.html"
 
 
 def _first_open_day() -> date:
     """Today, or tomorrow once today's last start time has passed."""
-    now = timezone.localtime()
-    last_start = datetime.combine(now.date(), services.WORKDAY_END) - services.JOB_DURATION
-    return now.date() + timedelta(days=1) if now.replace(tzinfo=None) > last_start else now.date()
+    today = clock.localdate()
+    return today + timedelta(days=1) if clock.now() > scheduling.last_start(today) else today
 
 
 def default_suggest_day(order: WorkOrder) -> date:
@@ -70,7 +67,7 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_day(day: date) -> date:
     """The board's week, or the coming one when no working day of it is left."""
     today = _first_open_day()
-    first, _ = suggestions.week_of(max(day, today))
+    first, _ = scheduling.week_of(max(day, today))
     if first + timedelta(days=planner.PLAN_WEEKDAYS) <= today:
         return first + timedelta(days=7)
     return max(day, today)
@@ -109,11 +106,7 @@ def _parse_placement(value: str) -> tuple[int, int, datetime, int]:
 @require_POST
 @office_required
 def board_plan_apply(request: HttpRequest) -> HttpResponse:
-    """Apply a proposal in one transaction, each placement re-checked by work_order_schedule.
-
-    A placement that no longer meets the rules (someone booked the slot, the order changed) is
-    reported and left out; the others are applied.
-    """
+    """Apply a proposal through services.week_plan_apply; refused placements are reported."""
     view = "week" if request.POST.get("view") == "week" else "day"
     day = _parse_day(request.POST.get("date"))
     try:
@@ -126,24 +119,14 @@ def board_plan_apply(request: HttpRequest) -> HttpResponse:
     technicians = Technician.objects.in_bulk([p[1] for p in parsed])
     if len(orders) != len({p[0] for p in parsed}) or len(technicians) != len({p[1] for p in parsed}):
         raise Http404("The plan names a work order or technician that doesn't exist.")
-    actor = Actor.for_user(request.user)
-    applied, refused = [], []
-    with transaction.atomic():
-        for order_id, technician_id, start, version in parsed:
-            order, technician = orders[order_id], technicians[technician_id]
-            try:
-                with transaction.atomic():
-                    services.work_order_schedule(
-                        work_order=order,
-                        actor=actor,
-                        technician=technician,
-                        scheduled_for=start,
-                        expected_version=version,
-                    )
-            except ValidationError as error:
-                refused.append(f"#{order.pk} {order.title} was not placed: {' '.join(error_messages(error))}")
-            else:
-                applied.append(order)
+    outcome = services.week_plan_apply(
+        placements=[
+            services.PlanPlacement(orders[order_id], technicians[technician_id], start, version)
+            for order_id, technician_id, start, version in parsed
+        ],
+        actor=Actor.for_user(request.user),
+    )
+    applied, refused = outcome.applied, outcome.refused
     lines = [
         f"Plan applied: {len(applied)} of {len(parsed)} placement{'s' if len(parsed) != 1 else ''} booked."
     ]

@@ -9,17 +9,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, selectors, services
+from dispatch import clock, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.forms import TechnicianForm, bootstrap
-from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import Technician, WorkOrder
 from dispatch.views.common import render_region
 
 RECENT_ACTIVITY = 20
 
 
 def _today_prefetches() -> list[Prefetch]:
-    today_start, today_end = selectors.day_bounds(clock.localdate())
+    today_start, today_end = scheduling.day_bounds(clock.localdate())
     clocks = selectors.related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
     activities = (
         selectors.related_queryset(Technician, "activities")
@@ -27,11 +27,7 @@ def _today_prefetches() -> list[Prefetch]:
         .select_related("work_order")
         .order_by("-created_at")
     )
-    orders = (
-        WorkOrder.objects.filter(scheduled_for__gte=today_start, scheduled_for__lt=today_end)
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .order_by("scheduled_for")
-    )
+    orders = WorkOrder.objects.booked().today().order_by("scheduled_for")
     return [
         Prefetch("clock_records", queryset=clocks.select_related("truck"), to_attr="open_clock"),
         Prefetch("activities", queryset=activities, to_attr="today_activities"),
@@ -58,11 +54,9 @@ def _detail(
         Technician.objects.select_related("user").prefetch_related(*_today_prefetches()), pk=pk
     )
     today = clock.localdate()
-    monday = today - timedelta(days=today.weekday())
-    week_start, _ = selectors.day_bounds(monday)
-    _, week_end = selectors.day_bounds(monday + timedelta(days=6))
+    monday, next_monday = scheduling.week_of(today)
     week_orders = list(
-        technician.work_orders.filter(scheduled_for__gte=week_start, scheduled_for__lt=week_end)
+        technician.work_orders.in_days(monday, next_monday)
         .select_related("customer")
         .order_by("scheduled_for")
     )

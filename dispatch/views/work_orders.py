@@ -1,6 +1,5 @@
 """Work orders: the list with its CSV export, the detail page and its actions, the new-order form."""
 
-import csv
 from datetime import datetime
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django_tables2 import RequestConfig
 
 from dispatch import selectors, services
 from dispatch.access import office_required
+from dispatch.csv_export import Echo, SafeWriter
 from dispatch.filters import WorkOrderFilter
 from dispatch.forms import (
     NoteForm,
@@ -62,15 +62,7 @@ def work_order_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered work orders as CSV, streamed so a big export doesn't sit in memory."""
     filterset = _filtered_orders(request)
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def cell(value: str) -> str:
-        # A spreadsheet would run a cell starting with these as a formula.
-        return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+    writer = SafeWriter(Echo())
 
     def rows():
         yield writer.writerow(
@@ -92,10 +84,10 @@ def work_order_export(request: HttpRequest) -> StreamingHttpResponse:
                     timezone.localtime(order.scheduled_for).isoformat() if order.scheduled_for else "",
                     order.status,
                     order.job_type or "",
-                    cell(order.title),
-                    cell(order.customer.name if order.customer else ""),
-                    cell(order.assigned_technician.name if order.assigned_technician else ""),
-                    cell(order.brief_description),
+                    order.title,
+                    order.customer.name if order.customer else "",
+                    order.assigned_technician.name if order.assigned_technician else "",
+                    order.brief_description,
                 ]
             )
 
@@ -277,9 +269,6 @@ def work_order_note(request: HttpRequest, pk: int) -> HttpResponse:
 def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """Write (or rewrite) a completed order's summary from its field record."""
     order = get_object_or_404(WorkOrder, pk=pk)
-    if order.status != WorkOrderStatus.COMPLETED:
-        error = ValidationError("A summary is written once the job is completed.")
-        return _refused(request, pk, error, "")
     try:
         services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
     except ValidationError as error:

@@ -18,8 +18,8 @@ from dispatch import clock
 from dispatch.models import ManualNotification, Technician, WorkOrder
 from fieldops import services
 from fieldops.agent.matching import match_job, match_one
-from fieldops.selectors import State, TechnicianState, technician_state
 from fieldops.services import NOWHERE, Location
+from fieldops.state import Step, TechnicianState, check, technician_state
 from inventory.models import Truck, TruckInventory
 
 NOT_UNDERSTOOD = (
@@ -141,8 +141,8 @@ def clock_in(ctx: Context, slots: dict) -> Result:
 
 
 def clock_out(ctx: Context, slots: dict) -> Result:
-    if ctx.state.state not in (State.ON_SHIFT, State.ON_BREAK):
-        return Result(f"You can't clock out now: {ctx.state.explain()}", ok=False)
+    if refusal := check(ctx.state, Step.CLOCK_OUT):
+        return Result(refusal, ok=False)
     return Result("Clock out now? Say yes to confirm.", pending={"intent": "clock_out"})
 
 
@@ -250,17 +250,10 @@ def travel_start(ctx: Context, slots: dict) -> Result:
     )
 
 
-def _current_or_refuse(ctx: Context, doing: str) -> WorkOrder | Result:
+def _job_step(ctx: Context, step: str, action: str, service: Callable, reply: str) -> Result:
     job = ctx.current
-    if job is None:
-        return Result(f"You can't {doing} now: {ctx.state.explain()}", ok=False)
-    return job
-
-
-def _job_step(ctx: Context, doing: str, action: str, service: Callable, reply: str) -> Result:
-    job = _current_or_refuse(ctx, doing)
-    if isinstance(job, Result):
-        return job
+    if refusal := check(ctx.state, step, job):
+        return Result(refusal, ok=False, work_order=job)
     return _run(
         ctx,
         action,
@@ -271,26 +264,28 @@ def _job_step(ctx: Context, doing: str, action: str, service: Callable, reply: s
 
 
 def arrived(ctx: Context, slots: dict) -> Result:
-    return _job_step(ctx, "arrive", "job_arrive", services.job_arrive, "Arrived at {job}.")
+    return _job_step(ctx, Step.ARRIVE, "job_arrive", services.job_arrive, "Arrived at {job}.")
 
 
 def work_start(ctx: Context, slots: dict) -> Result:
-    return _job_step(ctx, "start work", "job_work_start", services.job_work_start, "Work started on {job}.")
+    return _job_step(
+        ctx, Step.WORK_START, "job_work_start", services.job_work_start, "Work started on {job}."
+    )
 
 
 def work_pause(ctx: Context, slots: dict) -> Result:
-    return _job_step(ctx, "pause", "job_pause", services.job_pause, "Work paused on {job}.")
+    return _job_step(ctx, Step.PAUSE, "job_pause", services.job_pause, "Work paused on {job}.")
 
 
 def work_resume(ctx: Context, slots: dict) -> Result:
-    if ctx.state.state == State.ON_BREAK:
+    if check(ctx.state, Step.BREAK_END) is None:
         return break_end(ctx, slots)
-    return _job_step(ctx, "resume", "job_resume", services.job_resume, "Work resumed on {job}.")
+    return _job_step(ctx, Step.RESUME, "job_resume", services.job_resume, "Work resumed on {job}.")
 
 
 def leave_site(ctx: Context, slots: dict) -> Result:
     return _job_step(
-        ctx, "leave the site", "job_leave", services.job_leave, "Left the site of {job}. On to the next one."
+        ctx, Step.LEAVE, "job_leave", services.job_leave, "Left the site of {job}. On to the next one."
     )
 
 
@@ -298,14 +293,8 @@ def job_complete(ctx: Context, slots: dict) -> Result:
     job = _find_job(ctx, slots)
     if job is None:
         return _no_job(slots)
-    if ctx.state.state not in (State.WORKING, State.PAUSED) or ctx.state.work_order_id != job.pk:
-        if ctx.state.work_order_id and ctx.state.work_order_id != job.pk:
-            return Result(
-                f"You are on job {ctx.state.work_order_id}, not job {job.pk}.", ok=False, work_order=job
-            )
-        return Result(
-            f"You can't complete {_job_name(job)} now: {ctx.state.explain()}", ok=False, work_order=job
-        )
+    if refusal := check(ctx.state, Step.COMPLETE, job):
+        return Result(refusal, ok=False, work_order=job)
     pending = {"intent": "job_complete", "job": job.pk}
     text = (slots.get("text") or "").strip()
     if not text:
@@ -374,11 +363,9 @@ def _truck_stock(ctx: Context) -> list[TruckInventory]:
 
 
 def use_part(ctx: Context, slots: dict) -> Result:
-    if ctx.state.truck_id is None:
-        return Result("Clock in with your truck first: parts come off your truck.", ok=False)
     job = ctx.current
-    if job is None:
-        return Result(f"Parts go on the job you are on, and {ctx.state.explain()}", ok=False)
+    if refusal := check(ctx.state, Step.USE_PART, job):
+        return Result(refusal, ok=False, work_order=job)
     stock = [row for row in _truck_stock(ctx) if row.truck_id == ctx.state.truck_id]
     row = match_one(slots.get("item", ""), stock, lambda r: r.item.name)
     if row is None:
@@ -408,7 +395,7 @@ def check_stock(ctx: Context, slots: dict) -> Result:
         return Result("I don't know your truck yet: clock in with it first.", ok=False)
     truck = stock[0].truck
     if not slots.get("item"):
-        low = [r for r in stock if r.quantity <= r.item.minimum_quantity]
+        low = [r for r in stock if r.is_low]
         said = f"{truck.name} carries {len(stock)} kinds of parts."
         if low:
             said += " Running low: " + ", ".join(f"{r.item.name} ({r.quantity})" for r in low) + "."

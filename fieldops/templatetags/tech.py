@@ -1,7 +1,6 @@
 """Template helpers for the technician pages."""
 
 import uuid
-from datetime import timedelta
 
 from django import template
 from django.utils.html import format_html
@@ -26,12 +25,3 @@ def turn_key() -> str:
     """A voice-agent turn's key: a double tap is one turn. Not an idempotency_key, so tech.js
     does not queue agent turns offline (a reply to an old sentence would make no sense)."""
     return format_html('<input type="hidden" name="turn_key" value="{}">', uuid.uuid4())
-
-
-@register.filter
-def hours(value: timedelta | None) -> str:
-    """A duration as hours and minutes: 7:05."""
-    if not value:
-        return "0:00"
-    minutes = int(value.total_seconds() // 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"

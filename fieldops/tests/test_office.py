@@ -75,7 +75,6 @@ def test_the_field_page_runs_a_fixed_number_of_queries(office_client):
     small = count()
     grow(20)
     large = count()
-    print(f"field page: {small} queries with 2 technicians, {large} with 22")
     assert large == small <= 10
 
 
@@ -155,7 +154,6 @@ def test_timesheet_queries_do_not_grow_with_the_data(office_client):
     for n in range(10):
         _shift(TechnicianFactory(), truck, n % 5, 7, 15, breaks=[((12, 0), (12, 30))])
     large = count()
-    print(f"timesheets: {small} queries with 1 technician, {large} with 11")
     assert large == small
 
 

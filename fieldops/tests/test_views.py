@@ -354,7 +354,6 @@ def test_technician_pages_run_a_fixed_number_of_queries(tech_client, technician,
     small = _queries(tech_client, url)
     _grow(technician, truck, 30)
     large = _queries(tech_client, url)
-    print(f"{page}: {small} queries at the small size, {large} at the large one")
     assert small == large <= 10
 
 

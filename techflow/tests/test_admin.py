@@ -327,7 +327,12 @@ def test_editing_status_and_technician_in_the_admin_writes_exactly_those_history
     admin_client, admin_user
 ):
     old_technician, new_technician = df.TechnicianFactory(), df.TechnicianFactory()
-    work_order = df.WorkOrderFactory(assigned_technician=old_technician, status=WorkOrder.Status.SCHEDULED)
+    work_order = df.WorkOrderFactory(
+        assigned_technician=old_technician,
+        status=WorkOrder.Status.SCHEDULED,
+        # Inside working hours: the admin keeps the scheduling rules too.
+        scheduled_for=timezone.make_aware(dt.datetime(2030, 5, 6, 10, 0)),
+    )
     # Existing inline rows go through the round trip too.
     df.WorkOrderNoteFactory(work_order=work_order)
     df.WorkOrderHistoryFactory(work_order=work_order)
@@ -432,7 +437,11 @@ def test_cancel_action_cancels_through_the_service_and_writes_history(admin_clie
     orders = df.WorkOrderFactory.create_batch(2, status=WorkOrder.Status.SCHEDULED)
     response = admin_client.post(
         _url(WorkOrder, "changelist"),
-        {"action": "cancel_work_orders", "_selected_action": [o.pk for o in orders]},
+        {
+            "action": "cancel_work_orders",
+            "_selected_action": [o.pk for o in orders],
+            "reason": "Customer called it off",
+        },
     )
 
     assert response.status_code == 302

@@ -136,7 +136,6 @@ def test_my_day_first_load_is_at_most_100_kb_compressed(browser, live_server, da
     )
     sizes = _first_load_bytes(fresh.new_page(), f"{live_server.url}/tech/")
     total = sum(sizes.values())
-    print(f"My day first load: {total} bytes compressed in {len(sizes)} responses: {sizes}")
     assert total <= 100_000
     assert not any("bootstrap.bundle" in url or "bootstrap-icons" in url for url in sizes)
     fresh.close()

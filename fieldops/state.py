@@ -1,0 +1,288 @@
+"""The technician's state machine: what they are doing now, and the one "may I?" per step.
+
+`technician_state(s)` derives the state from the open clock record and the latest activities.
+`check(state, step, work_order)` answers whether a step may happen now, with the refusal in
+words; the services enforce it (`require`), and the job page's buttons and the voice agent
+read it (`allowed_steps`, `check`) instead of restating a precondition.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
+
+from dispatch.models import Technician, WorkOrder
+from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
+
+
+class State(TextChoices):
+    OFF = "off", "Off"
+    ON_SHIFT = "on_shift", "On shift"
+    TRAVELING = "traveling", "Traveling"
+    ON_SITE = "on_site", "On site"
+    WORKING = "working", "Working"
+    PAUSED = "paused", "Paused"
+    ON_BREAK = "on_break", "On break"
+
+
+# The latest of these since the shift started says what the technician is doing.
+JOB_STATE = {
+    ActivityType.SHIFT_START: State.ON_SHIFT,
+    ActivityType.TRAVEL_START: State.TRAVELING,
+    ActivityType.TRAVEL_END: State.ON_SITE,
+    ActivityType.ARRIVED_ON_SITE: State.ON_SITE,
+    ActivityType.WORK_STARTED: State.WORKING,
+    ActivityType.WORK_RESUMED: State.WORKING,
+    ActivityType.WORK_PAUSED: State.PAUSED,
+    ActivityType.WORK_COMPLETED: State.ON_SITE,
+    ActivityType.LEFT_SITE: State.ON_SHIFT,
+}
+BREAK_TYPES = (ActivityType.BREAK_START, ActivityType.BREAK_END)
+STATE_BADGE = {
+    State.OFF: "text-bg-secondary",
+    State.ON_SHIFT: "text-bg-success",
+    State.TRAVELING: "text-bg-primary",
+    State.ON_SITE: "text-bg-info",
+    State.WORKING: "text-bg-warning",
+    State.PAUSED: "text-bg-light border",
+    State.ON_BREAK: "text-bg-dark",
+}
+
+
+@dataclass(frozen=True)
+class TechnicianState:
+    technician: Technician
+    state: str
+    since: datetime | None
+    clock_record_id: int | None = None
+    clock_in_time: datetime | None = None
+    truck_id: int | None = None
+    last_truck_id: int | None = None
+    work_order_id: int | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_meters: int | None = None
+    located_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def badge_class(self) -> str:
+        """Bootstrap's badge colour for the state on the office pages."""
+        return STATE_BADGE[State(self.state)]
+
+    @property
+    def is_clocked_in(self) -> bool:
+        return self.state != State.OFF
+
+    def explain(self) -> str:
+        """The state in words, for refusals."""
+        job = f" job #{self.work_order_id}" if self.work_order_id else ""
+        return {
+            State.OFF: "you are not clocked in.",
+            State.ON_SHIFT: "you are on shift, not on a job.",
+            State.TRAVELING: f"you are traveling to{job}.",
+            State.ON_SITE: f"you are on site at{job}.",
+            State.WORKING: f"you are working on{job}.",
+            State.PAUSED: f"work on{job} is paused.",
+            State.ON_BREAK: "you are on a break.",
+        }[State(self.state)]
+
+
+def _with_state_columns(technicians: QuerySet[Technician]) -> QuerySet[Technician]:
+    """One query: each technician with their open clock record, latest activities and last location."""
+    open_clock = ClockRecord.objects.filter(technician=OuterRef("pk"), clock_out_time__isnull=True)
+    last_clock = ClockRecord.objects.filter(technician=OuterRef("pk")).order_by("-clock_in_time")
+    since_shift = TechnicianActivity.objects.filter(
+        technician=OuterRef("pk"), created_at__gte=OuterRef("s_clock_in")
+    ).order_by("-created_at", "-sequence")
+    job = since_shift.filter(activity_type__in=list(JOB_STATE))
+    brk = since_shift.filter(activity_type__in=BREAK_TYPES)
+    located = TechnicianActivity.objects.filter(
+        technician=OuterRef("pk"), latitude__isnull=False, longitude__isnull=False
+    ).order_by("-created_at", "-sequence")
+    return technicians.annotate(
+        s_clock_id=Subquery(open_clock.values("pk")[:1]),
+        s_clock_in=Subquery(open_clock.values("clock_in_time")[:1]),
+        s_truck=Subquery(open_clock.values("truck_id")[:1]),
+        s_last_truck=Subquery(last_clock.values("truck_id")[:1]),
+        s_last_out=Subquery(last_clock.values("clock_out_time")[:1]),
+        s_job_type=Subquery(job.values("activity_type")[:1]),
+        s_job_at=Subquery(job.values("created_at")[:1]),
+        s_job_order=Subquery(job.values("work_order_id")[:1]),
+        s_break_type=Subquery(brk.values("activity_type")[:1]),
+        s_break_at=Subquery(brk.values("created_at")[:1]),
+        s_lat=Subquery(located.values("latitude")[:1]),
+        s_lng=Subquery(located.values("longitude")[:1]),
+        s_acc=Subquery(located.values("accuracy_meters")[:1]),
+        s_loc_at=Subquery(located.values("created_at")[:1]),
+    )
+
+
+def _state_of(t: Technician) -> TechnicianState:
+    location = {
+        "latitude": t.s_lat,
+        "longitude": t.s_lng,
+        "accuracy_meters": t.s_acc,
+        "located_at": t.s_loc_at,
+        "last_truck_id": t.s_last_truck,
+    }
+    if t.s_clock_id is None:
+        return TechnicianState(t, State.OFF, t.s_last_out, **location)
+    state, since, work_order_id = State.ON_SHIFT, t.s_clock_in, None
+    if t.s_job_type is not None:
+        state, since = JOB_STATE[t.s_job_type], t.s_job_at
+        if state != State.ON_SHIFT:
+            work_order_id = t.s_job_order
+    if t.s_break_type == ActivityType.BREAK_START:
+        state, since = State.ON_BREAK, t.s_break_at
+    return TechnicianState(
+        t,
+        state,
+        since,
+        clock_record_id=t.s_clock_id,
+        clock_in_time=t.s_clock_in,
+        truck_id=t.s_truck,
+        work_order_id=work_order_id,
+        **location,
+    )
+
+
+def technician_states(technicians: QuerySet[Technician] | None = None) -> list[TechnicianState]:
+    """What each technician is doing now (off, on shift, traveling, on site, working, paused, on break).
+
+    Derived from the open clock record and the latest activities since it opened, in one query.
+    """
+    if technicians is None:
+        technicians = Technician.objects.filter(active=True)
+    return [_state_of(t) for t in _with_state_columns(technicians)]
+
+
+def technician_state(technician: Technician) -> TechnicianState:
+    """One technician's current state (see technician_states)."""
+    annotated = _with_state_columns(Technician.objects.filter(pk=technician.pk)).get()
+    state = _state_of(annotated)
+    return TechnicianState(**{**state.__dict__, "technician": technician})
+
+
+# The steps, and the one rule for each --------------------------------------------------
+
+
+class Step(TextChoices):
+    CLOCK_IN = "clock_in", "clock in"
+    CLOCK_OUT = "clock_out", "clock out"
+    BREAK_START = "break_start", "take a break"
+    BREAK_END = "break_end", "end a break"
+    TRAVEL_START = "travel_start", "start travel"
+    ARRIVE = "arrive", "arrive"
+    WORK_START = "work_start", "start work"
+    PAUSE = "pause", "pause"
+    RESUME = "resume", "resume"
+    COMPLETE = "complete", "complete the job"
+    LEAVE = "leave", "leave the site"
+    USE_PART = "use_part", "use parts"
+    EVENT = "event", "record an event"
+
+
+# A step on a job is allowed in these states, on the job the technician is on.
+JOB_STEPS = {
+    Step.ARRIVE: {State.TRAVELING},
+    Step.WORK_START: {State.ON_SITE},
+    Step.PAUSE: {State.WORKING},
+    Step.RESUME: {State.PAUSED},
+    Step.COMPLETE: {State.WORKING, State.PAUSED},
+    Step.LEAVE: {State.ON_SITE, State.PAUSED},
+}
+# A step of the shift is allowed in these states.
+SHIFT_STEPS = {
+    Step.CLOCK_OUT: {State.ON_SHIFT, State.ON_BREAK},
+    Step.BREAK_START: {State.ON_SHIFT, State.ON_SITE, State.PAUSED},
+    Step.BREAK_END: {State.ON_BREAK},
+    Step.TRAVEL_START: {State.ON_SHIFT},
+}
+
+
+def _not_now(state: TechnicianState, step: str) -> str:
+    return f"You can't {Step(step).label} now: {state.explain()}"
+
+
+def _elsewhere(state: TechnicianState, step: str) -> str:
+    return f"You can't {Step(step).label} here: you are on job #{state.work_order_id}. Finish that one first."
+
+
+def _job_refusal(state: TechnicianState, step: str, work_order: WorkOrder) -> str | None:
+    if state.state in JOB_STEPS[step] and state.work_order_id == work_order.pk:
+        return None
+    if state.work_order_id and state.work_order_id != work_order.pk:
+        return _elsewhere(state, step)
+    return _not_now(state, step)
+
+
+def check(
+    state: TechnicianState, step: str, work_order: WorkOrder | None = None, *, event_type: str = ""
+) -> str | None:
+    """Why `step` may not happen now (a sentence for the technician), or None when it may.
+
+    An emergency stop (`Step.EVENT` with `event_type="emergency_stop"`) is never refused.
+    """
+    if step == Step.CLOCK_IN:
+        return "You are already clocked in." if state.state != State.OFF else None
+    if step == Step.EVENT:
+        if event_type == ActivityType.EMERGENCY_STOP or state.state != State.OFF:
+            return None
+        what = ActivityType(event_type).label.lower() if event_type else "an event"
+        return f"You can't record a {what} now: {state.explain()}" if event_type else _not_now(state, step)
+    if step == Step.BREAK_START and state.state == State.WORKING:
+        return "Pause the work before you take a break."
+    if step == Step.TRAVEL_START and work_order is not None and not work_order.is_open:
+        return f"Job #{work_order.pk} is {work_order.get_status_display().lower()}."
+    if step in SHIFT_STEPS:
+        return None if state.state in SHIFT_STEPS[step] else _not_now(state, step)
+    if step == Step.USE_PART:
+        return _part_refusal(state, work_order)
+    if work_order is None:
+        # A step on a job, asked without naming one: only the job they are on would do.
+        return _not_now(state, step)
+    refusal = _job_refusal(state, step, work_order)
+    if refusal is None and step == Step.WORK_START and not work_order.is_open:
+        return f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}."
+    return refusal
+
+
+def _part_refusal(state: TechnicianState, work_order: WorkOrder | None) -> str | None:
+    """Parts come off the truck the technician is clocked in with, onto an open job of theirs."""
+    if state.truck_id is None:
+        return "Clock in with your truck first: parts come off your truck."
+    if work_order is None:
+        return f"Parts go on the job you are on, and {state.explain()}"
+    if state.work_order_id and state.work_order_id != work_order.pk:
+        return _elsewhere(state, Step.USE_PART)
+    if not work_order.is_open:
+        return (
+            f"Job #{work_order.pk} is {work_order.get_status_display().lower()}: "
+            "parts go on a job that is still open."
+        )
+    if state.work_order_id != work_order.pk and work_order.assigned_technician_id != state.technician.pk:
+        return f"Job #{work_order.pk} is not one of your jobs: parts go on your own job."
+    return None
+
+
+def require(
+    state: TechnicianState, step: str, work_order: WorkOrder | None = None, *, event_type: str = ""
+) -> None:
+    """Raise the refusal of `check` as a ValidationError: what the services call before each step."""
+    refusal = check(state, step, work_order, event_type=event_type)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def allowed_steps(state: TechnicianState, work_order: WorkOrder | None = None) -> set[str]:
+    """Every step the technician may take now (on `work_order`, for the steps on a job)."""
+    steps = {Step.CLOCK_IN, Step.EVENT, *SHIFT_STEPS}
+    if work_order is not None:
+        steps |= {*JOB_STEPS, Step.USE_PART}
+    return {step for step in steps if check(state, step, work_order) is None}
