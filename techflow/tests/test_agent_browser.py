@@ -10,7 +10,7 @@ from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrd
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog, VoiceAgentInteraction
 from inventory.models import TruckInventory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import PHONE, shot
+from techflow.tests.browser import PHONE, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,7 @@ def day(django_user_model):
 
 
 def _phone(browser, script: str):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_init_script(script)
     return context, context.new_page()
 
