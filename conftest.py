@@ -14,9 +14,9 @@ from django.db import connection
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "test-password-1"
 
-# No test reads the wall clock: every test runs at this instant (a Tuesday, mid-morning in New York)
+# No test reads the wall clock: every test runs at this instant (a Thursday, mid-morning in New York)
 # unless TECHFLOW_TEST_NOW names another one, e.g. TECHFLOW_TEST_NOW=2026-12-05T21:00 make test.
-DEFAULT_TEST_NOW = "2026-12-01T10:30"
+DEFAULT_TEST_NOW = "2026-12-03T10:30"
 
 
 def pinned_now() -> dt.datetime:
