@@ -36,6 +36,10 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        # Every test of the demo's own test module(s) loads the demo.
+        if item.path.name.startswith("test_demo"):
+            item.add_marker(pytest.mark.demo)
     if connection.vendor == "postgresql":
         return
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")

@@ -49,6 +49,7 @@ def test_the_demo_hashes_with_the_default_when_the_cheap_hasher_is_not_offered()
     assert demo_hasher() == DemoPasswordHasher.algorithm
 
 
+@pytest.mark.demo
 @pytest.mark.django_db
 def test_a_demo_login_authenticates_and_is_rehashed_with_the_first_hasher(now):
     load_demo(today=now.date(), now=now)

@@ -120,8 +120,9 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     context.close()
 
 
-def test_office_user_works_through_the_demo_companys_restocking(browser, live_server):
-    load_demo(today=timezone.localdate())
+@pytest.mark.demo
+def test_office_user_works_through_the_demo_companys_restocking(browser, live_server, now):
+    load_demo(today=timezone.localdate(now), now=now)
     truck = Truck.objects.get(pk=201)
     needed = {line.item.name: line.to_add for line in replenishment_lines(truck)}
     assert needed, "the demo leaves truck 201 with something to restock"
