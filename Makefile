@@ -37,7 +37,8 @@ demo: migrate
 serve: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
-## Runs the whole suite (SQLite unless DATABASE_URL points at PostgreSQL).
+## Runs the whole suite (SQLite unless DATABASE_URL points at PostgreSQL) on the tests' pinned clock;
+## TECHFLOW_TEST_NOW=2026-12-05T21:00 make test runs it at another local time.
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,17 +1,45 @@
-"""Shared fixtures: users for each role, and Playwright on Debian's Chromium."""
+"""Shared fixtures: the pinned clock, users for each role, and Playwright on Debian's Chromium."""
 
+import datetime as dt
 import os
 import shutil
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "test-password-1"
 
+# No test reads the wall clock: every test runs at this instant (a Thursday, mid-morning in New York)
+# unless TECHFLOW_TEST_NOW names another one, e.g. TECHFLOW_TEST_NOW=2026-12-05T21:00 make test.
+DEFAULT_TEST_NOW = "2026-12-03T10:30"
+
+
+def pinned_now() -> dt.datetime:
+    """The instant the suite runs at: TECHFLOW_TEST_NOW (ISO; naive means local time) or the default."""
+    raw = os.environ.get("TECHFLOW_TEST_NOW") or DEFAULT_TEST_NOW
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise pytest.UsageError(f"TECHFLOW_TEST_NOW={raw!r} is not an ISO date-time: {error}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return value
+
+
+def pytest_report_header(config):
+    return f"clock pinned at {pinned_now().isoformat()} (TECHFLOW_TEST_NOW)"
+
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        # Every test of the demo's own test module(s) loads the demo.
+        if item.path.name.startswith("test_demo"):
+            item.add_marker(pytest.mark.demo)
     if connection.vendor == "postgresql":
         return
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
@@ -21,6 +49,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         elif "browser" in item.keywords:
             item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    """Every test starts at the pinned instant; time still runs on from it (tick), so durations
+    measured inside a test stay real. time_machine patches the process, so a live_server thread
+    sees the same clock. A test that needs a particular hour travels there itself."""
+    with time_machine.travel(pinned_now(), tick=True):
+        yield
+
+
+@pytest.fixture
+def now(_pinned_clock) -> dt.datetime:
+    """The pinned instant (aware), for tests that build data around it."""
+    return pinned_now()
 
 
 @pytest.fixture

@@ -160,6 +160,7 @@ def work_order_update(
     locked.save()
     locked.refresh_from_db(fields=["version", "updated_at"])
     work_order_record_changes(work_order=locked, before=before, actor=actor)
+    _customer_returning_once_completed(work_order=locked, before=before, actor=actor)
     # Hand the caller's instance the saved state.
     for field in WorkOrder._meta.concrete_fields:
         setattr(work_order, field.attname, getattr(locked, field.attname))
@@ -296,6 +297,7 @@ def work_order_save_edited(
     if isinstance(work_order.version, F):
         work_order.refresh_from_db(fields=["version"])
     work_order_record_changes(work_order=work_order, before=before, actor=actor)
+    _customer_returning_once_completed(work_order=work_order, before=before, actor=actor)
     if refusals:
         work_order_note_add(
             work_order=work_order,
@@ -303,6 +305,25 @@ def work_order_save_edited(
             actor=actor,
         )
     return work_order
+
+
+def _customer_returning_once_completed(
+    *, work_order: WorkOrder, before: dict[str, str | None], actor: Actor
+) -> None:
+    """A customer with a completed job is no longer new: the job that completes clears the flag,
+    with a line in the customer's history saying which job did."""
+    if before["status"] == WorkOrderStatus.COMPLETED or work_order.status != WorkOrderStatus.COMPLETED:
+        return
+    cleared = Customer.objects.filter(pk=work_order.customer_id, is_new_customer=True).update(
+        is_new_customer=False
+    )
+    if cleared:
+        customer_history_add(
+            customer_id=work_order.customer_id,
+            notes=f"No longer a new customer: #{work_order.pk} {work_order.title} was completed.",
+            actor=actor,
+            work_order=work_order,
+        )
 
 
 def customer_history_add(

@@ -74,6 +74,7 @@ from inventory.models import (
     TruckInventory,
 )
 from inventory.services import minimum_quantity_for
+from techflow.hashers import demo_hasher
 
 DEFAULT_PASSWORD = "techflow-demo"
 TECHFLOW_APPS = ("dispatch", "inventory", "fieldops")
@@ -559,7 +560,7 @@ def _add_users(build: _Build, password: str) -> None:
             email=f"{username}@techflow.example",
             is_staff=superuser,
             is_superuser=superuser,
-            password=make_password(password),
+            password=make_password(password, hasher=demo_hasher()),
             date_joined=build.now - timedelta(days=400),
         )
         for username, first, last, superuser in people

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,6 +100,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
+
+# Django's own hashers; in development also a cheap one the demo's users get (techflow/hashers.py).
+PASSWORD_HASHERS = list(global_settings.PASSWORD_HASHERS)
+if DEBUG:
+    PASSWORD_HASHERS.append("techflow.hashers.DemoPasswordHasher")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -6,7 +6,8 @@ os.environ.setdefault("SECRET_KEY", "techflow-test-only")
 
 from techflow.settings import *  # noqa: E402,F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fast hashing first; the demo's hasher too, as development settings (DEBUG on) offer it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "techflow.hashers.DemoPasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 SECURE_SSL_REDIRECT = False
 # Serve static files straight from the finders: no collectstatic before tests.

@@ -1,8 +1,10 @@
 """Today, notifications, customers and technicians pages."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from dispatch.models import Customer, CustomerHistory, ManualNotification, Notification, WorkOrderStatus
@@ -26,7 +28,17 @@ def today_at(hour: int, minute: int = 0) -> dt.datetime:
 # Today
 
 
-def test_today_groups_jobs_by_technician_and_marks_late_ones(office_client):
+@pytest.fixture
+def tuesday_mid_morning():
+    """Before the signed-in client, so that its session starts at this time too."""
+    with time_machine.travel(
+        dt.datetime(2026, 12, 1, 10, 30, tzinfo=ZoneInfo("America/New_York")), tick=True
+    ):
+        yield
+
+
+# "Five minutes ago" is today only after 00:05: this test assumes a Tuesday mid-morning.
+def test_today_groups_jobs_by_technician_and_marks_late_ones(tuesday_mid_morning, office_client):
     mike = TechnicianFactory(name="Mike Johnson")
     WorkOrderFactory(
         assigned_technician=mike,

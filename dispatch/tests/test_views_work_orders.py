@@ -7,7 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from dispatch.models import WorkOrder, WorkOrderHistory, WorkOrderNote, WorkOrderStatus
+from dispatch.models import CustomerHistory, WorkOrder, WorkOrderHistory, WorkOrderNote, WorkOrderStatus
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -247,6 +247,36 @@ def test_a_status_change_along_an_allowed_transition_is_saved(office_client):
     order.refresh_from_db()
     assert order.status == "in_progress"
     assert WorkOrderHistory.objects.filter(work_order=order, field_changed="status").exists()
+
+
+def test_completing_a_new_customers_job_from_the_office_makes_them_a_returning_customer(
+    office_client, office_user
+):
+    customer = CustomerFactory(name="City Bank", is_new_customer=True)
+    order = WorkOrderFactory(customer=customer, status=WorkOrderStatus.IN_PROGRESS, title="Lobby domes")
+    other = WorkOrderFactory(
+        customer=CustomerFactory(is_new_customer=True), status=WorkOrderStatus.IN_PROGRESS
+    )
+    response = office_client.post(
+        f"/office/work-orders/{order.pk}/status/", {"version": 1, "status": "completed"}, headers=HX
+    )
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.is_new_customer is False
+    [line] = CustomerHistory.objects.filter(customer=customer)
+    assert line.notes == f"No longer a new customer: #{order.pk} Lobby domes was completed."
+    assert (line.work_order, line.created_by_type, line.created_by_id) == (order, "office", office_user.pk)
+    other.customer.refresh_from_db()
+    assert other.customer.is_new_customer is True  # another customer's open job changes nothing
+
+
+def test_a_returning_customers_completed_job_writes_no_customer_history(office_client):
+    customer = CustomerFactory(is_new_customer=False)
+    order = WorkOrderFactory(customer=customer, status=WorkOrderStatus.IN_PROGRESS)
+    office_client.post(f"/office/work-orders/{order.pk}/status/", {"version": 1, "status": "completed"})
+    order.refresh_from_db()
+    assert order.status == "completed"
+    assert not CustomerHistory.objects.filter(customer=customer).exists()
 
 
 def test_an_invalid_transition_is_refused_clearly(office_client):

@@ -2,10 +2,11 @@
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,7 +22,16 @@ from inventory.tests.factories import TruckFactory
 
 pytestmark = pytest.mark.django_db
 
-MONDAY = week_start_of(timezone.localdate()) - timedelta(days=7)
+# The timesheet tests look back at a finished week: the week of MONDAY, seen from the Tuesday after it.
+MONDAY = date(2026, 11, 23)
+THE_TUESDAY_AFTER = datetime.combine(MONDAY + timedelta(days=8), time(10, 30))
+
+
+@pytest.fixture(autouse=True)
+def _a_week_after_monday():
+    assert week_start_of(MONDAY) == MONDAY
+    with time_machine.travel(timezone.make_aware(THE_TUESDAY_AFTER), tick=True):
+        yield
 
 
 def _at(day_offset: int, hour: int, minute: int = 0) -> datetime:

@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from dispatch.models import ActorType, ManualNotification, Notification, WorkOrderHistory, WorkOrderNote
-from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
+from dispatch.models import (
+    ActorType,
+    CustomerHistory,
+    ManualNotification,
+    Notification,
+    WorkOrderHistory,
+    WorkOrderNote,
+)
+from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from fieldops import services
 from fieldops.models import (
     ActivityType,
@@ -270,6 +277,25 @@ def test_starting_work_again_after_completing_is_refused(tech, truck, order):
     services.job_work_start(technician=tech, work_order=order)
     services.job_complete(technician=tech, work_order=order, note="Done")
     _refused(services.job_work_start, "already completed", technician=tech, work_order=order)
+
+
+def test_completing_a_new_customers_job_makes_them_a_returning_customer(tech, truck):
+    customer = CustomerFactory(name="Riverside Dental", is_new_customer=True)
+    order = WorkOrderFactory(assigned_technician=tech, customer=customer, title="Replace NVR drive")
+    _on_site(tech, truck, order)
+    services.job_work_start(technician=tech, work_order=order)
+    customer.refresh_from_db()
+    assert customer.is_new_customer is True  # working on the job is not completing it
+    services.job_complete(technician=tech, work_order=order, note="Drive swapped, recording checked")
+    customer.refresh_from_db()
+    assert customer.is_new_customer is False
+    [line] = CustomerHistory.objects.filter(customer=customer)
+    assert line.notes == f"No longer a new customer: #{order.pk} Replace NVR drive was completed."
+    assert (line.work_order, line.created_by_type, line.created_by_id) == (
+        order,
+        ActorType.TECHNICIAN,
+        tech.pk,
+    )
 
 
 def test_pausing_when_not_working_is_refused(tech, truck, order):

@@ -363,6 +363,24 @@ def test_editing_status_and_technician_in_the_admin_writes_exactly_those_history
     ]
 
 
+def test_completing_a_work_order_in_the_admin_makes_its_customer_a_returning_one(admin_client, admin_user):
+    customer = df.CustomerFactory(is_new_customer=True)
+    work_order = df.WorkOrderFactory(customer=customer, status=WorkOrder.Status.IN_PROGRESS)
+    url = _url(WorkOrder, "change", work_order.pk)
+    data = _form_data(admin_client, url)
+    data["status"] = [WorkOrder.Status.COMPLETED]
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, _form_errors(response)
+    customer.refresh_from_db()
+    assert customer.is_new_customer is False
+    assert list(
+        dispatch_models.CustomerHistory.objects.filter(customer=customer).values_list(
+            "work_order", "created_by_type", "created_by_id"
+        )
+    ) == [(work_order.pk, ActorType.ADMIN, admin_user.pk)]
+
+
 def test_saving_an_unchanged_work_order_in_the_admin_writes_no_history(admin_client):
     # Microseconds, which the admin's time widget does not show, must survive the save.
     scheduled_for = (timezone.now() + dt.timedelta(days=1)).replace(microsecond=123456)

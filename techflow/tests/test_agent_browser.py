@@ -10,7 +10,7 @@ from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrd
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog, VoiceAgentInteraction
 from inventory.models import TruckInventory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import PHONE, shot
+from techflow.tests.browser import PHONE, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,7 @@ def day(django_user_model):
 
 
 def _phone(browser, script: str):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_init_script(script)
     return context, context.new_page()
 
@@ -162,6 +162,9 @@ def test_mike_walks_a_job_from_travel_to_completion_by_talking_to_the_agent(brow
     _say(page, "what's my next job", "No more open jobs today")
     assert len(page.evaluate("window.__spoken")) == spoken
     page.reload()
+    # The page is still ?listen=1: the stand-in hears "help" at once. Wait for that answer, so that
+    # no request is still running in the live server when the test's database is flushed.
+    page.locator("#latest", has_text="You can say").wait_for()
     assert not page.get_by_role("switch", name="Speak replies").is_checked()
     assert VoiceAgentInteraction.objects.filter(session__technician=mike).count() >= 24
     context.close()

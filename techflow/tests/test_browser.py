@@ -1,12 +1,14 @@
 """A person signs in and lands on their own surface, in a real Chromium."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from conftest import PASSWORD
 from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
-from techflow.tests.browser import DESKTOP, PHONE, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +31,7 @@ def test_office_user_signs_in_and_sees_todays_orders(browser, live_server, djang
     user.groups.add(Group.objects.get_or_create(name="Office")[0])
     _order_today(TechnicianFactory(name="Mike Johnson"), "Install four dome cameras")
 
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     shot(page, "login-desktop")
@@ -52,7 +54,7 @@ def test_technician_signs_in_on_a_phone_and_sees_only_their_jobs(browser, live_s
     _order_today(sarah, "Replace bullet camera at loading dock")
     _order_today(TechnicianFactory(name="David Chen"), "Someone else's job")
 
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     _sign_in(page, live_server.url, "sarah")
 
@@ -65,4 +67,23 @@ def test_technician_signs_in_on_a_phone_and_sees_only_their_jobs(browser, live_s
 
     page.goto(f"{live_server.url}/office/")
     assert page.get_by_text("You can't open this page").is_visible()
+    context.close()
+
+
+def test_the_live_server_and_the_page_both_run_on_the_pinned_clock(
+    browser, live_server, django_user_model, now
+):
+    """The pin reaches the live_server thread (it stamps last_login) and the page's JavaScript clock."""
+    user = django_user_model.objects.create_user("dispatcher", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="Office")[0])
+    context = new_context(browser, viewport=DESKTOP)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "dispatcher")
+    page.wait_for_url(f"{live_server.url}/office/")
+
+    user.refresh_from_db()
+    assert now <= user.last_login < now + dt.timedelta(minutes=5)
+    page_now = dt.datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, tz=dt.UTC)
+    assert now <= page_now < now + dt.timedelta(minutes=5)
+    assert page.evaluate("new Date().getFullYear()") == now.year
     context.close()

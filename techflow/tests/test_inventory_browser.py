@@ -14,7 +14,7 @@ from inventory.selectors import replenishment_lines
 from inventory.services import truck_stock_restock
 from inventory.tests.factories import InventoryItemFactory, TruckFactory
 from techflow.demo import DEFAULT_PASSWORD, load_demo
-from techflow.tests.browser import DESKTOP, shot
+from techflow.tests.browser import DESKTOP, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
         truck_stock_restock(truck=truck, item=cable, quantity=400, actor=Actor.system())
     truck_stock_restock(truck=t202, item=dome, quantity=4, actor=Actor.system())
 
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("olivia")
@@ -120,13 +120,14 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
     context.close()
 
 
-def test_office_user_works_through_the_demo_companys_restocking(browser, live_server):
-    load_demo(today=timezone.localdate())
+@pytest.mark.demo
+def test_office_user_works_through_the_demo_companys_restocking(browser, live_server, now):
+    load_demo(today=timezone.localdate(now), now=now)
     truck = Truck.objects.get(pk=201)
     needed = {line.item.name: line.to_add for line in replenishment_lines(truck)}
     assert needed, "the demo leaves truck 201 with something to restock"
 
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    context = new_context(browser, viewport=DESKTOP, accept_downloads=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("office")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from dispatch.models import WorkOrder
 from dispatch.tests.factories import CustomerFactory, NotificationFactory, TechnicianFactory, WorkOrderFactory
-from techflow.tests.browser import DESKTOP, shot
+from techflow.tests.browser import DESKTOP, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     )
     NotificationFactory(message="David Chen: customer asked for a second camera")
 
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("office")
@@ -137,7 +137,7 @@ def test_the_board_moves_a_card_by_keyboard_and_explains_a_refusal(browser, live
         scheduled_for=None,
         customer=CustomerFactory(preferred_schedule_start=dt.time(8), preferred_schedule_end=dt.time(16)),
     )
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/?next=/office/board/")
     page.get_by_label("Username").fill("office")

@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.db.models import UniqueConstraint
-from django.utils import timezone
 
 from dispatch.models import WorkOrder
 from dispatch.tests.factories import WorkOrderFactory
@@ -438,10 +437,14 @@ def test_rows_inserted_by_seed_style_sql_get_the_seeds_defaults():
 @pytest.mark.postgres
 def test_seed_archive_example_runs_as_written_and_archives_only_old_orders():
     old = WorkOrderFactory(title="Installed two years ago")
-    WorkOrderFactory(title="Installed last month")
-    # created_at is the database's record of insertion; back-date one row as a year-old import would be.
-    WorkOrder.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=730))
+    recent = WorkOrderFactory(title="Installed last month")
     with connection.cursor() as cursor:
+        # The seed's SQL compares with the database's NOW(), not the tests' pinned clock: date both rows
+        # from the database's clock, as a year-old import and last month's order would be.
+        cursor.execute("SELECT now()")
+        (database_now,) = cursor.fetchone()
+        WorkOrder.objects.filter(pk=old.pk).update(created_at=database_now - dt.timedelta(days=730))
+        WorkOrder.objects.filter(pk=recent.pk).update(created_at=database_now - dt.timedelta(days=30))
         cursor.execute("SELECT * FROM work_orders WHERE created_at < NOW() - INTERVAL '1 year'")
         assert [row[0] for row in cursor.fetchall()] == [old.pk]
         # Seed 01, "Data Retention", verbatim (rolled back with the test's transaction).

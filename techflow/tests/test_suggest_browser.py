@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from dispatch.models import WorkOrder, WorkOrderHistory
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
-from techflow.tests.browser import DESKTOP, shot
+from techflow.tests.browser import DESKTOP, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     )
     order = _pending("Install four dome cameras", bank)
 
-    context = browser.new_context(viewport=DESKTOP)
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/login/?next=/office/work-orders/{order.pk}/")
     page.get_by_label("Username").fill("office")

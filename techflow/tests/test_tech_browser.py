@@ -13,7 +13,7 @@ from fieldops import services
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
 from inventory.models import TruckInventory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import DESKTOP, PHONE, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,8 +35,13 @@ def _sign_in(page, base_url: str, username: str) -> None:
 
 
 def _phone(browser):
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, geolocation=NEW_YORK, permissions=["geolocation"]
+    context = new_context(
+        browser,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation=NEW_YORK,
+        permissions=["geolocation"],
     )
     return context, context.new_page()
 
@@ -127,12 +132,12 @@ def _first_load_bytes(page, url: str) -> dict[str, int]:
 
 
 def test_my_day_first_load_is_at_most_100_kb_compressed(browser, live_server, day):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     _sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
-    fresh = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, storage_state=context.storage_state()
+    fresh = new_context(
+        browser, viewport=PHONE, is_mobile=True, has_touch=True, storage_state=context.storage_state()
     )
     sizes = _first_load_bytes(fresh.new_page(), f"{live_server.url}/tech/")
     total = sum(sizes.values())
@@ -215,7 +220,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     assert note.alert_office and note.technician == mike
     assert Notification.objects.filter(work_order=order, notification_type="note_alert").exists()
 
-    office = browser.new_context(viewport=DESKTOP)
+    office = new_context(browser, viewport=DESKTOP)
     office_page = office.new_page()
     _sign_in(office_page, live_server.url, "dispatcher")
     office_page.wait_for_url(f"{live_server.url}/office/")
