@@ -16,5 +16,6 @@ urlpatterns = [
     path("office/field/", include("fieldops.office_urls")),
     path("office/", include("dispatch.urls")),
     path("tech/", include("fieldops.urls")),
+    path("admin/system/", views.system, name="system"),
     path("admin/", admin.site.urls),
 ]
