@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A database that is down or busy answers 503 with Retry-After, not 500.
+    "techflow.middleware.DatabaseUnavailableMiddleware",
     # Deny by default: every view needs a signed-in user unless marked
     # @login_not_required (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from techflow import views
 
+handler500 = "techflow.views.server_error"
+
 admin.site.site_header = "TechFlow administration"
 admin.site.site_title = "TechFlow admin"
 

@@ -1,19 +1,22 @@
 """Cross-app views: the front door, the health check and the admins' System page."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import DatabaseError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dispatch.access import home_url_for
 from techflow import system as system_info
+from techflow.middleware import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +71,11 @@ def system(request: HttpRequest) -> HttpResponse:
             "blocked": system_info.blocked_sessions(),
         }
     return render(request, "techflow/system.html", context)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database error raised outside a view (a middleware saving the session) is a 503 too."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError):
+        return database_unavailable(request, error)
+    return HttpResponseServerError(loader.get_template("500.html").render())
