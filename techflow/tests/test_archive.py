@@ -236,3 +236,23 @@ def test_killing_the_archive_job_mid_batch_loses_nothing_and_a_rerun_finishes(
     assert _archived_ids() == closed
     assert _everything() == before
     assert stock_discrepancies()[1] == []
+
+
+@pytest.mark.django_db
+def test_the_office_list_finds_archived_orders_only_when_asked(demo_loaded, office_client):
+    closed = eligible_orders(CUTOFF).select_related("customer").order_by("pk").first()
+    word = closed.customer.name.split()[0]
+    with time_machine.travel(LATER, tick=False):
+        work_orders_archive(cutoff=CUTOFF)
+
+        def page(**query: str) -> str:
+            return office_client.get("/office/work-orders/", query).content.decode()
+
+        plain = page(q=word)
+        asked = page(q=word, include_archived="on")
+        nothing = page(q="no-such-words-anywhere", include_archived="on")
+    assert "Archived work orders" not in plain
+    section = asked.split('id="archived-orders"', 1)[1]
+    assert f"<td>{closed.pk}</td>" in section and closed.title in section
+    assert closed.customer.name in section
+    assert "No archived work order matches." in nothing
