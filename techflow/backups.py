@@ -38,6 +38,8 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connection
 from django.utils import timezone
+from psycopg2 import sql
+from psycopg2.extensions import quote_ident
 
 from techflow.models import BackupKind, BackupRun
 from techflow.operations import operational_event_record
@@ -173,7 +175,7 @@ def pg_figures(cursor) -> Figures:
         order = ", ".join(key) if key else "t::text"
         cursor.execute(
             f"SELECT COUNT(*), COALESCE(md5(string_agg(md5(t::text), '' ORDER BY {order})), '') "
-            f'FROM public."{table}" AS t'
+            f"FROM public.{quote_ident(table, cursor)} AS t"
         )
         rows, checksum = cursor.fetchone()
         figures.tables[table] = {"rows": rows, "checksum": checksum}
@@ -264,7 +266,7 @@ def _pg_target(url: str, *, create: bool) -> dict[str, Any]:
         admin = _pg_connect(config, "postgres")
         admin.autocommit = True
         with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
         admin.close()
         conn = _pg_connect(config)
     try:
@@ -344,7 +346,9 @@ def _pg_drop(config: dict[str, Any]) -> None:
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"]))
+            )
     finally:
         admin.close()
 
@@ -425,7 +429,12 @@ def backup_storage(*, directory: str | Path | None = None, alias: str | None = N
     """Where backups go: a STORAGES alias (e.g. S3 through django-storages) or a folder."""
     if alias:
         return storages[alias]
-    return FileSystemStorage(location=str(directory or settings.TECHFLOW_BACKUP_DIR))
+    # A backup holds every row and the roles' password hashes: readable by its owner only.
+    return FileSystemStorage(
+        location=str(directory or settings.TECHFLOW_BACKUP_DIR),
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+    )
 
 
 def _describe(storage: Storage) -> str:
@@ -700,8 +709,3 @@ def sets_to_keep(stems: Iterable[str], *, keep_daily: int, keep_weekly: int) -> 
         weeks.setdefault(tuple(day.isocalendar())[:2], stem)
     kept = list(days.values())[:keep_daily] + list(weeks.values())[:keep_weekly]
     return sorted(set(kept))
-
-
-def latest_runs(limit: int = 5) -> dict[str, list[BackupRun]]:
-    runs = list(BackupRun.objects.order_by("-started_at", "-id")[: limit * 3])
-    return {kind: [r for r in runs if r.kind == kind][:limit] for kind in BackupKind.values}

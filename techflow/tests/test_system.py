@@ -183,3 +183,30 @@ def test_an_admin_opens_the_system_page(browser, live_server, django_user_model)
     page.get_by_role("heading", name="Largest tables").wait_for()
     assert page.get_by_text("OK, 0 differences").is_visible()
     shot(page, "system-page")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_db_monitor_records_a_session_busy_past_the_threshold_once(capsys):
+    holder = _server_connection()
+    pid = holder.get_backend_pid()
+    holder.cursor().execute("SELECT 1")  # now idle in transaction, the kind of session that holds locks
+    try:
+        call_command("db_monitor", "--threshold", "0")
+        call_command("db_monitor", "--threshold", "0")
+    finally:
+        holder.rollback()
+        holder.close()
+    first, second = capsys.readouterr().out.split("blocked sessions.")[:2]
+    assert f"pid {pid}" in first and "(1 new events)" in first
+    assert f"pid {pid}" in second and "(0 new events)" in second
+    events = OperationalEvent.objects.filter(event_type="long_running_query")
+    assert [e.metadata["pid"] for e in events] == [pid]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite refusal")
+def test_db_monitor_says_it_needs_postgresql():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("db_monitor")

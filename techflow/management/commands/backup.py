@@ -1,5 +1,6 @@
 """Back up the database with the figures to verify it by; rotate old backups; optionally verify."""
 
+from django.core.files.storage import InvalidStorageError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from techflow.backups import BackupError, backup_create, backup_storage, backup_verify
@@ -31,7 +32,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        storage = backup_storage(directory=options["dir"], alias=options["storage"])
+        try:
+            storage = backup_storage(directory=options["dir"], alias=options["storage"])
+        except InvalidStorageError as error:
+            raise CommandError(f"--storage {options['storage']!r} is not in STORAGES: {error}") from error
         try:
             result = backup_create(
                 storage=storage, keep_daily=options["keep_daily"], keep_weekly=options["keep_weekly"]
