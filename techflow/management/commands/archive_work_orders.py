@@ -1,5 +1,7 @@
 """Move closed work orders older than a cut-off, with everything that references them, into the archive."""
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
@@ -34,6 +36,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  batch {batch}: {moved.get('work_orders', 0)} work orders")
 
         lift_statement_timeout()
+        started = time.monotonic()
         try:
             result = work_orders_archive(
                 cutoff=cutoff, batch_size=options["batch_size"], dry_run=options["dry_run"], progress=progress
@@ -52,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {result.orders} closed work orders last changed before "
             f"{timezone.localtime(cutoff):%Y-%m-%d %H:%M %Z} in {result.batches} batches, "
-            f"{result.rows} rows in all."
+            f"{result.rows} rows in all ({time.monotonic() - started:.2f}s)."
         )
         self.stdout.write(
             f"{'table':<28}{'live before':>12}{'archived before':>16}{'moved':>8}"
