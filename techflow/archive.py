@@ -52,8 +52,9 @@ class ArchiveResult:
 
 def archive_plan() -> list[Step]:
     """Work orders, then every table whose rows point at a moving table, parents before children."""
-    ours = {"dispatch", "inventory", "fieldops"}
-    candidates = [m for m in apps.get_models() if m._meta.app_label in ours and m._meta.managed]
+    # Every app's tables but Django's own and this app's (the backup record, the archive itself).
+    skip = {"admin", "auth", "contenttypes", "sessions", "techflow"}
+    candidates = [m for m in apps.get_models() if m._meta.app_label not in skip and m._meta.managed]
     moving = {WorkOrder}
     changed = True
     while changed:
