@@ -240,3 +240,30 @@ def test_rotation_deletes_only_our_old_files(tmp_path):
     assert deleted == ["techflow-20251101-020000.dump", "techflow-20251101-020000.sha256"]
     assert sorted(p.name for p in Path(tmp_path).iterdir())[-1] == "techflow-20251103-020000.sha256"
     assert (tmp_path / "notes.txt").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_into_a_configured_storage_verifies_from_there(demo_loaded, tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "bucket")},
+        },
+    }
+    out = StringIO()
+    with time_machine.travel(NOW, tick=True):
+        call_command("backup", "--storage", "backups", "--verify", stdout=out)
+    assert "0 differences" in out.getvalue()
+    saved = sorted(p.suffix for p in (tmp_path / "bucket").iterdir())
+    assert ".sha256" in saved and ".json" in saved
+    assert list(BackupRun.objects.order_by("started_at", "id").values_list("kind", "ok")) == [
+        ("backup", True),
+        ("verify", True),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_unknown_storage_is_a_clear_error():
+    with pytest.raises(CommandError, match="is not in STORAGES"):
+        call_command("backup", "--storage", "nowhere")
