@@ -20,6 +20,7 @@ from dispatch.models import WorkOrder
 from inventory.selectors import stock_discrepancies
 from techflow import demo
 from techflow.archive import archive_plan, eligible_orders, work_orders_archive
+from techflow.models import ArchivedWorkOrder
 
 ZONE = ZoneInfo("America/New_York")
 NOW = dt.datetime(2025, 11, 5, 10, 30, tzinfo=ZONE)
@@ -256,3 +257,25 @@ def test_the_office_list_finds_archived_orders_only_when_asked(demo_loaded, offi
     assert f"<td>{closed.pk}</td>" in section and closed.title in section
     assert closed.customer.name in section
     assert "No archived work order matches." in nothing
+
+
+@pytest.mark.django_db
+def test_the_archive_is_read_only_in_the_admin(demo_loaded, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-password-1"))
+    with time_machine.travel(LATER, tick=False):
+        work_orders_archive(cutoff=CUTOFF)
+    archived = _archived_ids()[0]
+    title = ArchivedWorkOrder.objects.get(pk=archived).title
+    listing = client.get("/admin/techflow/archivedworkorder/")
+    assert listing.status_code == 200 and title in listing.content.decode()
+    detail = client.get(f"/admin/techflow/archivedworkorder/{archived}/change/")
+    assert detail.status_code == 200 and title in detail.content.decode()
+    assert 'name="_save"' not in detail.content.decode()
+    assert client.get("/admin/techflow/archivedworkorder/add/").status_code == 403
+    assert (
+        client.post(f"/admin/techflow/archivedworkorder/{archived}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    for model in ("archivedworkordernote", "archivedworkorderhistory", "archivedstockmovement", "backuprun"):
+        assert client.get(f"/admin/techflow/{model}/").status_code == 200, model
+    assert _archived_ids()[0] == archived
