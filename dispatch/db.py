@@ -49,3 +49,8 @@ class UpdatedAtModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def archive_table(model: type[models.Model]) -> str:
+    """The table archive_work_orders moves a model's old rows into (techflow/0001 creates them)."""
+    return f"{model._meta.db_table}_archive"

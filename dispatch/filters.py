@@ -29,9 +29,17 @@ class WorkOrderFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    # Read by the list view, which searches work_orders_archive too (dispatch/archive_search.py).
+    include_archived = django_filters.BooleanFilter(
+        method="keep", label="Include archived", widget=forms.CheckboxInput
+    )
+
     class Meta:
         model = WorkOrder
         fields = ["q", "status", "technician", "customer", "scheduled_after", "scheduled_before"]
+
+    def keep(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split():

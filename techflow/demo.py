@@ -33,6 +33,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from dispatch.access import OFFICE_GROUP, TECHNICIAN_GROUP
+from dispatch.db import archive_table
 from dispatch.models import (
     ActorType,
     CallOutcome,
@@ -408,7 +409,12 @@ def existing_demo_usernames() -> list[str]:
 @transaction.atomic
 def wipe_techflow_data() -> None:
     """Delete every row of the TechFlow tables and the demo logins; ids start again at 1."""
-    tables = sorted({model._meta.db_table for model in techflow_models()})
+    live = {model._meta.db_table for model in techflow_models()}
+    # The retention archive (techflow/0001) is TechFlow data too.
+    archive = {archive_table(model) for model in techflow_models()} & set(
+        connection.introspection.table_names()
+    )
+    tables = sorted(live | archive)
     # Rows inserted earlier in this transaction leave deferred foreign-key checks pending,
     # and PostgreSQL refuses to TRUNCATE a table with pending trigger events.
     connection.check_constraints()

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A database that is down or busy answers 503 with Retry-After, not 500.
+    "techflow.middleware.DatabaseUnavailableMiddleware",
     # Deny by default: every view needs a signed-in user unless marked
     # @login_not_required (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -82,6 +84,20 @@ WSGI_APPLICATION = "techflow.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Every session waits at most this long for a row lock, and runs no statement longer, so a
+# held lock makes a request fail fast (503, "try again") instead of hanging its worker.
+# Maintenance commands (backup, db_maintenance, archive_work_orders) lift the statement limit.
+TECHFLOW_DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=5000)
+TECHFLOW_DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c lock_timeout={TECHFLOW_DB_LOCK_TIMEOUT_MS} "
+        f"-c statement_timeout={TECHFLOW_DB_STATEMENT_TIMEOUT_MS}"
+    ).strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite's only wait is for the database lock (seconds).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", TECHFLOW_DB_LOCK_TIMEOUT_MS / 1000)
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,6 +153,13 @@ if not DEBUG:
 
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
 TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
+
+# Operations (see the README's Deploy section).
+TECHFLOW_BACKUP_DIR = env.path("TECHFLOW_BACKUP_DIR", default=BASE_DIR / "backups")
+# The System page flags, and records an operational event for, queries running longer than this.
+TECHFLOW_LONG_QUERY_SECONDS = env.int("TECHFLOW_LONG_QUERY_SECONDS", default=60)
+# db_maintenance deletes idempotency keys older than this: a phone replays its queue within hours.
+TECHFLOW_PROCESSED_ACTIONS_RETENTION_DAYS = env.int("TECHFLOW_PROCESSED_ACTIONS_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

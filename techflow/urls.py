@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from techflow import views
 
+handler500 = "techflow.views.server_error"
+
 admin.site.site_header = "TechFlow administration"
 admin.site.site_title = "TechFlow admin"
 
@@ -16,5 +18,6 @@ urlpatterns = [
     path("office/field/", include("fieldops.office_urls")),
     path("office/", include("dispatch.urls")),
     path("tech/", include("fieldops.urls")),
+    path("admin/system/", views.system, name="system"),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,22 @@
-"""Cross-app views: the front door and the health check."""
+"""Cross-app views: the front door, the health check and the admins' System page."""
 
 import logging
+import sys
 
+from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dispatch.access import home_url_for
+from techflow import system as system_info
+from techflow.middleware import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +44,38 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+def system(request: HttpRequest) -> HttpResponse:
+    """Admins only: the database's size, health, running queries, locks, backups and key table."""
+    if not (request.user.is_active and request.user.is_superuser):
+        raise PermissionDenied("The System page is for administrators.")
+    postgres = connection.vendor == "postgresql"
+    context = {
+        **admin.site.each_context(request),
+        "title": "System",
+        "postgres": postgres,
+        "database": system_info.database_overview(),
+        "threshold": settings.TECHFLOW_LONG_QUERY_SECONDS,
+        "runs": system_info.recent_runs(),
+        "keys": system_info.processed_actions_overview(),
+    }
+    if postgres:
+        long_queries = system_info.long_running_queries()
+        system_info.long_queries_record(long_queries)
+        context |= {
+            "tables": system_info.largest_tables(),
+            "long_queries": long_queries,
+            "blocked": system_info.blocked_sessions(),
+        }
+    return render(request, "techflow/system.html", context)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database error raised outside a view (a middleware saving the session) is a 503 too."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError):
+        return database_unavailable(request, error)
+    return HttpResponseServerError(loader.get_template("500.html").render())

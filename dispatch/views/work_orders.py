@@ -13,6 +13,7 @@ from django_tables2 import RequestConfig
 
 from dispatch import selectors, services
 from dispatch.access import office_required
+from dispatch.archive_search import archived_orders_matching
 from dispatch.csv_export import Echo, SafeWriter
 from dispatch.filters import WorkOrderFilter
 from dispatch.forms import (
@@ -53,6 +54,14 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
         "count": table.paginator.count,
         "export_query": export_query.urlencode(),
     }
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    if data.get("include_archived"):
+        context["archived"], context["archived_more"] = archived_orders_matching(
+            text=data.get("q") or "",
+            statuses=list(data.get("status") or []),
+            technician=data.get("technician"),
+            customer=data.get("customer"),
+        )
     return render_region(request, "dispatch/work_order_list.html", "results", context)
 
 

@@ -151,6 +151,8 @@
             credentials: "same-origin",
             headers: { "X-Replay": "1", "X-CSRFToken": csrfToken() }
           }).then(function (response) {
+            // 503: the server can't reach its database yet; keep this and the rest for later.
+            if (response.status === 503) return false;
             var type = response.headers.get("Content-Type") || "";
             if (type.indexOf("application/json") === -1) { blocked = true; return false; }
             return response.json().then(function (answer) {
@@ -191,6 +193,12 @@
     // The phone thought it was online but the request never arrived: keep it for later.
     var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
     if (form && isAction(form) && (event.detail.requestConfig || {}).verb === "post") queueForm(form);
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    // The server is up but its database is not (503): nothing was done, so keep the action.
+    var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    if (event.detail.xhr && event.detail.xhr.status === 503 && form && isAction(form) &&
+        (event.detail.requestConfig || {}).verb === "post") queueForm(form);
   });
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("form").forEach(fillLocation);

@@ -101,8 +101,16 @@ def test_tech_role_can_connect_and_write_a_technicians_day_but_nothing_more(role
         assert not _has("has_table_privilege", tech, table, "DELETE")
     assert _has("has_table_privilege", tech, "customers", "SELECT")
     assert not _has("has_table_privilege", tech, "customers", "UPDATE")
-    assert not _has("has_table_privilege", tech, "auth_user", "SELECT")
-    assert not _has("has_table_privilege", tech, "django_session", "SELECT")
+    # Signing in: read the login, stamp last_login, keep the session; never change a password.
+    assert _has("has_table_privilege", tech, "auth_user", "SELECT")
+    assert not _has("has_table_privilege", tech, "auth_user", "INSERT")
+    assert not _has("has_table_privilege", tech, "auth_user", "DELETE")
+    assert _has("has_column_privilege", tech, "auth_user", "last_login", "UPDATE")
+    assert not _has("has_column_privilege", tech, "auth_user", "password", "UPDATE")
+    assert not _has("has_column_privilege", tech, "auth_user", "is_superuser", "UPDATE")
+    assert _has("has_table_privilege", tech, "django_session", "SELECT, INSERT, UPDATE, DELETE")
+    assert not _has("has_column_privilege", tech, "technicians", "name", "UPDATE")
+    assert not _has("has_table_privilege", tech, "django_admin_log", "SELECT")
     sequence = _query("SELECT pg_get_serial_sequence('work_order_notes', 'id')")[0][0]
     assert _has("has_sequence_privilege", tech, sequence, "USAGE")
 

@@ -447,7 +447,9 @@ def test_seed_archive_example_runs_as_written_and_archives_only_old_orders():
         WorkOrder.objects.filter(pk=recent.pk).update(created_at=database_now - dt.timedelta(days=30))
         cursor.execute("SELECT * FROM work_orders WHERE created_at < NOW() - INTERVAL '1 year'")
         assert [row[0] for row in cursor.fetchall()] == [old.pk]
-        # Seed 01, "Data Retention", verbatim (rolled back with the test's transaction).
+        # Seed 01, "Data Retention", verbatim (rolled back with the test's transaction), in
+        # place of the archive table migration techflow/0001 made with the same LIKE layout.
+        cursor.execute("DROP TABLE work_orders_archive")
         cursor.execute(
             """
             CREATE TABLE work_orders_archive (LIKE work_orders);

@@ -7,7 +7,8 @@ from inventory.selectors import stock_discrepancies
 
 class Command(BaseCommand):
     help = (
-        "Check that each truck's quantity of each item equals the sum of its stock movements. "
+        "Check that each truck's quantity of each item equals the sum of its stock movements "
+        "(those archive_work_orders moved into stock_movements_archive included). "
         "Exits 1 with a report of every mismatch, 0 when the ledger explains all stock."
     )
 

@@ -34,11 +34,34 @@ TECH_WRITES = (
     ("fieldops", "TechnicianActivity"),
     ("fieldops", "VoiceAgentSession"),
     ("fieldops", "VoiceAgentInteraction"),
+    # The day's other records: parts used (the ledger), idempotency keys, messages, emergencies.
+    ("inventory", "StockMovement"),
+    ("fieldops", "ProcessedAction"),
+    ("dispatch", "CommunicationMessage"),
+    ("dispatch", "CommunicationCallDetail"),
+    ("fieldops", "OperationalEvent"),
 )
+# Signing in: read the login and its groups, stamp last_login, keep the session.
+TECH_AUTH_READS = (
+    ("auth", "User"),
+    ("auth", "Group"),
+    ("auth", "Permission"),
+    ("contenttypes", "ContentType"),
+)
+TECH_SESSIONS = (("sessions", "Session"),)
 
 
 def _tables(models: tuple[tuple[str, str], ...]) -> list[str]:
     return [apps.get_model(label, name)._meta.db_table for label, name in models]
+
+
+def _m2m_tables(models: tuple[tuple[str, str], ...]) -> list[str]:
+    """The join tables of these models' many-to-many fields (a user's groups and permissions)."""
+    return [
+        field.remote_field.through._meta.db_table
+        for label, name in models
+        for field in apps.get_model(label, name)._meta.local_many_to_many
+    ]
 
 
 class Command(BaseCommand):
@@ -49,11 +72,15 @@ class Command(BaseCommand):
         "public, plus ALL on the existing tables and sequences in public and, by default privileges, on "
         "those this role creates later, so it can run the application. "
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
-        "SELECT on technicians, customers, trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
+        "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
+        "row), customers, trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
         "DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
-        "voice_agent_interactions; nothing else (no auth or session tables). "
+        "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
+        "communication_call_details, operational_event; to sign in, SELECT on auth_user, auth_group, "
+        "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
+        "and SELECT, INSERT, UPDATE, DELETE on django_session; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "
         "environment: options show in the process list); there is no default, and the seed's sample "
         "passwords are refused. Running it again updates the passwords and re-applies the grants."
@@ -173,6 +200,15 @@ def _grant_tech(connection: BaseDatabaseWrapper, role: str, database: str) -> No
         f"GRANT USAGE ON SCHEMA {qn(SCHEMA)} TO {quoted}",
     ]
     statements += [f"GRANT SELECT ON {qn(table)} TO {quoted}" for table in _tables(TECH_READS)]
+    # A technician's actions lock their own technicians row (SELECT ... FOR UPDATE), which
+    # PostgreSQL allows only with an UPDATE privilege: on updated_at alone, nothing to change.
+    statements.append(f"GRANT UPDATE (updated_at) ON {qn(_tables(TECH_READS[:1])[0])} TO {quoted}")
+    auth_reads = _tables(TECH_AUTH_READS) + _m2m_tables(TECH_AUTH_READS)
+    statements += [f"GRANT SELECT ON {qn(table)} TO {quoted}" for table in auth_reads]
+    statements.append(f"GRANT UPDATE (last_login) ON {qn(_tables(TECH_AUTH_READS[:1])[0])} TO {quoted}")
+    statements += [
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {qn(table)} TO {quoted}" for table in _tables(TECH_SESSIONS)
+    ]
     writes = _tables(TECH_WRITES)
     statements += [f"GRANT SELECT, INSERT, UPDATE ON {qn(table)} TO {quoted}" for table in writes]
     with connection.cursor() as cursor:

@@ -1,0 +1,133 @@
+"""Operations: the record of backups and their verification, and read-only views of the archive.
+
+The archive tables (`<table>_archive`) are created by migration techflow/0001 with the seed's
+`CREATE TABLE ... (LIKE ...)` layout: the same columns as the live table, no foreign keys, so a
+row keeps its ids after the rows it pointed at are archived too. The unmanaged models below
+map the columns the admin and the office search show; `techflow.archive` moves whole rows.
+"""
+
+from django.db import models
+
+from dispatch.db import choices_check, created_at_field
+from dispatch.models import WorkOrderStatus
+
+
+class BackupKind(models.TextChoices):
+    BACKUP = "backup", "Backup"
+    RESTORE = "restore", "Restore"
+    VERIFY = "verify", "Verification"
+
+
+class BackupRun(models.Model):
+    """One backup, restore or verification, whether it worked or not."""
+
+    Kind = BackupKind
+
+    kind = models.CharField(max_length=10, choices=BackupKind)
+    ok = models.BooleanField()
+    started_at = created_at_field()
+    duration_seconds = models.FloatField(default=0)
+    name = models.CharField(max_length=255, blank=True, default="", help_text="The backup's file name.")
+    location = models.CharField(max_length=500, blank=True, default="")
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    tables = models.PositiveIntegerField(null=True, blank=True)
+    rows = models.BigIntegerField(null=True, blank=True)
+    differences = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "backup_runs"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            choices_check("kind", BackupKind, "backup_runs_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["kind", "-started_at"], name="idx_backup_runs_kind_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or ''} {'ok' if self.ok else 'FAILED'}".strip()
+
+
+class ArchivedWorkOrder(models.Model):
+    """A closed work order moved to work_orders_archive by archive_work_orders."""
+
+    id = models.IntegerField(primary_key=True)
+    customer_id = models.IntegerField(null=True)
+    title = models.CharField(max_length=255)
+    brief_description = models.CharField(max_length=500)
+    full_summary = models.TextField(null=True)
+    job_type = models.CharField(max_length=20, null=True)
+    status = models.CharField(max_length=50, choices=WorkOrderStatus)
+    assigned_technician_id = models.IntegerField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True)
+    scheduled_for = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "work_orders_archive"
+        ordering = ["-updated_at", "-id"]
+        verbose_name = "archived work order"
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.title}"
+
+
+class ArchivedWorkOrderNote(models.Model):
+    id = models.IntegerField(primary_key=True)
+    work_order_id = models.IntegerField()
+    technician_id = models.IntegerField(null=True)
+    note_text = models.TextField()
+    alert_office = models.BooleanField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "work_order_notes_archive"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "archived work-order note"
+
+    def __str__(self) -> str:
+        return f"note {self.id} on #{self.work_order_id}"
+
+
+class ArchivedWorkOrderHistory(models.Model):
+    id = models.IntegerField(primary_key=True)
+    work_order_id = models.IntegerField()
+    field_changed = models.CharField(max_length=100, null=True)
+    old_value = models.TextField(null=True)
+    new_value = models.TextField(null=True)
+    changed_by_type = models.CharField(max_length=50, null=True)
+    changed_by_id = models.IntegerField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "work_order_history_archive"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "archived work-order history"
+        verbose_name_plural = "archived work-order history"
+
+    def __str__(self) -> str:
+        return f"#{self.work_order_id} {self.field_changed}"
+
+
+class ArchivedStockMovement(models.Model):
+    id = models.IntegerField(primary_key=True)
+    truck_id = models.IntegerField()
+    item_id = models.IntegerField()
+    kind = models.CharField(max_length=20)
+    quantity_change = models.IntegerField()
+    quantity_after = models.IntegerField()
+    work_order_id = models.IntegerField(null=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "stock_movements_archive"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "archived stock movement"
+
+    def __str__(self) -> str:
+        return f"movement {self.id} ({self.quantity_change:+d})"
