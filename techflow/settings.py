@@ -130,6 +130,12 @@ if not DEBUG:
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
 TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
 
+# The voice agent's optional language-model backend, for what the rules call "unknown" only:
+# an OpenAI-compatible chat endpoint (a local llama.cpp or Ollama server). Empty: rules only.
+TECHFLOW_AGENT_LLM_URL = env.str("TECHFLOW_AGENT_LLM_URL", default="")
+TECHFLOW_AGENT_LLM_MODEL = env.str("TECHFLOW_AGENT_LLM_MODEL", default="local")
+TECHFLOW_AGENT_LLM_TIMEOUT = env.float("TECHFLOW_AGENT_LLM_TIMEOUT", default=2.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

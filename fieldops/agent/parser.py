@@ -693,15 +693,12 @@ def _guarded(text: str, norm: str, vocab: Vocabulary | None) -> Parse | None:
     """A negated or deferred high-impact request: what else was asked (never high-impact), or a no."""
     if not (NEGATION.search(norm) and HIGH_IMPACT_WORDS.search(norm)):
         return None
-    negated = ""
-    for intent, pattern in (
-        ("clock_out", CLOCK_OUT),
-        ("use_part", PART_WORDS),
-        ("job_complete", JOB_COMPLETE),
-    ):
-        if pattern.search(norm):
-            negated = intent
-            break
+    if CLOCK_OUT.search(norm) or re.search(r"\bclock\w*(?: me)? (?:out|off)\b|\bhome\b", norm):
+        negated = "clock_out"
+    elif COMPLETE_WORDS.search(norm) or not PART_WORDS.search(norm):
+        negated = "job_complete"
+    else:
+        negated = "use_part"
     rest = _rules(text, norm, vocab, high_impact=False)
     if rest.intent not in INSTEAD_OF_NEGATED:
         return Parse("deny", {}, norm, negated=negated)
@@ -713,6 +710,7 @@ INSTEAD_OF_NEGATED = {
     "work_pause", "break_start", "break_end", "fuel_stop", "vehicle_inspection", "emergency_stop",
     "report_delay", "alert_office", "add_note", "work_resume", "read_messages", "latest_message",
 }  # fmt: skip
+COMPLETE_WORDS = _re(r"\b(?:complet\w*|finish\w*|done|close\w*(?: it)? out|mark\w*|wrap\w* up)\b")
 PART_WORDS = _re(r"\b(?:used?|using|took|take|parts?|log)\b")
 
 
