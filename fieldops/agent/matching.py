@@ -92,7 +92,7 @@ def _best[T](phrase: str, candidates: Sequence[T], name_of, normal, threshold: f
     if best < threshold:
         return None
     # Two names equally close: ask rather than guess.
-    if len(scored) > 1 and abs(scored[1][0] - best) < 0.02 and best < 1.5:
+    if len(scored) > 1 and abs(scored[1][0] - best) < 0.005 and best < 1.5:
         return None
     return candidates[-index]
 

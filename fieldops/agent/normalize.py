@@ -81,10 +81,15 @@ CONTRACTIONS = (
 PART_VERB_WORDS = (
     r"(?:used|use|using|took|take|pulled|grabbed|installed|install|put in|ran|mounted|swapped in)"
 )
+# "used to" before these is the past habit ("I used to work here"), not two of something.
+NOT_AFTER_USED_TO = (
+    r"(?:the|a|an|my|it|be|go|do|work|get|have|had|live|drive|come|make|say|think|know|like|run|see|take|put|"
+    r"call|this|that|them|those|these|he|she|we|they|you|i|me|him|her|us|being|having|doing|own|love|hate|"
+    r"use|play|stay|keep|want|need|help|try|fix|install|look)\b"
+)
 HOMOPHONES = (
     (
-        rf"\b({PART_VERB_WORDS}) (?:to|too)\b(?= (?!the\b|a\b|an\b|my\b|it\b|be\b|go\b|do\b|w"
-        rf"ork\b|get\b)[a-z0-9])",
+        rf"\b({PART_VERB_WORDS}) (?:to|too)\b(?= (?!{NOT_AFTER_USED_TO})[a-z0-9])",
         r"\1 two",
     ),
     (

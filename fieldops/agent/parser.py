@@ -190,7 +190,15 @@ PART_VERBS = (
     r"(?:and )?(?:that |it |this |which )?(?:i )?(?:have |just )?(?:used|use|using|took|take"
     r"|pulled|grabbed|installed|install|put in|consumed|"
     r"went through|burned through|log|logged|add|added|need to log|ran|run|mounted|swapped in|replaced with)"
-    r"(?! up\b)"
+    r"(?! up\b| to\b)"
+)
+NOT_A_PART = _re(
+    r"\b(?:took|take|taking|grabbed) (?:a |an |some |the )?(?:picture|photo|pic|video|look|r"
+    r"eading|measurement|note|"
+    r"call|break|lunch|breather|minute|second|sec)s?\b"
+    r"|\b(?:pulled|took|taking|removed) (?:the |an? )?old\b|\b(?:off|out of|down from) the ("
+    r"?:wall|ceiling|pole)\b"
+    r"|\btake (?:the |this |that |it |them )\b.*\bto (?:the )?(?:van|truck|car|site|office|customer)\b"
 )
 USE_PART = _re(rf"^{PART_VERBS} (?:up )?(?P<rest>.+)$")
 CHECK_STOCK = _re(
@@ -250,7 +258,7 @@ NEXT_JOB = _re(
     r"\bnext (?:job|stop|call|appointment|customer|ticket|work order|one|site|visit)\b|^what is next$|^next$"
     r"|\bwhere (?:am i going|to next|do i go(?: next)?|am i headed|next)\b|^what now$|\bwhat is up next\b"
     r"|\bwhat is my next\b|\bwhat comes next\b|\bwhere to now\b|\bwhat is after (?:this|the)\b"
-    r"|\bafter this (?:job|one)\b|\bwhere (?:do|should) i go after\b"
+    r"|\bafter this (?:job|one)\b|\bwhat is next\b|\bwhere (?:do|should) i go after\b"
 )
 LIST_JOBS = _re(
     r"\b(?:list|read|show|give|tell|what|which|how many|all)\b.*\b(?:jobs|schedule|appointments|"
@@ -415,13 +423,14 @@ PART_TAIL = re.compile(
 
 def _part(rest: str) -> dict:
     quantity = 1
+    rest = re.sub(r"^(?:about|around|roughly|maybe|like) ", "", rest)
     if found := re.match(r"(?:an? |one )?(\d{1,6}) (?P<item>.+)$", rest):
         quantity, rest = int(found.group(1)), found.group("item")
     elif found := re.match(r"(?P<item>.+?) (?:x |times )?(\d{1,6})(?: of them)?$", rest):
         quantity, rest = int(found.group(2)), found.group("item")
     rest = PART_TAIL.sub("", rest)
     item = re.sub(r"\s+", " ", UNIT_WORDS.sub(" ", rest)).strip()
-    if not item:
+    if not item or not re.search(r"[a-z]", item):
         return {}
     return {"item": item, "quantity": quantity}
 
@@ -434,6 +443,22 @@ def _stock_item(found: re.Match) -> dict:
     return {"item": item} if item else {}
 
 
+# Progress on one part of the job ("finished the first camera", "done with the ladder") is not the job done.
+PROGRESS = _re(
+    r"\b(?:finished|completed|finishing|done with|wrapped up|finish) (?:the |a |my |this |that )?"
+    r"(?:first |second |third |last |next |old |new )?"
+    r"(?!the\b|a\b|my\b|this\b|that\b|first\b|second\b|third\b|last\b|next\b|old\b|new\b|"
+    r"job\b|jobs\b|work\b|install|ticket|work order|everything|it\b|this\b|up\b|here\b|for\b|now\b|all\b|"
+    r"the job|my break|break|lunch|with\b|and\b|so\b)[a-z]+"
+)
+JOB_DONE = _re(
+    r"\b(?:job|work|it|everything|install|installation|ticket|work order) (?:is |are )?(?:all )?"
+    r"(?:done|finished|complete|completed)\b|\bmark\w*\b|\bclose\w*(?: it)? out\b"
+    r"|\b(?:complete|finish|close) (?:the |this |my )?(?:job|work order|ticket|install)\b|^("
+    r"?:all )?done(?: here)?$"
+    r"|\b(?:complete\w*|finish\w*|close\w*) (?:the |this |my )?[a-z0-9 ]{0,30}?\b(?:job|work order|ticket)\b"
+)
+
 # Safety: a negated or deferred high-impact request is never that request.
 NEGATION = _re(
     r"\b(?:not|never|nothing|cannot|hold off)\b(?:\s+\S+){0,6}?\s*\b(?:complet\w*|finish\w*|"
@@ -441,6 +466,16 @@ NEGATION = _re(
     r" out|mark\w*|clock\w*(?: me)? (?:out|off)|clock out|going home|heading home|use|used|using|take|took|"
     r"log|logging|parts?|wrap\w* up)\b"
     r"|^(?:no|nope|wait|stop)\b.*\b(?:not|never)\b"
+)
+# Deferral: the action is for later, or almost but not yet ("once I'm done", "let me finish this first").
+DEFERRAL = _re(
+    r"\b(?:when|once|after|before|until|till|if|as soon as) (?:i|we) (?:am |are |have |get |will )?(?:all )?"
+    r"(?:done|finish\w*|complet\w*|clock\w* (?:out|off))\b"
+    r"|\b(?:i will|i am going to|going to|let me|about to|need to|have to|want to) (?:\w+ ){0,2}?"
+    r"(?:finish|complete|clock out|clock off|close out)\b.*\b(?:first|after|later|soon|before|then|when)\b"
+    r"|\b(?:let me|about to) (?:finish|complete|wrap up)\b"
+    r"|\b(?:almost|nearly|not quite|just about|about|close to|soon|getting close to) (?:be )?"
+    r"(?:done|finished|complete)\b"
 )
 HIGH_IMPACT_WORDS = _re(
     r"\b(?:complet\w*|finish\w*|done|close\w*(?: it)? out|clock\w*(?: me)? (?:out|off)|going"
@@ -476,7 +511,8 @@ OTHER_PERSON = _re(
 )
 
 STATUS = _re(
-    r"^(?:am i|did i|can i|should i|have i) (?:clocked|clock|on the clock|on shift|on break|allowed|"
+    r"^(?:do i|must i) (?:need to |have to )?(?:complete|finish|close|clock out|fill)"
+    r"|^(?:am i|did i|can i|should i|have i) (?:clocked|clock|on the clock|on shift|on break|allowed|"
     r"take a break|complete|finish|close|go|start|log|leave)"
     r"|^is it (?:ok|okay|alright|fine|safe) to\b|^what is my status$|^what state am i in$|^(?:my )?status$"
     r"|^where am i at$|^am i (?:on|off) (?:the clock|shift|break)"
@@ -656,12 +692,21 @@ def _rules(text: str, norm: str, vocab: Vocabulary | None, *, high_impact: bool 
         return hit("travel_start", _job(norm))
     if found := LEAVE_NAMED.search(norm):
         return hit("leave_site", _job_ref(norm, vocab))
-    if high_impact and JOB_COMPLETE.search(norm):
+    if (
+        high_impact
+        and JOB_COMPLETE.search(norm)
+        and not (PROGRESS.search(norm) and not JOB_DONE.search(norm))
+    ):
         slots = _completion(text, norm)
         if OTHER_JOB.search(norm):
             slots["job"] = "other"
         return hit("job_complete", slots)
-    if high_impact and (found := USE_PART.match(norm)) and (slots := _part(found.group("rest"))):
+    if (
+        high_impact
+        and not NOT_A_PART.search(norm)
+        and (found := USE_PART.match(norm))
+        and (slots := _part(found.group("rest")))
+    ):
         if job := NUMBERED_JOB.search(norm):
             slots["job"] = int(job.group(1))
         return hit("use_part", slots)
@@ -691,7 +736,7 @@ def _rules(text: str, norm: str, vocab: Vocabulary | None, *, high_impact: bool 
 
 def _guarded(text: str, norm: str, vocab: Vocabulary | None) -> Parse | None:
     """A negated or deferred high-impact request: what else was asked (never high-impact), or a no."""
-    if not (NEGATION.search(norm) and HIGH_IMPACT_WORDS.search(norm)):
+    if not ((NEGATION.search(norm) or DEFERRAL.search(norm)) and HIGH_IMPACT_WORDS.search(norm)):
         return None
     if CLOCK_OUT.search(norm) or re.search(r"\bclock\w*(?: me)? (?:out|off)\b|\bhome\b", norm):
         negated = "clock_out"
@@ -700,6 +745,8 @@ def _guarded(text: str, norm: str, vocab: Vocabulary | None) -> Parse | None:
     else:
         negated = "use_part"
     rest = _rules(text, norm, vocab, high_impact=False)
+    if rest.intent in ASKED_INSTEAD and QUESTION_WORDS.search(norm):
+        return Parse(rest.intent, rest.slots, norm, negated=negated)  # "after I finish, what's next?"
     if rest.intent not in INSTEAD_OF_NEGATED:
         return Parse("deny", {}, norm, negated=negated)
     return Parse(rest.intent, rest.slots, norm, negated=negated)
@@ -710,6 +757,8 @@ INSTEAD_OF_NEGATED = {
     "work_pause", "break_start", "break_end", "fuel_stop", "vehicle_inspection", "emergency_stop",
     "report_delay", "alert_office", "add_note", "work_resume", "read_messages", "latest_message",
 }  # fmt: skip
+ASKED_INSTEAD = {"next_job", "due_at", "status", "check_stock", "job_details", "list_jobs"}
+QUESTION_WORDS = _re(r"\b(?:what|when|where|how|which)\b")
 COMPLETE_WORDS = _re(r"\b(?:complet\w*|finish\w*|done|close\w*(?: it)? out|mark\w*|wrap\w* up)\b")
 PART_WORDS = _re(r"\b(?:used?|using|took|take|parts?|log)\b")
 
