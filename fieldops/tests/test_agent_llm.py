@@ -1,12 +1,15 @@
 """The optional language-model backend, against a small fake OpenAI-compatible server on 127.0.0.1:
 used only for what the rules call unknown, checked against the schema, a timeout falls back to the rules."""
 
+import datetime as dt
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from dispatch.models import WorkOrderNote
 from fieldops import services
@@ -55,9 +58,10 @@ def model(settings):
 
 @pytest.fixture
 def day(technician):
-    day = make_day(technician)
-    services.clock_in(technician=technician, truck=day.truck)
-    return day
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 3, 10, 8, 30)), tick=False):
+        day = make_day(technician)
+        services.clock_in(technician=technician, truck=day.truck)
+        yield day
 
 
 def test_the_model_reads_what_the_rules_cannot(model, day):
