@@ -160,6 +160,11 @@ TECHFLOW_BACKUP_DIR = env.path("TECHFLOW_BACKUP_DIR", default=BASE_DIR / "backup
 TECHFLOW_LONG_QUERY_SECONDS = env.int("TECHFLOW_LONG_QUERY_SECONDS", default=60)
 # db_maintenance deletes idempotency keys older than this: a phone replays its queue within hours.
 TECHFLOW_PROCESSED_ACTIONS_RETENTION_DAYS = env.int("TECHFLOW_PROCESSED_ACTIONS_RETENTION_DAYS", default=30)
+# The voice agent's optional language-model backend, for what the rules call "unknown" only:
+# an OpenAI-compatible chat endpoint (a local llama.cpp or Ollama server). Empty: rules only.
+TECHFLOW_AGENT_LLM_URL = env.str("TECHFLOW_AGENT_LLM_URL", default="")
+TECHFLOW_AGENT_LLM_MODEL = env.str("TECHFLOW_AGENT_LLM_MODEL", default="local")
+TECHFLOW_AGENT_LLM_TIMEOUT = env.float("TECHFLOW_AGENT_LLM_TIMEOUT", default=2.0)
 
 LOGGING = {
     "version": 1,

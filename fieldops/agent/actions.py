@@ -18,6 +18,7 @@ from dispatch import clock
 from dispatch.models import ManualNotification, Technician, WorkOrder
 from fieldops import services
 from fieldops.agent.matching import match_job, match_one
+from fieldops.models import ActivityType
 from fieldops.services import NOWHERE, Location
 from fieldops.state import Step, TechnicianState, check, technician_state
 from inventory.models import Truck, TruckInventory
@@ -519,3 +520,151 @@ def execute(pending: dict, ctx: Context) -> Result:
             job,
         )
     return Result("There is nothing waiting for a yes.", ok=False)
+
+
+# Issue 15: events on the road, a delay for the office, and the questions the app can answer.
+# (Additive: new handlers and their entries in PLANS; the handlers above are unchanged.)
+
+
+def _event(ctx: Context, activity_type: str, reply: str, notes: str = "") -> Result:
+    return _run(
+        ctx,
+        activity_type,
+        lambda: services.event_record(
+            technician=ctx.technician, activity_type=activity_type, location=ctx.location, notes=notes
+        ),
+        reply,
+        ctx.current,
+    )
+
+
+def fuel_stop(ctx: Context, slots: dict) -> Result:
+    return _event(ctx, ActivityType.FUEL_STOP, "Fuel stop recorded.")
+
+
+def vehicle_inspection(ctx: Context, slots: dict) -> Result:
+    return _event(ctx, ActivityType.VEHICLE_INSPECTION, "Vehicle inspection recorded.")
+
+
+def emergency_stop(ctx: Context, slots: dict) -> Result:
+    """Never waits for a yes and is never refused: the office is alerted at once, as the red button does."""
+    return _event(
+        ctx,
+        ActivityType.EMERGENCY_STOP,
+        "Emergency stop sent. The office has been alerted and will call you. If anyone is hurt, call 911.",
+        notes=(slots.get("said") or "")[:500],
+    )
+
+
+def report_delay(ctx: Context, slots: dict) -> Result:
+    """A delay goes to the office as an alert on the job it delays (named, else current, else next)."""
+    if slots.get("job") is not None:
+        job = _find_job(ctx, slots)
+        if job is None:
+            return _no_job(slots)
+    else:
+        job = ctx.current or match_job("next", ctx.jobs, current_id=None)
+    if job is None:
+        return Result("You have no open job today to be late for.", ok=False)
+    minutes = slots.get("minutes")
+    late = f"about {minutes} minutes late" if minutes else "running late"
+    said = (slots.get("said") or "").strip()
+    text = f"Running late: {minutes} minutes." if minutes else "Running late."
+    if said:
+        text += f" “{said}”"
+    return _run(
+        ctx,
+        "job_note_add",
+        lambda: services.job_note_add(
+            technician=ctx.technician, work_order=job, text=text, alert_office=True
+        ),
+        f"Told the office you're {late} for {_job_name(job)}.",
+        job,
+    )
+
+
+def latest_message(ctx: Context, slots: dict) -> Result:
+    message = ManualNotification.objects.filter(technician=ctx.technician).order_by("-created_at").first()
+    if message is None:
+        return Result("The office hasn't sent you any messages.")
+    services.message_mark_read(technician=ctx.technician, message=message)
+    at = timezone.localtime(message.created_at).strftime("%-I:%M %p")
+    urgency = f" ({message.get_priority_display().lower()})" if message.priority != "normal" else ""
+    return Result(
+        f"The office's latest message{urgency}, at {at}: {message.message}", action="message_mark_read"
+    )
+
+
+def _in_words(minutes: int) -> str:
+    hours, minutes = divmod(abs(minutes), 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def due_at(ctx: Context, slots: dict) -> Result:
+    job = (
+        _find_job(ctx, slots)
+        if slots.get("job") is not None
+        else (ctx.current or _find_job(ctx, {"job": "next"}))
+    )
+    if job is None:
+        return _no_job(slots)
+    if not job.scheduled_for:
+        return Result(f"{_sentence(_job_name(job))} has no time set.", work_order=job)
+    minutes = round((job.scheduled_for - clock.now()).total_seconds() / 60)
+    when = f"in {_in_words(minutes)}" if minutes >= 0 else f"{_in_words(minutes)} ago"
+    verb = "You're due" if minutes >= 0 else "You were due"
+    return Result(f"{verb} at {_job_name(job)} at {_when(job)}, {when}.", work_order=job)
+
+
+def status(ctx: Context, slots: dict) -> Result:
+    said = _sentence(ctx.state.explain())
+    job = ctx.current
+    if job is not None:
+        said += f" That's {_job_name(job)}."
+    return Result(said, work_order=job)
+
+
+def check_stock_or_list(ctx: Context, slots: dict) -> Result:
+    """An item: how many; no item ("what's left on my truck"): what the truck carries, item by item."""
+    if slots.get("item"):
+        return check_stock(ctx, slots)
+    stock = _truck_stock(ctx)
+    if not stock:
+        return check_stock(ctx, slots)
+    truck = stock[0].truck
+
+    def amount(row: TruckInventory) -> str:
+        unit = f" {row.item.unit}" if row.item.unit and row.item.unit != "unit" else ""
+        return f"{row.quantity}{unit} {row.item.name}"
+
+    shown = [r for r in stock if r.quantity > 0][:12]
+    said = (
+        f"{truck.name} has: " + ", ".join(amount(r) for r in shown) + "."
+        if shown
+        else f"{truck.name} is empty."
+    )
+    if len(stock) > len(shown) and shown:
+        said += " Ask for an item by name for the rest."
+    return Result(said)
+
+
+def clarify(ctx: Context, slots: dict) -> Result:
+    return Result("I heard that two ways. Please say it again in other words.", ok=False)
+
+
+PLANS.update(
+    {
+        "fuel_stop": fuel_stop,
+        "vehicle_inspection": vehicle_inspection,
+        "emergency_stop": emergency_stop,
+        "report_delay": report_delay,
+        "latest_message": latest_message,
+        "due_at": due_at,
+        "status": status,
+        "check_stock": check_stock_or_list,
+        "clarify": clarify,
+    }
+)

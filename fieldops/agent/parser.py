@@ -15,10 +15,18 @@ INTENTS = (
     "navigate", "call_customer", "travel_start", "arrived", "work_start", "work_pause", "work_resume",
     "job_complete", "leave_site", "add_note", "alert_office", "use_part", "check_stock", "read_messages",
     "help",
+    "fuel_stop", "vehicle_inspection", "emergency_stop", "report_delay", "latest_message", "due_at", "status",
+    "clarify",
     "confirm", "deny", "cancel", "goodbye", "unknown",
 )  # fmt: skip
 HIGH_IMPACT = frozenset({"job_complete", "clock_out", "use_part"})
 MAX_LENGTH = 1000  # the text box takes a sentence or two; more is pasted text, not a command
+
+
+# Why an utterance is unknown, for the dialogue: a hesitation or a question is never a note,
+# an injection or another person's work gets a refusal.
+HESITATION_REASON, QUESTION_REASON, INJECTION_REASON = "hesitation", "question", "injection"
+SCOPE_REASON, OTHER_PERSON_REASON = "out_of_scope", "other_person"
 
 
 @dataclass(frozen=True)
@@ -26,9 +34,23 @@ class Parse:
     intent: str
     slots: dict = field(default_factory=dict)
     normalized: str = ""
+    reason: str = ""  # for unknown: hesitation, question, injection, out_of_scope, other_person
+    negated: str = ""  # the high-impact intent a negation spoke of ("don't clock me out": clock_out)
+    options: tuple = ()  # for clarify: the intents the recogniser's alternatives disagreed on
 
     def as_dict(self) -> dict:
         return {"intent": self.intent, "slots": self.slots}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names in play for one technician, from the database: their truck's items, today's
+    customers (their own and others', so a name that is not theirs is refused, not dropped),
+    and the other technicians' first names."""
+
+    items: tuple = ()
+    customers: tuple = ()
+    people: tuple = ()
 
 
 def _re(pattern: str) -> re.Pattern:
@@ -40,9 +62,15 @@ INJECTION = _re(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.*\b(?:instructions?|rules?|prompt|previous|above|"
     r"restrictions?|permissions?|security)\b"
     r"|\bas (?:an? |the )?(?:admin|administrator|office|dispatcher|manager|root|superuser|system|developer|"
-    r"boss|supervisor|another technician|sarah|david|alex|mike)\b"
+    r"boss|supervisor|another technician)\b"
     r"|\b(?:admin|administrator|developer|god|sudo|root|debug) mode\b|\bsudo\b|\bjailbreak\b"
-    r"|\b(?:system prompt|you are now|pretend (?:to be|you are)|act as)\b"
+    r"|\b(?:system prompt|your prompt|you are now|pretend (?:to be|you are)|act as|developer mode|"
+    r"system override)\b"
+    r"|\b(?:new (?:instructions?|rules?)|from now on)\b|\b(?:skip|without|no) (?:the )?(?:co"
+    r"nfirmation|asking)\b"
+    r"|\b(?:auto(?:matically)? confirm|confirm (?:all|everything)|say yes (?:to yourself|for me)|"
+    r"answer yes yourself|always say yes)\b|\bconfirm\b.*\bautomatically\b"
+    r"|\b(?:disregard|ignore) (?:safety|your rules|the rules)\b|\bsudo\b|\boverride\b"
 )
 OUT_OF_SCOPE = _re(
     r"\b(?:delete|drop|erase|wipe|truncate|destroy|purge)\b"
@@ -65,6 +93,7 @@ CONFIRM = _re(
     r"(?: (?:yes|yeah|do it|confirm|confirmed|go|go ahead|that is right|correct|sure|it|that|thats right|"
     r"please|proceed|right))*$"
 )
+DENY_WORDS = _re(r"^(?:(?:no|not|yet|do|stop|wait|i|said|that|it|nope|nah|again|please|now) ?){2,6}$")
 DENY = _re(
     r"^(?:no|nope|nah|negative|no no|not now|not yet|wrong|that is wrong|not right|hold off|"
     r"do not|do not do (?:it|that)|no do not|no way|not that one|no thanks|no thank you)"
@@ -85,14 +114,16 @@ ADD_NOTE = _re(
     r"^(?:i (?:want|would like|need) to )?(?:add|make|take|write|leave|put|log|record|jot|save|create)"
     r"(?: down| in)? (?:a |an |the |this |my )?(?:quick |short |job |new )?(?:note|notes)\b"
     r"|^(?:note|notes|memo)\b(?! (?:for|from) (?:the )?office)|^new note\b|^note to self\b"
+    r"|\bput (?:that|this|it) (?:in|on) (?:a |the )?note\b|\bput a note on\b"
 )
 ALERT_OFFICE = _re(
-    r"^(?:i (?:want|need) to )?(?:alert|notify|tell|warn|inform|message|text|ping|flag|update|email|radio|"
+    r"^(?:(?:can|could) you )?(?:i (?:want|need) to )?(?:alert|notify|tell|warn|inform|messa"
+    r"ge|text|ping|flag|update|email|radio|"
     r"send|escalate)(?: to)? (?:the |a |an )?(?:office|dispatch|dispatcher|dispatchers|boss|manager"
     r"|supervisor|"
     r"alert|urgent|message to (?:the )?office|note to (?:the )?office)\b"
     r"|^let (?:the )?(?:office|dispatch|dispatcher|boss|manager) know\b"
-    r"|^(?:urgent|alert|emergency|heads up)\b(?: for (?:the )?office)?"
+    r"|^(?:urgent|alert|heads up)\b(?: for (?:the )?office)?"
     r"|^(?:the )?office (?:needs to|should) know\b"
 )
 
@@ -109,13 +140,14 @@ BREAK_START = _re(
     r" (?:a |my |the |our |an? )?(?:quick |short |lunch |coffee |\d+ minute |little |late )?"
     r"(?:break|lunch|coffee break|rest|breather)\b"
     r"|\bbreak time\b|^lunch(?: time)?$|\blunch break\b|^break$|^(?:i am )?on (?:a |my )?break$"
+    r"|^(?:a )?(?:coffee|quick|short|lunch) break$"
 )
 CLOCK_OUT = _re(
     r"\b(?:clock|clocking|clocked) (?:me )?(?:out|off)\b|\bpunch(?:ing)? (?:me )?out\b|\bsign(?:ing)? (?:me"
     r" )?off\b"
     r"|\blog(?:ging)? (?:me )?off\b|\b(?:end|ending|finish|finishing|close|closing|wrap up|wrapping up|stop)"
     r" (?:my |the |for the )?(?:shift|day|workday)\b"
-    r"|\bdone for (?:the day|today|tonight|the night)\b|\bcall(?:ing)? it a (?:day|night)\b"
+    r"|\b(?:done|finished) for (?:the day|today|tonight|the night)\b|\bcall(?:ing)? it a (?:day|night)\b"
     r"|\b(?:heading|going) home\b|\boff the clock\b|\bknock(?:ing)? off\b|\bshift is over\b|\btime out\b"
 )
 CLOCK_IN = _re(
@@ -143,7 +175,8 @@ TRAVEL_START = _re(
     r"my drive|to drive|heading|trip|travel time|the trip)\b"
     r"|\b(?:on my way|heading (?:to|over|out)|headed (?:to|over|out)|head(?:ing)? (?:to|over)|en route|"
     r"leaving (?:for|now)|driving (?:to|over)|rolling (?:to|out)|i am off to|going to (?:the )?next|"
-    r"travel(?:ing|ling)? to|omw|departing|on the road to|hitting the road|leaving the shop)\b"
+    r"travel(?:ing|ling)? to|omw|departing|on the road to|hitting the road|leaving the shop|"
+    r"on the way (?:to|over))\b"
 )
 JOB_COMPLETE = _re(
     r"\b(?:complete|completed|completing|finish|finished|finishing|close out|closed out|closing out|"
@@ -154,15 +187,27 @@ JOB_COMPLETE = _re(
     r"|^(?:all )?done(?: here)?$"
 )
 PART_VERBS = (
-    r"(?:i )?(?:have |just )?(?:used|use|using|took|take|pulled|grabbed|installed|install|put in|consumed|"
+    r"(?:and )?(?:that |it |this |which )?(?:i )?(?:have |just )?(?:used|use|using|took|take"
+    r"|pulled|grabbed|installed|install|put in|consumed|"
     r"went through|burned through|log|logged|add|added|need to log|ran|run|mounted|swapped in|replaced with)"
-    r"(?! up\b)"
+    r"(?! up\b| to\b)"
+)
+NOT_A_PART = _re(
+    r"\b(?:took|take|taking|grabbed) (?:a |an |some |the )?(?:picture|photo|pic|video|look|r"
+    r"eading|measurement|note|"
+    r"call|break|lunch|breather|minute|second|sec)s?\b"
+    r"|\b(?:pulled|took|taking|removed) (?:the |an? )?old\b|\b(?:off|out of|down from) the ("
+    r"?:wall|ceiling|pole)\b"
+    r"|\btake (?:the |this |that |it |them )\b.*\bto (?:the )?(?:van|truck|car|site|office|customer)\b"
 )
 USE_PART = _re(rf"^{PART_VERBS} (?:up )?(?P<rest>.+)$")
 CHECK_STOCK = _re(
     r"^how (?:many|much) (?P<a>.+?)(?: (?:do|have|did|are|is|does|can)\b.*|(?: left| remaining| on (?:the"
     r"|my) truck|"
-    r" in (?:the|my) truck| i got| we got)+)$"
+    r" in (?:the|my) truck| i got| we got)+)?$"
+    r"|^what (?:is |have i got |do i have |have i |stock (?:is|do i have) )?(?:left |remaini"
+    r"ng )?(?:on|in) (?:the|my)"
+    r" truck$|^what (?:stock|parts) (?:is|are|do i have) (?:left|remaining)$"
     r"|^(?:do|have|did) (?:i|we) (?:have|got|still have) (?:any |enough )?(?P<b>.+?)(?: left| on (?:the|my)"
     r" truck| in (?:the|my) truck| in stock)*$"
     r"|^(?:check|what is|what are|tell me|give me|show|show me)(?: my| the)? (?:truck )?(?:stock|inventory"
@@ -179,6 +224,7 @@ READ_MESSAGES = _re(
     r"notifications?|memos?|mail|inbox)\b|^(?:messages?|inbox)$"
     r"|\bwhat (?:did|does) (?:the )?(?:office|dispatch|dispatcher|boss) (?:say|want|need)\b"
     r"|\banything (?:new )?from (?:the )?(?:office|dispatch)\b"
+    r"|\b(?:office|dispatch) (?:send|sent) (?:me )?anything\b"
 )
 JOB_DETAILS = _re(
     r"\b(?:details?|info|information|tell me (?:more )?about|describe|what do i need to do|what is the job|"
@@ -211,7 +257,8 @@ WORK_START = _re(
 NEXT_JOB = _re(
     r"\bnext (?:job|stop|call|appointment|customer|ticket|work order|one|site|visit)\b|^what is next$|^next$"
     r"|\bwhere (?:am i going|to next|do i go(?: next)?|am i headed|next)\b|^what now$|\bwhat is up next\b"
-    r"|\bwhat is my next\b|\bwhat comes next\b|\bwhere to now\b"
+    r"|\bwhat is my next\b|\bwhat comes next\b|\bwhere to now\b|\bwhat is after (?:this|the)\b"
+    r"|\bafter this (?:job|one)\b|\bwhat is next\b|\bwhere (?:do|should) i go after\b"
 )
 LIST_JOBS = _re(
     r"\b(?:list|read|show|give|tell|what|which|how many|all)\b.*\b(?:jobs|schedule|appointments|"
@@ -257,7 +304,7 @@ NOT_A_NAME_START = {
 NAME_TAIL = re.compile(
     r"(?:\s(?:here|there|job|site|place|customer|location|again|now|today|please|right now|for me|first"
     r"|address|"
-    r"on the phone|a call|a ring|work order|office|building|store|shop))+$"
+    r"on the phone|a call|a ring|work order|office|building|store|shop|about))+$"
 )
 
 
@@ -322,11 +369,11 @@ def _tail(original: str, trigger: str) -> str | None:
 
 NOTE_TRIGGER = (
     r"\b(?:notes?|memo)\b"
-    r"(?:\s+(?:to self|on (?:this|the) job|for (?:this|the) job|for job\s*#?\s*\w+|on job\s*#?\s*\w+))?"
+    r"(?:\s+(?:to self|on (?:this|the) job|for (?:this|the) job|(?:for|on|to) job\s*(?:number\s*)?#?\s*\w+))?"
 )
 ALERT_TRIGGERS = (
     r"^.*?\b(?:office|dispatch(?:ers?)?|boss|manager|supervisor)\b(?:\s+know)?(?:\s+(?:that|about))?",
-    r"^.*?\b(?:urgent|alert|emergency|heads up)\b",
+    r"^.*?\b(?:urgent|alert|heads up)\b",
 )
 COMPLETE_TEXT = re.compile(
     r"\b(?:complete|completed|finish(?:ed)?|close(?:d)? out|wrap(?:ped)? up|done|mark(?:ed)?|sign off on)\b"
@@ -366,7 +413,7 @@ def _completion(original: str, norm: str) -> dict:
 UNIT_WORDS = re.compile(
     r"\b(?:feet|foot|ft|meters?|metres?|pieces?|pcs|units?|boxes?|rolls?|spools?|lengths?|x|times|of|more"
     r"|extra|"
-    r"new|brand new|some|the|an?|worth)\b"
+    r"new|brand new|some|the|an?|worth|about|around|roughly|maybe)\b"
 )
 PART_TAIL = re.compile(
     r"\s(?:on|for|at|from|off|to|in)\s(?:this|the|my|that|job|truck|site|customer|current|camera|wall|pole|"
@@ -376,13 +423,14 @@ PART_TAIL = re.compile(
 
 def _part(rest: str) -> dict:
     quantity = 1
+    rest = re.sub(r"^(?:about|around|roughly|maybe|like) ", "", rest)
     if found := re.match(r"(?:an? |one )?(\d{1,6}) (?P<item>.+)$", rest):
         quantity, rest = int(found.group(1)), found.group("item")
     elif found := re.match(r"(?P<item>.+?) (?:x |times )?(\d{1,6})(?: of them)?$", rest):
         quantity, rest = int(found.group(2)), found.group("item")
     rest = PART_TAIL.sub("", rest)
     item = re.sub(r"\s+", " ", UNIT_WORDS.sub(" ", rest)).strip()
-    if not item:
+    if not item or not re.search(r"[a-z]", item):
         return {}
     return {"item": item, "quantity": quantity}
 
@@ -395,68 +443,393 @@ def _stock_item(found: re.Match) -> dict:
     return {"item": item} if item else {}
 
 
-def parse(text: str) -> Parse:
-    """The technician's intent and slots; `unknown` when the words ask for nothing a technician may do."""
-    if len(text or "") > MAX_LENGTH:
-        return Parse("unknown", {}, "")
-    norm = normalize(text)
-    if not norm:
-        return Parse("unknown", {}, norm)
+# Progress on one part of the job ("finished the first camera", "done with the ladder") is not the job done.
+PROGRESS = _re(
+    r"\b(?:finished|completed|finishing|done with|wrapped up|finish) (?:the |a |my |this |that )?"
+    r"(?:first |second |third |last |next |old |new )?"
+    r"(?!the\b|a\b|my\b|this\b|that\b|first\b|second\b|third\b|last\b|next\b|old\b|new\b|"
+    r"job\b|jobs\b|work\b|install|ticket|work order|everything|it\b|this\b|up\b|here\b|for\b|now\b|all\b|"
+    r"the job|my break|break|lunch|with\b|and\b|so\b)[a-z]+"
+)
+JOB_DONE = _re(
+    r"\b(?:job|work|it|everything|install|installation|ticket|work order) (?:is |are )?(?:all )?"
+    r"(?:done|finished|complete|completed)\b|\bmark\w*\b|\bclose\w*(?: it)? out\b"
+    r"|\b(?:complete|finish|close) (?:the |this |my )?(?:job|work order|ticket|install)\b|^("
+    r"?:all )?done(?: here)?$"
+    r"|\b(?:complete\w*|finish\w*|close\w*) (?:the |this |my )?[a-z0-9 ]{0,30}?\b(?:job|work order|ticket)\b"
+)
 
-    def hit(intent: str, slots: dict | None = None) -> Parse:
-        return Parse(intent, slots or {}, norm)
+# Safety: a negated or deferred high-impact request is never that request.
+NEGATION = _re(
+    r"\b(?:not|never|nothing|cannot|hold off)\b(?:\s+\S+){0,6}?\s*\b(?:complet\w*|finish\w*|"
+    r"done|close\w*(?: it)?"
+    r" out|mark\w*|clock\w*(?: me)? (?:out|off)|clock out|going home|heading home|use|used|using|take|took|"
+    r"log|logging|parts?|wrap\w* up)\b"
+    r"|^(?:no|nope|wait|stop)\b.*\b(?:not|never)\b"
+)
+# Deferral: the action is for later, or almost but not yet ("once I'm done", "let me finish this first").
+DEFERRAL = _re(
+    r"\b(?:when|once|after|before|until|till|if|as soon as) (?:i|we) (?:am |are |have |get |will )?(?:all )?"
+    r"(?:done|finish\w*|complet\w*|clock\w* (?:out|off))\b"
+    r"|\b(?:i will|i am going to|going to|let me|about to|need to|have to|want to) (?:\w+ ){0,2}?"
+    r"(?:finish|complete|clock out|clock off|close out)\b.*\b(?:first|after|later|soon|before|then|when)\b"
+    r"|\b(?:let me|about to) (?:finish|complete|wrap up)\b"
+    r"|\b(?:almost|nearly|not quite|just about|about|close to|soon|getting close to) (?:be )?"
+    r"(?:done|finished|complete)\b"
+)
+HIGH_IMPACT_WORDS = _re(
+    r"\b(?:complet\w*|finish\w*|done|close\w*(?: it)? out|clock\w*(?: me)? (?:out|off)|going"
+    r" home|heading home|used?|"
+    r"using|took|take|log|parts?)\b"
+)
+CANCEL_PENDING = _re(
+    r"^(?:cancel|never ?mind|forget(?: about)?|scratch|abort|drop|undo) (?:the |that |my )?(?:clock ?out|"
+    r"clocking out|completion|complete|parts?|part use|job completion|job)$"
+)
+HESITATION = _re(
+    r"^(?:wait|hang on|hold on|one (?:moment|sec|second|minute)|let me (?:think|see)|hmm+|give me a "
+    r"(?:sec|second|minute|moment)|wait a (?:sec|second|minute|moment)|so|okay so|ok so|you know|and|"
+    r"well|right|hang on a (?:sec|second|minute|moment)|hold on a (?:sec|second|minute|moment)|"
+    r"wait a sec|just a (?:sec|second|moment|minute))$"
+)
+QUESTION_START = _re(r"^(?:what|when|where|why|who|how|is|are|am|do|does|did|can|could|should|will|would)\b")
 
-    for intent, pattern in (("confirm", CONFIRM), ("deny", DENY), ("cancel", CANCEL), ("goodbye", GOODBYE)):
-        if pattern.match(norm):
-            return hit(intent)
-    if INJECTION.search(norm):
-        return hit("unknown")
+# Another person's work, said in any words: refused, never acted on as the technician's own.
+POSSESSIVE = re.compile(
+    r"\b([a-z]+)'s (?:job|jobs|truck|van|messages?|work|stock|site|parts|ticket|work order|schedule)\b"
+)
+NOT_A_PERSON = {
+    "customer", "client", "office", "today", "tomorrow", "it", "that", "what", "there", "here", "let",
+    "job", "who", "where", "he", "she", "bank", "site", "dispatch", "company", "owner", "tonight",
+    "yesterday",
+}  # fmt: skip
+OTHER_PERSON = _re(
+    r"\b(?:for (?:him|her)|his (?:job|truck|van|messages?)|her (?:job|truck|van|messages?)|him out|her out)\b"
+    r"|^clock (?:out|in|off) (?!me\b|now\b|for\b|with\b|on\b|truck\b|van\b|at\b|the\b|in\b|of\b|early\b|"
+    r"please\b|again\b|today\b|today\b)[a-z]+$"
+    r"|^where is (?!the\b|my\b|this\b|it\b|that\b|next\b|job\b)[a-z]+$|^what is [a-z]+ doing$"
+)
+
+STATUS = _re(
+    r"^(?:do i|must i) (?:need to |have to )?(?:complete|finish|close|clock out|fill)"
+    r"|^(?:am i|did i|can i|should i|have i) (?:clocked|clock|on the clock|on shift|on break|allowed|"
+    r"take a break|complete|finish|close|go|start|log|leave)"
+    r"|^is it (?:ok|okay|alright|fine|safe) to\b|^what is my status$|^what state am i in$|^(?:my )?status$"
+    r"|^where am i at$|^am i (?:on|off) (?:the clock|shift|break)"
+)
+JOB_DONE_QUESTION = _re(r"^is (?:the|this|my|that) job (?:done|finished|complete|completed|closed)\b")
+DUE_AT = _re(
+    r"\bwhen (?:am i|do i need to be|do i have to be|should i be|must i be) (?:due|at|there)\b"
+    r"|\bwhen (?:am i|do i need to be|do i have to be|should i be) (?:due )?(?:at|to)\b"
+    r"|\bwhat time (?:am i due|do i need to be|do i have to be|am i supposed to be|should i be|is my next|"
+    r"is the next|is my appointment|am i expected)\b"
+    r"|\bwhen is (?:my |the )?next (?:job|appointment|customer|stop|visit)\b|\bwhat time is my next\b"
+    r"|\bsupposed to be at\b|\bwhat time (?:is )?my next appointment\b"
+    r"|\bwhen do i (?:need|have) to be at\b"
+)
+LATEST_MESSAGE = _re(
+    r"\b(?:latest|last|most recent)\b.*\b(?:message|memo|text)\b"
+    r"|\bwhat did (?:the )?(?:office|dispatch|dispatcher|boss) last say\b"
+    r"|\b(?:latest|last) (?:from|word from) (?:the )?(?:office|dispatch)\b"
+    r"|\bwhat is the latest from\b"
+)
+FUEL_STOP = _re(
+    r"\b(?:fuel|gas|diesel|petrol)\b(?! (?:injector|line|cap|meter|leak))|\bfill(?:ing)? up"
+    r"\b|\bfuel(?:ing)? up\b"
+    r"|\btop(?:ping)? up the tank\b|\bat the pump\b|\bgas station\b"
+)
+INSPECTION = _re(
+    r"\binspection\b|\bpre ?trip\b|\bwalk ?around (?:check|inspection)\b|\b(?:vehicle|van|truck) check\b"
+    r"|\bcheck(?:ing)? (?:the )?(?:tyres|tires|brakes|oil|lights)\b|\bbrake check\b"
+)
+EMERGENCY = _re(
+    r"\bemergency\b|\bmayday\b|\b(?:i am|i have been|been|i got) (?:hurt|injured|in an accident|in a crash)\b"
+    r"|\bi (?:have )?(?:had|been in) an? (?:accident|crash)\b|\bi crashed\b|\bcrashed the (?:van|truck)\b"
+    r"|\bneed an ambulance\b|\bsend help\b|\bi need help\b|\bcall 911\b"
+)
+NOT_EMERGENCY = _re(r"\b(?:not|no|isnt|is not) (?:an? )?emergency\b|\bemergency (?:contact|exit|light)")
+REPORT_DELAY = _re(
+    r"\b(?:running|going to be|will be|be|am|is|are) (?:\d+ (?:minutes?|mins?|hours?) |about \d+ minutes |"
+    r"a bit |a little |half an hour |an hour )?(?:late|behind)\b"
+    r"|\bdelay(?:ed)?\b|\bstuck in traffic\b|\b(?:minutes|mins|hours?) (?:behind|late)\b|\brunning behind\b"
+    r"|\bbehind schedule\b|\blate (?:to|for)\b|^running late\b"
+)
+OTHER_JOB = _re(r"\b(?:the |that )?other (?:job|site|one|customer|work order|place|location)\b")
+OFFICE_TRUCK = _re(r"\boffice (?:truck|van|vehicle)\b")
+NUMBERED_JOB = _re(r"\b(?:job|work order|ticket|wo)(?: number)? (\d{1,9})\b")
+LEAVE_NAMED = _re(
+    r"^(?:i am |we are )?(?:leaving|left|departing) (?!for\b|now\b|the shop\b)(?P<name>[a-z0-9 ]+)$"
+)
+NAME_TIME_TAIL = re.compile(r"\s(?:this (?:afternoon|morning|evening)|later|today|tomorrow|now)$")
+CLAUSE_BREAK = re.compile(
+    r"[,.;:!?]+|\s(?:so|but|anyway|and then|then|because|cause)\s|\s(?=and (?:that|it|i|we) )", re.IGNORECASE
+)
+LONG = 12  # words: past this, the intent is looked for clause by clause from the end
+DIALOGUE = {"confirm", "deny", "cancel", "goodbye"}
+FREE_TEXT = {"add_note", "alert_office", "report_delay"}
+
+
+def _minutes(norm: str) -> dict:
+    if re.search(r"\bhalf (?:an )?hour\b", norm):
+        return {"minutes": 30}
+    if found := re.search(r"\b(\d{1,3}) (?:minutes?|mins?)\b", norm):
+        return {"minutes": int(found.group(1))}
+    if found := re.search(r"\b(\d{1,2}) hours?\b", norm):
+        return {"minutes": 60 * int(found.group(1))}
+    if re.search(r"\ban hour\b", norm):
+        return {"minutes": 60}
+    return {}
+
+
+def _named_customer(name: str, vocab: Vocabulary | None) -> str | None:
+    """The words, when they name one of the day's customers."""
+    from fieldops.agent.matching import match_name
+
+    name = NAME_TIME_TAIL.sub("", NAME_TAIL.sub("", name)).strip()
+    if (
+        not name
+        or name in NOT_A_NAME
+        or name.split()[0] in NOT_A_NAME_START
+        or not vocab
+        or not vocab.customers
+    ):
+        return None
+    return name if match_name(name, vocab.customers) else None
+
+
+def _job_ref(norm: str, vocab: Vocabulary | None) -> dict:
+    """An explicit job for a step on the technician's current job: a number, "the other", or a name."""
+    if OTHER_JOB.search(norm):
+        return {"job": "other"}
+    if found := NUMBERED_JOB.search(norm):
+        return {"job": int(found.group(1))}
+    found = re.search(r"\b(?:at|from|on|for|leaving|left) (?:the )?(?P<name>[a-z0-9][a-z0-9 ]*)$", norm)
+    if found and (name := _named_customer(found.group("name"), vocab)):
+        return {"job": name}
+    return {}
+
+
+def _delay(norm: str) -> dict:
+    slots = _minutes(norm)
+    if found := re.search(r"\blate (?:to|for) (?P<rest>.+)$", norm):
+        rest = found.group("rest")
+        job = _job("to " + rest)
+        if job.get("job") and not re.fullmatch(r"\d+ (?:minutes?|mins?)", str(job["job"])):
+            slots.update(job)
+    return slots
+
+
+def _other_person(text: str, norm: str, vocab: Vocabulary | None) -> bool:
+    lowered = clean_characters(text).lower().replace("\u2019", "'")
+    customer_words = {w for name in (vocab.customers if vocab else ()) for w in name.lower().split()}
+    for found in POSSESSIVE.finditer(lowered):
+        if found.group(1) not in NOT_A_PERSON and found.group(1) not in customer_words:
+            return True
+    if OTHER_PERSON.search(norm):
+        return True
+    if vocab and vocab.people:
+        words = set(norm.split()) - customer_words
+        return any(person in words for person in vocab.people)
+    return False
+
+
+def _rules(text: str, norm: str, vocab: Vocabulary | None, *, high_impact: bool = True) -> Parse:
+    """The ordered rules on one stretch of words."""
+
+    def hit(intent: str, slots: dict | None = None, reason: str = "") -> Parse:
+        return Parse(intent, slots or {}, norm, reason)
+
+    if HESITATION.match(norm):
+        return hit("unknown", reason=HESITATION_REASON)
+    if NOT_EMERGENCY.search(norm) is None and EMERGENCY.search(norm):
+        return hit("emergency_stop")
     if ADD_NOTE.search(norm):
         note = _tail(text, NOTE_TRIGGER) or ""
-        return hit("add_note", {"text": note} if note else {})
+        slots = {"text": note} if note else {}
+        if found := NUMBERED_JOB.search(norm[:40]):
+            slots["job"] = int(found.group(1))
+        return hit("add_note", slots)
+    if REPORT_DELAY.search(norm) and not re.search(
+        r"\b(?:customer|client|they|he|she) (?:is|are|was)\b", norm
+    ):
+        return hit("report_delay", _delay(norm))
     if ALERT_OFFICE.search(norm):
         alert = next((t for t in (_tail(text, p) for p in ALERT_TRIGGERS) if t is not None), "")
         return hit("alert_office", {"text": alert} if alert else {})
     if OUT_OF_SCOPE.search(norm):
-        return hit("unknown")
+        return hit("unknown", reason=SCOPE_REASON)
+    if _other_person(text, norm, vocab):
+        return hit("unknown", reason=OTHER_PERSON_REASON)
+    if JOB_DONE_QUESTION.search(norm):
+        return hit("job_details")
+    if (found := CHECK_STOCK.match(norm)) and not NOT_STOCK.search(norm):
+        return hit("check_stock", _stock_item(found))
+    if STATUS.search(norm):
+        return hit("status")
+    if DUE_AT.search(norm):
+        return hit("due_at", _job(norm) or ({"job": "next"} if "next" in norm.split() else {}))
+    if LATEST_MESSAGE.search(norm):
+        return hit("latest_message")
+    if FUEL_STOP.search(norm):
+        return hit("fuel_stop")
+    if INSPECTION.search(norm):
+        return hit("vehicle_inspection")
     if BREAK_END.search(norm):
         return hit("break_end")
     if BREAK_START.search(norm):
         return hit("break_start")
-    if CLOCK_OUT.search(norm):
+    if high_impact and CLOCK_OUT.search(norm):
         return hit("clock_out")
     if CLOCK_IN.search(norm):
-        return hit("clock_in", _truck(norm))
+        return hit("clock_in", {"truck": "office"} if OFFICE_TRUCK.search(norm) else _truck(norm))
     if NAVIGATE.search(norm):
         return hit("navigate", _job(norm))
     if CALL_CUSTOMER.search(norm):
         return hit("call_customer", _job(norm))
     if LEAVE_SITE.search(norm):
-        return hit("leave_site")
+        return hit("leave_site", _job_ref(norm, vocab))
     if TRAVEL_START.search(norm):
         return hit("travel_start", _job(norm))
-    if JOB_COMPLETE.search(norm):
-        return hit("job_complete", _completion(text, norm))
-    if (found := CHECK_STOCK.match(norm)) and not NOT_STOCK.search(norm):
-        return hit("check_stock", _stock_item(found))
-    if (found := USE_PART.match(norm)) and (slots := _part(found.group("rest"))):
+    if found := LEAVE_NAMED.search(norm):
+        return hit("leave_site", _job_ref(norm, vocab))
+    if (
+        high_impact
+        and JOB_COMPLETE.search(norm)
+        and not (PROGRESS.search(norm) and not JOB_DONE.search(norm))
+    ):
+        slots = _completion(text, norm)
+        if OTHER_JOB.search(norm):
+            slots["job"] = "other"
+        return hit("job_complete", slots)
+    if (
+        high_impact
+        and not NOT_A_PART.search(norm)
+        and (found := USE_PART.match(norm))
+        and (slots := _part(found.group("rest")))
+    ):
+        if job := NUMBERED_JOB.search(norm):
+            slots["job"] = int(job.group(1))
         return hit("use_part", slots)
     if READ_MESSAGES.search(norm):
         return hit("read_messages")
     if WORK_PAUSE.search(norm):
-        return hit("work_pause")
+        return hit("work_pause", _job_ref(norm, vocab))
     if WORK_RESUME.search(norm):
-        return hit("work_resume")
+        return hit("work_resume", _job_ref(norm, vocab))
     if LIST_JOBS.search(norm):
         return hit("list_jobs")
     if JOB_DETAILS.search(norm):
         return hit("job_details", _job(norm))
     if ARRIVED.search(norm):
-        return hit("arrived")
+        return hit("arrived", _job_ref(norm, vocab))
     if WORK_START.search(norm):
-        return hit("work_start")
+        return hit("work_start", _job_ref(norm, vocab))
     if NEXT_JOB.search(norm):
         return hit("next_job")
     if HELP.search(norm):
         return hit("help")
-    return hit("unknown")
+    if re.search(r"\b(?:inventory|stock)\b", norm) and not NOT_STOCK.search(norm):
+        return hit("check_stock")
+    reason = QUESTION_REASON if QUESTION_START.search(norm) or text.rstrip().endswith("?") else ""
+    return hit("unknown", reason=reason)
+
+
+def _guarded(text: str, norm: str, vocab: Vocabulary | None) -> Parse | None:
+    """A negated or deferred high-impact request: what else was asked (never high-impact), or a no."""
+    if not ((NEGATION.search(norm) or DEFERRAL.search(norm)) and HIGH_IMPACT_WORDS.search(norm)):
+        return None
+    if CLOCK_OUT.search(norm) or re.search(r"\bclock\w*(?: me)? (?:out|off)\b|\bhome\b", norm):
+        negated = "clock_out"
+    elif COMPLETE_WORDS.search(norm) or not PART_WORDS.search(norm):
+        negated = "job_complete"
+    else:
+        negated = "use_part"
+    rest = _rules(text, norm, vocab, high_impact=False)
+    if rest.intent in ASKED_INSTEAD and QUESTION_WORDS.search(norm):
+        return Parse(rest.intent, rest.slots, norm, negated=negated)  # "after I finish, what's next?"
+    if rest.intent not in INSTEAD_OF_NEGATED:
+        return Parse("deny", {}, norm, negated=negated)
+    return Parse(rest.intent, rest.slots, norm, negated=negated)
+
+
+# What a technician may ask for in the same breath as "I'm not done": "not done, pause it".
+INSTEAD_OF_NEGATED = {
+    "work_pause", "break_start", "break_end", "fuel_stop", "vehicle_inspection", "emergency_stop",
+    "report_delay", "alert_office", "add_note", "work_resume", "read_messages", "latest_message",
+}  # fmt: skip
+ASKED_INSTEAD = {"next_job", "due_at", "status", "check_stock", "job_details", "list_jobs"}
+QUESTION_WORDS = _re(r"\b(?:what|when|where|how|which)\b")
+COMPLETE_WORDS = _re(r"\b(?:complet\w*|finish\w*|done|close\w*(?: it)? out|mark\w*|wrap\w* up)\b")
+PART_WORDS = _re(r"\b(?:used?|using|took|take|parts?|log)\b")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in CLAUSE_BREAK.split(clean_characters(text)) if c and c.strip()]
+
+
+def parse(text: str, vocab: Vocabulary | None = None) -> Parse:
+    """The technician's intent and slots; `unknown` when the words ask for nothing a technician may do."""
+    if len(text or "") > MAX_LENGTH:
+        return Parse("unknown", {}, "", SCOPE_REASON)
+    norm = normalize(text)
+    if not norm:
+        return Parse("unknown", {}, norm, HESITATION_REASON)
+    for intent, pattern in (("confirm", CONFIRM), ("deny", DENY), ("cancel", CANCEL), ("goodbye", GOODBYE)):
+        if pattern.match(norm):
+            return Parse(intent, {}, norm)
+    if DENY_WORDS.match(norm) and re.search(r"\b(?:no|not|nope|nah|stop)\b", norm):
+        return Parse("deny", {}, norm)
+    if CANCEL_PENDING.match(norm):
+        return Parse("cancel", {}, norm)
+    if INJECTION.search(norm):
+        return Parse("unknown", {}, norm, INJECTION_REASON)
+    if guarded := _guarded(text, norm, vocab):
+        return guarded
+    whole = _rules(text, norm, vocab)
+    if whole.intent in FREE_TEXT or whole.reason in (INJECTION_REASON, SCOPE_REASON, OTHER_PERSON_REASON):
+        return whole
+    if len(norm.split()) > LONG and len(clauses := _clauses(text)) > 1:
+        # A long sentence says what it wants at the end: "... so yeah, the job's finished".
+        for clause in reversed(clauses):
+            said = normalize(clause)
+            if not said:
+                continue
+            found = _rules(clause, said, vocab)
+            if found.intent not in DIALOGUE and found.intent != "unknown":
+                return Parse(found.intent, found.slots, norm)
+    return whole
+
+
+def parse_alternatives(texts: list[str], vocab: Vocabulary | None = None) -> Parse:
+    """The recogniser's hypotheses, best first: the one that fits the technician's names, or a question
+    when they disagree on a high-impact intent (or on yes and no)."""
+    from fieldops.agent.matching import match_item_name, match_name
+
+    texts = [t for t in dict.fromkeys((t or "").strip() for t in texts) if t][:5]
+    if not texts:
+        return parse("", vocab)
+    parses = [parse(t, vocab) for t in texts]
+    known = [p for p in parses if p.intent != "unknown"]
+    if not known:
+        return parses[0]
+    intents = list(dict.fromkeys(p.intent for p in known))
+    if len(intents) > 1 and (set(intents) & HIGH_IMPACT or "confirm" in intents):
+        return Parse("clarify", {}, parses[0].normalized, options=tuple(intents))
+
+    def fit(p: Parse) -> int:
+        score = 0
+        if vocab and isinstance(p.slots.get("item"), str) and match_item_name(p.slots["item"], vocab.items):
+            score += 2
+        job = p.slots.get("job")
+        if (
+            vocab
+            and isinstance(job, str)
+            and job not in ("next", "other")
+            and match_name(job, vocab.customers)
+        ):
+            score += 2
+        return score
+
+    # Known first; among those, the best fit; among equals, the recogniser's own order.
+    ranked = sorted(enumerate(parses), key=lambda ip: (ip[1].intent == "unknown", -fit(ip[1]), ip[0]))
+    return ranked[0][1]

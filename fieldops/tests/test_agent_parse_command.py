@@ -69,3 +69,53 @@ def test_it_works_without_a_technician(monkeypatch):
 def test_an_unknown_technician_is_an_error(day):
     with pytest.raises(CommandError, match="No technician"):
         call_command("agent_parse", "--technician", "nobody", "help")
+
+
+def test_score_prints_per_category_accuracy_and_wrong_high_impact_intents(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "\n".join(
+            json.dumps(case)
+            for case in [
+                {
+                    "text": "used two rj45 ends",
+                    "intent": "use_part",
+                    "slots": {"item": "RJ45 Connector", "quantity": 2},
+                    "category": "clean",
+                },
+                {"text": "don't finish it yet", "intent": "deny", "slots": {}, "category": "negation"},
+                # Labelled wrongly on purpose: job_complete counts as an unmeant high-impact intent.
+                {"text": "complete the job", "intent": "job_details", "slots": {}, "category": "negation"},
+            ]
+        )  # fmt: skip
+    )
+    out = io.StringIO()
+    call_command("agent_parse", "--score", str(corpus), "--misses", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.split()[:4] == ["clean", "1", "100.0%", "100.0%"] for line in lines)
+    assert any(line.split()[:4] == ["negation", "2", "50.0%", "50.0%"] for line in lines)
+    assert "wrong high-impact intents: 1" in lines
+    assert any("miss [negation] 'complete the job'" in line for line in lines)
+
+
+def test_score_refuses_a_file_that_is_not_a_corpus(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi"}\n')
+    with pytest.raises(CommandError, match="without text, intent and slots"):
+        call_command("agent_parse", "--score", str(bad))
+    with pytest.raises(CommandError, match="Can't read"):
+        call_command("agent_parse", "--score", str(tmp_path / "missing.jsonl"))
+
+
+def test_score_with_a_technician_matches_against_their_own_names(day):
+    services.clock_in(technician=day.technician, truck=day.truck)
+    out = io.StringIO()
+    call_command(
+        "agent_parse",
+        "--score",
+        "fieldops/tests/agent_speech_tuning.jsonl",
+        "--technician",
+        "tech",
+        stdout=out,
+    )
+    assert "wrong high-impact intents: 0" in out.getvalue()

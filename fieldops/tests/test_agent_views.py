@@ -183,3 +183,40 @@ def test_a_double_tapped_turn_is_answered_once(tech_client, technician):
     for _ in range(3):
         tech_client.post("/tech/agent/say/", {"text": "add a note the gate code is 4412", "turn_key": key})
     assert WorkOrderNote.objects.filter(work_order=order, note_text__contains="4412").count() == 1
+
+
+def test_a_turn_carries_the_recognisers_alternatives_and_after_a_question_shows_no_yes_no(tech_client, day):
+    services.clock_in(technician=day.technician, truck=day.truck)
+    response = tech_client.post(
+        SAY,
+        {"text": "navigate to citi bang", "alternative": ["navigate to city bank", "navigate to city bang"]},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert "Directions to City Bank" in html and "btn-yes" not in html
+    spoken = json.loads(
+        VoiceAgentInteraction.objects.filter(interaction_type="technician_speech").get().content
+    )
+    assert spoken["intent"] == "navigate"
+    html = tech_client.post(SAY, {"text": "add a note"}, **HTMX).content.decode()
+    assert "What should the note say?" in html and "btn-yes" not in html  # a question, not a yes/no
+
+
+def test_a_queued_turn_is_logged_with_when_it_was_said_and_a_bad_time_is_a_400(tech_client, day):
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.make_aware(__import__("datetime").datetime(2026, 3, 10, 10, 0))
+    with time_machine.travel(now, tick=False):
+        response = tech_client.post(
+            SAY, {"text": "help", "said_at": "2026-03-10T09:55:00+00:00", "replayed": "1"}
+        )
+        assert response.status_code == 302
+        spoken = json.loads(VoiceAgentInteraction.objects.get(interaction_type="technician_speech").content)
+        assert spoken["said_at"].startswith("2026-03-10T09:55") and spoken["replayed"] is True
+        for bad in ("yesterday-ish", "2026-03-01T10:00:00+00:00", "2026-03-11T10:00:00+00:00"):
+            response = tech_client.post(SAY, {"text": "help", "said_at": bad})
+            html = response.content.decode()
+            assert response.status_code == 400
+            assert "is not a date and time" in html or "queued too long ago (or in the future)" in html
+    assert VoiceAgentInteraction.objects.filter(interaction_type="technician_speech").count() == 1

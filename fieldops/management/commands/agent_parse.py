@@ -5,6 +5,13 @@
 
 One JSON object per utterance: {"text": ..., "intent": ..., "slots": {...}}; with a technician,
 also "matched": the job and truck item the slots point at among that technician's own.
+
+    python manage.py agent_parse --score fieldops/tests/agent_speech_heldout.jsonl [--misses]
+
+Scores a labelled JSONL corpus: per-category intent and intent+slot accuracy, the number of
+high-impact intents chosen where none (or another) was meant, and the parse time. Item and
+customer slots are matched against the corpus's own names, or with --technician against that
+technician's truck stock and the day's customers.
 """
 
 import json
@@ -14,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from dispatch.models import Technician
+from fieldops.agent import evaluate, scope
 from fieldops.agent.actions import Context, context_for
 from fieldops.agent.matching import match_job, match_one
 from fieldops.agent.parser import parse
@@ -30,8 +38,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--technician", help="login username or technician id, to match jobs and truck stock"
         )
+        parser.add_argument("--score", metavar="FILE", help="score a labelled JSONL corpus instead")
+        parser.add_argument("--misses", action="store_true", help="with --score: print each miss too")
 
     def handle(self, *args, utterance: list[str], technician: str | None, **options) -> None:
+        if options.get("score"):
+            self._score(options["score"], technician, options.get("misses", False))
+            return
         ctx, stock = None, []
         if technician:
             found = self._technician(technician)
@@ -44,6 +57,25 @@ class Command(BaseCommand):
             if not utterance and not text.strip():
                 continue
             self.stdout.write(json.dumps(self._understood(text, ctx, stock), ensure_ascii=False))
+
+    def _score(self, path: str, technician: str | None, misses: bool) -> None:
+        try:
+            cases = evaluate.load(path)
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Can't read the corpus {path}: {error}") from error
+        bad = [i + 1 for i, c in enumerate(cases) if not {"text", "intent", "slots"} <= set(c)]
+        if bad:
+            raise CommandError(f"Lines without text, intent and slots: {bad[:10]}")
+        vocab = scope.vocabulary_for(context_for(self._technician(technician))) if technician else None
+        result = evaluate.score(cases, vocab)
+        for line in evaluate.report(result):
+            self.stdout.write(line)
+        if misses:
+            for case, got in result.misses:
+                self.stdout.write(
+                    f"  miss [{case.get('category', '')}] {case['text']!r}: expected {case['intent']} "
+                    f"{case['slots']}, got {got.intent} {got.slots}"
+                )
 
     def _technician(self, value: str) -> Technician:
         query = Q(user__username=value)
