@@ -628,6 +628,10 @@ def _drop_load_constraints(cursor) -> list[tuple[str, str, str]]:
         [tables],
     )
     foreign_keys = cursor.fetchall()
+    # Rows written earlier in the same transaction (a reset inside a test) leave deferred checks
+    # pending, and PostgreSQL refuses to alter a table with pending trigger events: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for table, name, _ in foreign_keys:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     return foreign_keys
