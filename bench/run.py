@@ -187,6 +187,7 @@ class Result:
     gzip_size: int = 0
     seconds: float = 0.0
     server_ms: list[float] = field(default_factory=list)
+    note: str = ""
 
 
 class Driver:
@@ -417,6 +418,8 @@ def run(args, ids: dict, queries: dict, server: subprocess.Popen, access_log: Pa
     results = []
     for page in pages(ids):
         if page.htmx and ids["fingerprint"] == "unavailable":
+            # The poll compares the page's fingerprint; computing it timed out, so the poll would too.
+            results.append(Result(page.name, note=f"not run: its digest took over {args.timeout:.0f} s"))
             continue
         print(f"bench: {page.name} ...", file=sys.stderr)
         result = driver.run_page(page)
@@ -447,7 +450,7 @@ def print_table(results: list[Result], health: Result, queries: dict, args) -> N
             timing = (f"{p50:.0f}", f"{p95:.0f}", f"{rate:.1f}" if r is not health else "-", ratio)
         else:
             timing = ("-", "-", "-", "-")
-        statuses = ",".join(sorted({str(s) for s in r.statuses})) or "-"
+        statuses = r.note or ",".join(sorted({str(s) for s in r.statuses})) or "-"
         if r.timeouts:
             statuses += f" +{r.timeouts} timeout (>{args.timeout:.0f} s)"
         rows.append(
