@@ -39,6 +39,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from dispatch import clock
 from dispatch.access import OFFICE_GROUP, TECHNICIAN_GROUP
 from dispatch.models import (
     ActorType,
@@ -544,7 +545,8 @@ def generate(
         raise ValueError("technicians, customers and days must each be at least 1")
     started = monotonic_time.monotonic()
     tz = timezone.get_default_timezone()
-    with transaction.atomic():
+    # bulk_create fills auto_now columns (updated_at, last_updated) from dispatch.clock: at `now`.
+    with clock.frozen(now), transaction.atomic():
         users = _add_users(technicians, password, now)
         build = _Build(
             rng=_Random(seed),

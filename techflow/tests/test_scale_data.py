@@ -155,3 +155,12 @@ def test_the_load_keeps_every_foreign_key_on_postgresql(pinned):
     before = foreign_keys()
     _generate()
     assert foreign_keys() == before
+
+
+@pytest.mark.django_db
+def test_rows_are_dated_by_now_not_by_the_clock():
+    with time_machine.travel(NOW + dt.timedelta(days=3), tick=False):
+        _generate(technicians=3, days=3)
+    assert not WorkOrder.objects.filter(updated_at__gt=NOW).exists()
+    assert not TruckInventory.objects.filter(last_updated__gt=NOW).exists()
+    assert not TechnicianActivity.objects.filter(created_at__gt=NOW).exists()
