@@ -936,7 +936,7 @@ def _do_job(
     done_at: datetime,
     left_at: datetime,
     pause_at: datetime | None = None,
-) -> tuple[str, int, datetime]:
+) -> tuple[str, int, datetime | None]:
     """A technician's steps on one job, as the step services write them, up to `steps` of them.
 
     steps: 1 traveling, 2 on site, 3 working, 4 paused (needs pause_at), 6 completed and left.
@@ -951,7 +951,7 @@ def _do_job(
         build, tech, ActivityType.TRAVEL_START, travel_at, order_id, metadata={"travel_log_id": travel_id}
     )
     if not arrived:
-        return WorkOrderStatus.SCHEDULED, 1, scheduled
+        return WorkOrderStatus.SCHEDULED, 1, None  # travel changes no field of the order
     _activity(build, tech, ActivityType.TRAVEL_END, arrive_at, order_id, place)
     _activity(build, tech, ActivityType.ARRIVED_ON_SITE, arrive_at, order_id, place)
     _change(
@@ -1331,6 +1331,7 @@ def _add_today(build: _Build, day: date) -> None:
                     steps=steps,
                     **times,
                 )
+                updated = updated or created
                 if status == WorkOrderStatus.COMPLETED:
                     summary = f"Visit on {scheduled.astimezone(build.tz):%b %d}: done."
             _write_order(
