@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install install-dev vendor migrate serve lint format browser clean
+.PHONY: demo test install install-dev vendor migrate serve lint format browser bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Every page at scale (PostgreSQL: BENCH_DATABASE_URL); see bench/README.md.
+bench: install
+	$(PY) bench/run.py
 
 ## Debian's Chromium, for the browser tests (Playwright's own download is not used).
 browser:
