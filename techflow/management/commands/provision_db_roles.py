@@ -73,7 +73,8 @@ class Command(BaseCommand):
         "those this role creates later, so it can run the application. "
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
         "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
-        "row), customers, trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
+        "row), customers (and UPDATE of is_new_customer and updated_at: completing a job clears the "
+        "flag), trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
         "DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
@@ -203,6 +204,10 @@ def _grant_tech(connection: BaseDatabaseWrapper, role: str, database: str) -> No
     # A technician's actions lock their own technicians row (SELECT ... FOR UPDATE), which
     # PostgreSQL allows only with an UPDATE privilege: on updated_at alone, nothing to change.
     statements.append(f"GRANT UPDATE (updated_at) ON {qn(_tables(TECH_READS[:1])[0])} TO {quoted}")
+    # The job a technician completes makes its customer a returning one (is_new_customer off).
+    statements.append(
+        f"GRANT UPDATE (is_new_customer, updated_at) ON {qn(_tables(TECH_READS[1:2])[0])} TO {quoted}"
+    )
     auth_reads = _tables(TECH_AUTH_READS) + _m2m_tables(TECH_AUTH_READS)
     statements += [f"GRANT SELECT ON {qn(table)} TO {quoted}" for table in auth_reads]
     statements.append(f"GRANT UPDATE (last_login) ON {qn(_tables(TECH_AUTH_READS[:1])[0])} TO {quoted}")
