@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock, scheduling, selectors, services
 from dispatch.access import office_required
-from dispatch.forms import TechnicianForm, bootstrap
+from dispatch.forms import TechnicianForm
 from dispatch.models import Technician, WorkOrder
 from dispatch.views.common import render_region
 
@@ -77,7 +77,7 @@ def _detail(
         "technician": technician,
         "days": days,
         "recent": recent,
-        "form": bootstrap(form or TechnicianForm(instance=technician)),
+        "form": form or TechnicianForm(instance=technician),
     }
     return render_region(request, "dispatch/technician_detail.html", "week", context, status=status)
 

@@ -21,7 +21,6 @@ from dispatch.forms import (
     StatusForm,
     WorkOrderCreateForm,
     WorkOrderEditForm,
-    bootstrap,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
@@ -43,7 +42,6 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    bootstrap(filterset.form)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)
@@ -128,9 +126,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         for value in WorkOrder.TRANSITIONS[WorkOrderStatus(order.status)]
         if value != WorkOrderStatus.CANCELLED
     ]
-    for form in (edit_form, schedule_form, status_form):
-        bootstrap(form)
-    note_form = bootstrap(forms.get("note_form") or NoteForm())
+    note_form = forms.get("note_form") or NoteForm()
     return {
         "order": order,
         "timeline": selectors.work_order_timeline(order, names),
@@ -339,7 +335,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
         form.cleaned_data.get("scheduled_for") if form.is_bound and hasattr(form, "cleaned_data") else None
     )
     context = {
-        "form": bootstrap(form),
+        "form": form,
         "refusal": refusal,
         "needs_override": needs_override,
         **_availability(customer, start),
