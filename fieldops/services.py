@@ -21,7 +21,8 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_summary_write
+from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_update
+from fieldops import selectors
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -454,3 +455,18 @@ def action_perform(
     if earlier.technician_id != technician.pk or earlier.action != action:
         return Outcome(False, "This form was already used for something else. Reload the page.", redirect_to)
     return Outcome(earlier.ok, earlier.message, earlier.redirect_to, replayed=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Job summaries
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
+    """Write a completed order's full_summary from its notes, travel, activity and parts; history
+    records it. Refused (ValidationError) before the job is completed."""
+    if not work_order.can_have_summary:
+        raise ValidationError("A summary is written once the job is completed.")
+    text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
+    return work_order_update(work_order=work_order, actor=actor, full_summary=text)

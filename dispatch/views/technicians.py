@@ -20,7 +20,6 @@ RECENT_ACTIVITY = 20
 
 def _today_prefetches() -> list[Prefetch]:
     today_start, today_end = scheduling.day_bounds(clock.localdate())
-    clocks = selectors.related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
     activities = (
         selectors.related_queryset(Technician, "activities")
         .filter(created_at__gte=today_start, created_at__lt=today_end)
@@ -29,17 +28,20 @@ def _today_prefetches() -> list[Prefetch]:
     )
     orders = WorkOrder.objects.booked().today().order_by("scheduled_for")
     return [
-        Prefetch("clock_records", queryset=clocks.select_related("truck"), to_attr="open_clock"),
         Prefetch("activities", queryset=activities, to_attr="today_activities"),
         Prefetch("work_orders", queryset=orders, to_attr="today_orders"),
     ]
+
+
+def _with_today():
+    return Technician.objects.with_open_clock().select_related("user").prefetch_related(*_today_prefetches())
 
 
 @require_GET
 @office_required
 def technician_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "active")
-    technicians = Technician.objects.select_related("user").prefetch_related(*_today_prefetches())
+    technicians = _with_today()
     if show != "all":
         technicians = technicians.filter(active=True)
     return render_region(
@@ -51,7 +53,8 @@ def _detail(
     request: HttpRequest, pk: int, form: TechnicianForm | None = None, status: int = 200
 ) -> HttpResponse:
     technician = get_object_or_404(
-        Technician.objects.select_related("user").prefetch_related(*_today_prefetches()), pk=pk
+        _with_today(),
+        pk=pk,
     )
     today = clock.localdate()
     monday, next_monday = scheduling.week_of(today)

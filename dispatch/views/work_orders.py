@@ -130,7 +130,6 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
     return {
         "order": order,
         "timeline": selectors.work_order_timeline(order, names),
-        "times": selectors.work_order_field_times(order),
         "edit_form": edit_form,
         "schedule_form": schedule_form,
         "status_form": status_form,
@@ -260,16 +259,14 @@ def work_order_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_action(request, pk, "Note added.")
 
 
-@require_POST
-@office_required
-def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    """Write (or rewrite) a completed order's summary from its field record."""
-    order = get_object_or_404(WorkOrder, pk=pk)
-    try:
-        services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
-    except ValidationError as error:
+def work_order_answer(
+    request: HttpRequest, pk: int, done: str | None, error: ValidationError | None = None
+) -> HttpResponse:
+    """The order's main region (or the page) after another app's action on it, e.g. fieldops'
+    summary: done says what happened, or error why it was refused."""
+    if error is not None:
         return _refused(request, pk, error, "")
-    return _after_action(request, pk, "Summary written from the job's record.")
+    return _after_action(request, pk, done)
 
 
 # New work order -------------------------------------------------------------------------
