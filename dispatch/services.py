@@ -386,25 +386,6 @@ def work_order_schedule(
     return work_order_update(work_order=work_order, actor=actor, **changes)
 
 
-def work_order_assign(
-    *,
-    work_order: WorkOrder,
-    actor: Actor,
-    technician: Technician | None,
-    override_window: bool = False,
-    expected_version: int | None = None,
-) -> WorkOrder:
-    """Give a work order to a technician (or take it away) at its current time, by the same rules."""
-    return work_order_schedule(
-        work_order=work_order,
-        actor=actor,
-        technician=technician,
-        scheduled_for=work_order.scheduled_for,
-        override_window=override_window,
-        expected_version=expected_version,
-    )
-
-
 @transaction.atomic
 def work_order_open(
     *,

@@ -211,20 +211,27 @@ def job_arrive(
     return arrived
 
 
+def _job_step(
+    technician: Technician, work_order: WorkOrder, step: Step, activity_type: str, location: Location
+) -> TechnicianActivity:
+    """A step that is only its activity row: lock the technician, ask the state machine, record it."""
+    state = _lock(technician)
+    require(state, step, work_order)
+    return _activity(
+        technician=technician,
+        activity_type=activity_type,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
 @transaction.atomic
 def job_work_start(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Start the work on site."""
-    state = _lock(technician)
-    require(state, Step.WORK_START, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_STARTED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.WORK_START, ActivityType.WORK_STARTED, location)
 
 
 @transaction.atomic
@@ -232,15 +239,7 @@ def job_pause(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Pause the work."""
-    state = _lock(technician)
-    require(state, Step.PAUSE, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_PAUSED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.PAUSE, ActivityType.WORK_PAUSED, location)
 
 
 @transaction.atomic
@@ -248,15 +247,7 @@ def job_resume(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Resume paused work."""
-    state = _lock(technician)
-    require(state, Step.RESUME, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_RESUMED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.RESUME, ActivityType.WORK_RESUMED, location)
 
 
 @transaction.atomic
@@ -289,15 +280,7 @@ def job_leave(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Leave the site: the technician is free for the next job."""
-    state = _lock(technician)
-    require(state, Step.LEAVE, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.LEFT_SITE,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.LEAVE, ActivityType.LEFT_SITE, location)
 
 
 @transaction.atomic
