@@ -1,6 +1,8 @@
 """Office forms: parse and validate input; the services apply it."""
 
 from django import forms
+from django.forms import BoundField
+from django.forms.renderers import TemplatesSetting
 
 from dispatch.models import Customer, JobType, Priority, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import CUSTOMER_FIELDS
@@ -109,19 +111,32 @@ class ManualNotificationForm(forms.Form):
         return order
 
 
-def bootstrap(form: forms.Form) -> forms.Form:
-    """Give every widget Bootstrap's class, and mark invalid fields."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        checks = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
-        css = (
-            "form-check-input"
-            if isinstance(widget, checks)
-            else ("form-select" if isinstance(widget, forms.Select) else "form-control")
-        )
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-    return form
+class BootstrapBoundField(BoundField):
+    """Bootstrap's class on every widget, and is-invalid on a field with errors."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        # Hidden inputs need no class; the admin's widgets keep the admin's own styling.
+        if widget.is_hidden or type(widget).__module__.startswith("django.contrib.admin"):
+            return attrs
+        if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = f"{widget.attrs.get('class', '')} {attrs.get('class', '')}".split()
+        if css not in classes:
+            classes.append(css)
+        if self.form.is_bound and self.errors:
+            classes.append("is-invalid")
+        attrs["class"] = " ".join(dict.fromkeys(classes))
+        return attrs
+
+
+class FormRenderer(TemplatesSetting):
+    """The one form renderer (FORM_RENDERER): `{{ form.x.as_field_group }}` renders forms/field.html."""
+
+    field_template_name = "forms/field.html"
+    bound_field_class = BootstrapBoundField

@@ -5,13 +5,24 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Now
 
 from dispatch import clock
 from dispatch.db import ClockDateTimeField, TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
 
 ID_AT_LEAST_ONE = Q(id__gte=1)
+
+
+class TechnicianQuerySet(TouchingQuerySet):
+    def with_open_clock(self) -> "TechnicianQuerySet":
+        """Each technician's open clock record (and its truck) as `open_clock`, in the same query
+        (the database allows one open record per technician); unset when clocked out."""
+        return self.annotate(
+            open_clock=FilteredRelation(
+                "clock_records", condition=Q(clock_records__clock_out_time__isnull=True)
+            )
+        ).select_related("open_clock__truck")
 
 
 class Technician(UpdatedAtModel):
@@ -27,6 +38,8 @@ class Technician(UpdatedAtModel):
         help_text="The login this technician signs in with (optional).",
     )
     created_at = created_at_field()
+
+    objects = TechnicianQuerySet.as_manager()
 
     class Meta:
         db_table = "technicians"

@@ -14,9 +14,11 @@ from dispatch.models import (
     ActorType,
     Customer,
     JobType,
+    ManualNotification,
     Notification,
     Technician,
     WorkOrder,
+    WorkOrderNote,
     WorkOrderStatus,
 )
 from dispatch.scheduling import WORKDAY_END, WORKDAY_START, schedule_refusals, week_of
@@ -50,19 +52,14 @@ def today_overview(alerts_shown: int) -> dict:
     """What Today shows: each active technician's clock and jobs today, the unassigned and late
     jobs and the latest unread alerts, in a fixed number of queries."""
     orders = list(WorkOrder.objects.today().select_related("customer", "assigned_technician"))
-    open_clock = related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
-    technicians = list(
-        Technician.objects.filter(active=True).prefetch_related(
-            Prefetch("clock_records", queryset=open_clock.select_related("truck"), to_attr="open_clock")
-        )
-    )
+    technicians = list(Technician.objects.filter(active=True).with_open_clock())
     by_technician: dict[int | None, list[WorkOrder]] = {}
     for order in orders:
         by_technician.setdefault(order.assigned_technician_id, []).append(order)
     rows = [
         {
             "technician": technician,
-            "clock": technician.open_clock[0] if technician.open_clock else None,
+            "clock": getattr(technician, "open_clock", None),  # unset when clocked out
             "orders": by_technician.get(technician.pk, []),
         }
         for technician in technicians
@@ -143,25 +140,15 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         "customer", "assigned_technician", "created_by"
     ).prefetch_related(
         "history",
-        Prefetch("notes", queryset=related_queryset(WorkOrder, "notes").select_related("technician")),
-        Prefetch(
-            "travel_logs", queryset=related_queryset(WorkOrder, "travel_logs").select_related("technician")
-        ),
-        Prefetch(
-            "activities",
-            queryset=related_queryset(WorkOrder, "activities").select_related("technician", "truck"),
-        ),
-        Prefetch(
-            "stock_movements",
-            queryset=related_queryset(WorkOrder, "stock_movements").select_related(
-                "item", "truck", "technician"
-            ),
-        ),
+        Prefetch("notes", queryset=WorkOrderNote.objects.select_related("technician")),
+        # The field's rows come through the order's relations (DESIGN: dispatch imports no other app).
+        # (technicians' names come from the page's one list of technicians).
+        "travel_logs",
+        "activities",
+        "stock_movements__item",
+        "stock_movements__truck",
         "notifications",
-        Prefetch(
-            "manual_notifications",
-            queryset=related_queryset(WorkOrder, "manual_notifications").select_related("technician"),
-        ),
+        Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -280,7 +267,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-truck",
                 "Travel",
                 detail,
-                log.technician.name if log.technician else "",
+                technicians.get(log.technician_id, ""),
             )
         )
     for activity in work_order.activities.all():
@@ -291,7 +278,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-geo-alt",
                 activity.get_activity_type_display(),
                 " · ".join(filter(None, [activity.notes, activity.address])),
-                activity.technician.name,
+                technicians.get(activity.technician_id, ""),
             )
         )
     for movement in work_order.stock_movements.all():
@@ -302,7 +289,7 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 "bi-box-seam",
                 movement.get_kind_display(),
                 f"{abs(movement.quantity_change)} × {movement.item.name} ({movement.truck.name})",
-                movement.technician.name if movement.technician else "",
+                technicians.get(movement.technician_id, ""),
             )
         )
     for notification in work_order.notifications.all():
@@ -329,65 +316,6 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
         )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
-
-
-@dataclass(frozen=True)
-class FieldTimes:
-    travel: timedelta
-    on_site: timedelta
-    working: timedelta
-    on_site_now: bool
-
-
-def paired_spans(
-    events: list[tuple[datetime, str]], opens: set[str], closes: set[str], now: datetime
-) -> timedelta:
-    """Total time between each opening event and the closing one after it; an open span runs to now."""
-    total, opened = timedelta(), None
-    for at, kind in events:
-        if kind in opens and opened is None:
-            opened = at
-        elif kind in closes and opened is not None:
-            total += at - opened
-            opened = None
-    if opened is not None:
-        total += now - opened
-    return total
-
-
-# Activity types by their stored values: dispatch reads fieldops' rows through relations only.
-ARRIVED, LEFT = {"arrived_on_site"}, {"left_site"}
-WORKING, NOT_WORKING = {"work_started", "work_resumed"}, {"work_paused", "work_completed", "left_site"}
-
-
-def activity_events(work_order: WorkOrder) -> list[tuple[datetime, str]]:
-    """The order's (prefetched) activity as (time, type), in the order it happened.
-
-    Two steps can share one instant, so the technician's running number breaks the tie.
-    """
-    activities = sorted(work_order.activities.all(), key=lambda a: (a.created_at, a.sequence))
-    return [(a.created_at, a.activity_type) for a in activities]
-
-
-def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
-    """Travel time (travel logs), on-site and working time (activities); open spans count to now.
-
-    Reads work_order.travel_logs.all() and work_order.activities.all(), so a page that
-    prefetches both runs no query here.
-    """
-    now = clock.now()
-    travel = timedelta()
-    for log in work_order.travel_logs.all():
-        if log.travel_start_time:
-            travel += (log.travel_end_time or now) - log.travel_start_time
-    events = activity_events(work_order)
-    on_site_kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
-    return FieldTimes(
-        travel=travel,
-        on_site=paired_spans(events, ARRIVED, LEFT, now),
-        working=paired_spans(events, WORKING, NOT_WORKING, now),
-        on_site_now=bool(on_site_kinds) and on_site_kinds[-1] in ARRIVED,
-    )
 
 
 # Scheduling ----------------------------------------------------------------------------
@@ -427,104 +355,3 @@ def technician_availability(start: datetime, exclude_pk: int | None = None) -> l
             )
         )
     return result
-
-
-# Job summaries -------------------------------------------------------------------------
-
-# Stock movement kinds by their stored values (dispatch never imports inventory).
-USED_ON_JOB, RETURNED_FROM_JOB = "used_on_job", "returned_from_job"
-COUNT_UNITS = {"unit", "units", "each", "ea", "pc", "pcs", "piece", "pieces"}
-PAUSED, RESUMED = {"work_paused"}, {"work_resumed", "work_completed", "left_site"}
-
-
-def work_order_for_summary(pk: int) -> WorkOrder:
-    """One work order with what its summary reads: five queries."""
-    queryset = WorkOrder.objects.select_related("customer", "assigned_technician").prefetch_related(
-        Prefetch("notes", queryset=related_queryset(WorkOrder, "notes").select_related("technician")),
-        "travel_logs",
-        "activities",
-        Prefetch(
-            "stock_movements", queryset=related_queryset(WorkOrder, "stock_movements").select_related("item")
-        ),
-    )
-    return queryset.get(pk=pk)
-
-
-def _minutes_text(span: timedelta) -> str:
-    minutes = max(0, round(span.total_seconds() / 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} hour{'s' if hours > 1 else ''} {minutes} minute{'s' if minutes != 1 else ''}"
-    if hours:
-        return f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    return text if text[-1:] in ".!?" else f"{text}."
-
-
-def work_order_summary_text(work_order: WorkOrder) -> str:
-    """A short paragraph the office could send the customer, from the order's prefetched notes,
-    travel, activity and parts; times in the company's time zone. Parts that were not there say nothing."""
-    technician = work_order.assigned_technician
-    who = technician.name if technician else "Our technician"
-    first_name = who.split()[0] if technician else "The technician"
-    events = activity_events(work_order)
-    arrived = next((at for at, kind in events if kind in ARRIVED), None)
-    finished = next((at for at, kind in reversed(events) if kind == "work_completed"), None)
-    day = arrived or finished or work_order.scheduled_for
-    customer = work_order.customer.name if work_order.customer else "the customer"
-
-    opening = f"{who} visited {customer}" + (
-        f" on {timezone.localtime(day):%A, %B} {timezone.localtime(day).day}" if day else ""
-    )
-    opening += f" for: {work_order.title.strip()}."
-    parts = [opening]
-
-    times = work_order_field_times(work_order)
-    if times.travel:
-        parts.append(f"Travel to the site took {_minutes_text(times.travel)}.")
-    if arrived and finished and finished >= arrived:
-        parts.append(
-            f"{first_name} arrived at {formatting.clock_time(arrived)} "
-            f"and finished at {formatting.clock_time(finished)}."
-        )
-    elif arrived:
-        parts.append(f"{first_name} arrived at {formatting.clock_time(arrived)}.")
-    if times.on_site:
-        on_site = f"Time on site was {_minutes_text(times.on_site)}"
-        pauses = [a for a, kind in events if kind in PAUSED]
-        paused = paired_spans(events, PAUSED, RESUMED, clock.now())
-        if pauses and paused:
-            count = "one pause" if len(pauses) == 1 else f"{len(pauses)} pauses"
-            on_site += f", including {count} totalling {_minutes_text(paused)}"
-        parts.append(on_site + ".")
-
-    used: dict[str, list] = {}
-    for movement in work_order.stock_movements.all():
-        if movement.kind not in (USED_ON_JOB, RETURNED_FROM_JOB):
-            continue
-        entry = used.setdefault(movement.item.name, [0, movement.item.unit])
-        entry[0] += -movement.quantity_change
-    items = [
-        f"{quantity} {unit + ' of ' if unit and unit.lower() not in COUNT_UNITS else '× '}{name}"
-        for name, (quantity, unit) in sorted(used.items())
-        if quantity > 0
-    ]
-    if items:
-        parts.append("Parts used: " + ", ".join(items) + ".")
-
-    notes = [n for n in work_order.notes.all() if n.technician_id is not None or n.alert_office]
-    work = [
-        _sentence(text)
-        for n in notes
-        if not n.alert_office and (text := n.note_text.strip().removeprefix("Completed:").strip())
-    ]
-    raised = [_sentence(n.note_text) for n in notes if n.alert_office and n.note_text.strip()]
-    if work:
-        parts.append("Work done: " + " ".join(work))
-    if raised:
-        parts.append("Points raised during the visit: " + " ".join(raised))
-    return " ".join(parts)

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from dispatch import selectors
 from dispatch.models import (
     ActorType,
     Customer,
@@ -387,25 +386,6 @@ def work_order_schedule(
     return work_order_update(work_order=work_order, actor=actor, **changes)
 
 
-def work_order_assign(
-    *,
-    work_order: WorkOrder,
-    actor: Actor,
-    technician: Technician | None,
-    override_window: bool = False,
-    expected_version: int | None = None,
-) -> WorkOrder:
-    """Give a work order to a technician (or take it away) at its current time, by the same rules."""
-    return work_order_schedule(
-        work_order=work_order,
-        actor=actor,
-        technician=technician,
-        scheduled_for=work_order.scheduled_for,
-        override_window=override_window,
-        expected_version=expected_version,
-    )
-
-
 @transaction.atomic
 def work_order_open(
     *,
@@ -559,18 +539,3 @@ def manual_notification_send(
     notification.full_clean()
     notification.save()
     return notification
-
-
-# ---------------------------------------------------------------------------------------
-# Job summaries
-# ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
-    """Write a completed order's full_summary from its notes, travel, activity and parts; history
-    records it. Refused (ValidationError) before the job is completed."""
-    if not work_order.can_have_summary:
-        raise ValidationError("A summary is written once the job is completed.")
-    text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
-    return work_order_update(work_order=work_order, actor=actor, full_summary=text)

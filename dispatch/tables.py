@@ -26,7 +26,6 @@ class WorkOrderTable(tables.Table):
         order_by = ("-scheduled_for",)
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No work orders match these filters."
-        template_name = "django_tables2/bootstrap5.html"
 
     def render_status(self, record: WorkOrder, value: str) -> str:
         late = mark_safe(' <span class="badge text-bg-danger">Late</span>') if record.is_late_to_start else ""
@@ -50,7 +49,6 @@ class CustomerTable(tables.Table):
         order_by = ("name",)
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No customers match."
-        template_name = "django_tables2/bootstrap5.html"
 
     def render_is_new_customer(self, value: bool) -> str:
         if value:

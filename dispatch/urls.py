@@ -16,7 +16,6 @@ urlpatterns = [
     path("work-orders/<int:pk>/schedule/", views.work_order_schedule, name="work_order_schedule"),
     path("work-orders/<int:pk>/status/", views.work_order_status, name="work_order_status"),
     path("work-orders/<int:pk>/suggestions/", views.work_order_suggestions, name="work_order_suggestions"),
-    path("work-orders/<int:pk>/summary/", views.work_order_summary, name="work_order_summary"),
     path("work-orders/<int:pk>/notes/", views.work_order_note, name="work_order_note"),
     path("board/", views.board, name="board"),
     path("board/move/", views.board_move, name="board_move"),

@@ -113,8 +113,8 @@ def agent_say(request: HttpRequest) -> HttpResponse:
     """One turn: what the technician said, answered and logged; bad input gets a reply and a 400."""
     form = AgentForm(request.POST)
     if not form.is_valid():
-        # htmx swaps in 200s only: the reply still tells the technician what was wrong.
-        return _page(request, error=_form_error(form), status=200 if wants_region(request) else 400)
+        # The htmx convention (static/js/htmx-config.js) swaps a 400's region in like a success.
+        return _page(request, error=_form_error(form), status=400)
     technician = request.technician
     try:
         extras = _extras(request.POST)

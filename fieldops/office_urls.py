@@ -10,5 +10,6 @@ urlpatterns = [
     path("", office_views.field_overview, name="field_overview"),
     path("timesheets/", office_views.timesheets, name="timesheets"),
     path("timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
+    path("work-orders/<int:pk>/summary/", office_views.work_order_summary, name="work_order_summary"),
     path("transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
 ]

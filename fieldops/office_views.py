@@ -2,17 +2,20 @@
 
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
 from dispatch.models import Technician, WorkOrder
+from dispatch.services import Actor
 from dispatch.views.common import render_region
-from fieldops import selectors
+from dispatch.views.work_orders import work_order_answer
+from fieldops import selectors, services
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
 
@@ -121,3 +124,15 @@ def voice_transcripts(request: HttpRequest) -> HttpResponse:
         technician=context["technician"], work_order=context["work_order"]
     )
     return render(request, "fieldops/agent_transcripts.html", context)
+
+
+@require_POST
+@office_required
+def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write (or rewrite) a completed order's summary from its field record, on the order's page."""
+    order = get_object_or_404(WorkOrder, pk=pk)
+    try:
+        services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
+    except ValidationError as error:
+        return work_order_answer(request, pk, None, error)
+    return work_order_answer(request, pk, "Summary written from the job's record.")

@@ -5,12 +5,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from dispatch import clock, scheduling
+from dispatch import clock, formatting, scheduling
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
-from dispatch.selectors import paired_spans
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -30,7 +29,7 @@ from fieldops.state import (  # noqa: F401  (the state's readers import it from 
     technician_state,
     technician_states,
 )
-from inventory.models import Truck, TruckInventory
+from inventory.models import MovementKind, StockMovement, Truck, TruckInventory
 
 # The technician's pages
 
@@ -257,3 +256,163 @@ def voice_transcripts(
         rows = rows.filter(session=session)
     latest = list(rows.order_by("-created_at", "-id")[:limit])
     return [_transcript_line(row) for row in reversed(latest)]
+
+
+# Field times: travel, on site, working --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldTimes:
+    travel: timedelta
+    on_site: timedelta
+    working: timedelta
+    on_site_now: bool
+
+
+def paired_spans(
+    events: list[tuple[datetime, str]], opens: set[str], closes: set[str], now: datetime
+) -> timedelta:
+    """Total time between each opening event and the closing one after it; an open span runs to now."""
+    total, opened = timedelta(), None
+    for at, kind in events:
+        if kind in opens and opened is None:
+            opened = at
+        elif kind in closes and opened is not None:
+            total += at - opened
+            opened = None
+    if opened is not None:
+        total += now - opened
+    return total
+
+
+ARRIVED, LEFT = {ActivityType.ARRIVED_ON_SITE}, {ActivityType.LEFT_SITE}
+WORKING = {ActivityType.WORK_STARTED, ActivityType.WORK_RESUMED}
+NOT_WORKING = {ActivityType.WORK_PAUSED, ActivityType.WORK_COMPLETED, ActivityType.LEFT_SITE}
+
+
+def activity_events(work_order: WorkOrder) -> list[tuple[datetime, str]]:
+    """The order's (prefetched) activity as (time, type), in the order it happened.
+
+    Two steps can share one instant, so the technician's running number breaks the tie.
+    """
+    activities = sorted(work_order.activities.all(), key=lambda a: (a.created_at, a.sequence))
+    return [(a.created_at, a.activity_type) for a in activities]
+
+
+def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
+    """Travel time (travel logs), on-site and working time (activities); open spans count to now.
+
+    Reads work_order.travel_logs.all() and work_order.activities.all(), so a page that
+    prefetches both runs no query here.
+    """
+    now = clock.now()
+    travel = timedelta()
+    for log in work_order.travel_logs.all():
+        if log.travel_start_time:
+            travel += (log.travel_end_time or now) - log.travel_start_time
+    events = activity_events(work_order)
+    on_site_kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
+    return FieldTimes(
+        travel=travel,
+        on_site=paired_spans(events, ARRIVED, LEFT, now),
+        working=paired_spans(events, WORKING, NOT_WORKING, now),
+        on_site_now=bool(on_site_kinds) and on_site_kinds[-1] in ARRIVED,
+    )
+
+
+# Job summaries: the paragraph the office could send the customer ---------------------
+
+COUNT_UNITS = {"unit", "units", "each", "ea", "pc", "pcs", "piece", "pieces"}
+PAUSED = {ActivityType.WORK_PAUSED}
+RESUMED = {ActivityType.WORK_RESUMED, ActivityType.WORK_COMPLETED, ActivityType.LEFT_SITE}
+
+
+def work_order_for_summary(pk: int) -> WorkOrder:
+    """One work order with what its summary reads: five queries."""
+    queryset = WorkOrder.objects.select_related("customer", "assigned_technician").prefetch_related(
+        Prefetch("notes", queryset=WorkOrderNote.objects.select_related("technician")),
+        "travel_logs",
+        "activities",
+        Prefetch("stock_movements", queryset=StockMovement.objects.select_related("item")),
+    )
+    return queryset.get(pk=pk)
+
+
+def _minutes_text(span: timedelta) -> str:
+    minutes = max(0, round(span.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} hour{'s' if hours > 1 else ''} {minutes} minute{'s' if minutes != 1 else ''}"
+    if hours:
+        return f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?" else f"{text}."
+
+
+def work_order_summary_text(work_order: WorkOrder) -> str:
+    """A short paragraph the office could send the customer, from the order's prefetched notes,
+    travel, activity and parts; times in the company's time zone. Parts that were not there say nothing."""
+    technician = work_order.assigned_technician
+    who = technician.name if technician else "Our technician"
+    first_name = who.split()[0] if technician else "The technician"
+    events = activity_events(work_order)
+    arrived = next((at for at, kind in events if kind in ARRIVED), None)
+    finished = next((at for at, kind in reversed(events) if kind == ActivityType.WORK_COMPLETED), None)
+    day = arrived or finished or work_order.scheduled_for
+    customer = work_order.customer.name if work_order.customer else "the customer"
+
+    opening = f"{who} visited {customer}" + (
+        f" on {timezone.localtime(day):%A, %B} {timezone.localtime(day).day}" if day else ""
+    )
+    opening += f" for: {work_order.title.strip()}."
+    parts = [opening]
+
+    times = work_order_field_times(work_order)
+    if times.travel:
+        parts.append(f"Travel to the site took {_minutes_text(times.travel)}.")
+    if arrived and finished and finished >= arrived:
+        parts.append(
+            f"{first_name} arrived at {formatting.clock_time(arrived)} "
+            f"and finished at {formatting.clock_time(finished)}."
+        )
+    elif arrived:
+        parts.append(f"{first_name} arrived at {formatting.clock_time(arrived)}.")
+    if times.on_site:
+        on_site = f"Time on site was {_minutes_text(times.on_site)}"
+        pauses = [a for a, kind in events if kind in PAUSED]
+        paused = paired_spans(events, PAUSED, RESUMED, clock.now())
+        if pauses and paused:
+            count = "one pause" if len(pauses) == 1 else f"{len(pauses)} pauses"
+            on_site += f", including {count} totalling {_minutes_text(paused)}"
+        parts.append(on_site + ".")
+
+    used: dict[str, list] = {}
+    for movement in work_order.stock_movements.all():
+        if movement.kind not in (MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB):
+            continue
+        entry = used.setdefault(movement.item.name, [0, movement.item.unit])
+        entry[0] += -movement.quantity_change
+    items = [
+        f"{quantity} {unit + ' of ' if unit and unit.lower() not in COUNT_UNITS else '× '}{name}"
+        for name, (quantity, unit) in sorted(used.items())
+        if quantity > 0
+    ]
+    if items:
+        parts.append("Parts used: " + ", ".join(items) + ".")
+
+    notes = [n for n in work_order.notes.all() if n.technician_id is not None or n.alert_office]
+    work = [
+        _sentence(text)
+        for n in notes
+        if not n.alert_office and (text := n.note_text.strip().removeprefix("Completed:").strip())
+    ]
+    raised = [_sentence(n.note_text) for n in notes if n.alert_office and n.note_text.strip()]
+    if work:
+        parts.append("Work done: " + " ".join(work))
+    if raised:
+        parts.append("Points raised during the visit: " + " ".join(raised))
+    return " ".join(parts)

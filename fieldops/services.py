@@ -21,7 +21,8 @@ from dispatch.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_summary_write
+from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_update
+from fieldops import selectors
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -210,20 +211,27 @@ def job_arrive(
     return arrived
 
 
+def _job_step(
+    technician: Technician, work_order: WorkOrder, step: Step, activity_type: str, location: Location
+) -> TechnicianActivity:
+    """A step that is only its activity row: lock the technician, ask the state machine, record it."""
+    state = _lock(technician)
+    require(state, step, work_order)
+    return _activity(
+        technician=technician,
+        activity_type=activity_type,
+        location=location,
+        work_order=work_order,
+        truck_id=state.truck_id,
+    )
+
+
 @transaction.atomic
 def job_work_start(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Start the work on site."""
-    state = _lock(technician)
-    require(state, Step.WORK_START, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_STARTED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.WORK_START, ActivityType.WORK_STARTED, location)
 
 
 @transaction.atomic
@@ -231,15 +239,7 @@ def job_pause(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Pause the work."""
-    state = _lock(technician)
-    require(state, Step.PAUSE, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_PAUSED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.PAUSE, ActivityType.WORK_PAUSED, location)
 
 
 @transaction.atomic
@@ -247,15 +247,7 @@ def job_resume(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Resume paused work."""
-    state = _lock(technician)
-    require(state, Step.RESUME, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.WORK_RESUMED,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.RESUME, ActivityType.WORK_RESUMED, location)
 
 
 @transaction.atomic
@@ -288,15 +280,7 @@ def job_leave(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Leave the site: the technician is free for the next job."""
-    state = _lock(technician)
-    require(state, Step.LEAVE, work_order)
-    return _activity(
-        technician=technician,
-        activity_type=ActivityType.LEFT_SITE,
-        location=location,
-        work_order=work_order,
-        truck_id=state.truck_id,
-    )
+    return _job_step(technician, work_order, Step.LEAVE, ActivityType.LEFT_SITE, location)
 
 
 @transaction.atomic
@@ -454,3 +438,18 @@ def action_perform(
     if earlier.technician_id != technician.pk or earlier.action != action:
         return Outcome(False, "This form was already used for something else. Reload the page.", redirect_to)
     return Outcome(earlier.ok, earlier.message, earlier.redirect_to, replayed=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Job summaries
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
+    """Write a completed order's full_summary from its notes, travel, activity and parts; history
+    records it. Refused (ValidationError) before the job is completed."""
+    if not work_order.can_have_summary:
+        raise ValidationError("A summary is written once the job is completed.")
+    text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
+    return work_order_update(work_order=work_order, actor=actor, full_summary=text)

@@ -9,29 +9,6 @@ from inventory.models import STANDARD_QUANTITY_BY_CATEGORY, InventoryItem, ItemC
 from inventory.services import MAX_QUANTITY, minimum_quantity_for, standard_quantity_for
 
 
-class BootstrapMixin:
-    """Bootstrap classes on every widget, and is-invalid on the fields with errors."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
-
-
 def _quantity_field(label: str, *, minimum: int = 1, required: bool = True, **kwargs) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
@@ -62,7 +39,7 @@ class ItemChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.unit or 'unit'})"
 
 
-class InventoryItemForm(BootstrapMixin, forms.ModelForm):
+class InventoryItemForm(forms.ModelForm):
     standard_quantity = _quantity_field(
         "Standard quantity",
         minimum=0,
@@ -120,7 +97,7 @@ class InventoryItemForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class RestockForm(BootstrapMixin, forms.Form):
+class RestockForm(forms.Form):
     item = ItemChoiceField()
     quantity = _quantity_field("Quantity")
     reason = forms.CharField(
@@ -128,7 +105,7 @@ class RestockForm(BootstrapMixin, forms.Form):
     )
 
 
-class TransferForm(BootstrapMixin, forms.Form):
+class TransferForm(forms.Form):
     to_truck = forms.ModelChoiceField(
         label="To truck",
         queryset=Truck.objects.none(),
@@ -156,7 +133,7 @@ class TransferForm(BootstrapMixin, forms.Form):
         return to_truck
 
 
-class AdjustForm(BootstrapMixin, forms.Form):
+class AdjustForm(forms.Form):
     item = ItemChoiceField()
     counted = _quantity_field("Counted quantity", minimum=0, help_text="What is on the truck now.")
     reason = forms.CharField(
@@ -172,7 +149,7 @@ class AdjustForm(BootstrapMixin, forms.Form):
         return reason
 
 
-class DateRangeForm(BootstrapMixin, forms.Form):
+class DateRangeForm(forms.Form):
     start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

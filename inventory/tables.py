@@ -7,7 +7,6 @@ from django.utils.safestring import mark_safe
 
 from inventory.models import InventoryItem, MovementKind, StockMovement
 
-TEMPLATE = "inventory/_htmx_table.html"
 ATTRS = {"class": "table table-sm table-hover align-middle mb-2"}
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
 
@@ -39,7 +38,6 @@ class InventoryItemTable(tables.Table):
     class Meta:
         model = InventoryItem
         fields = ["name", "category", "unit", "standard_quantity", "minimum_quantity", "on_trucks", "active"]
-        template_name = TEMPLATE
         attrs = ATTRS
         empty_text = "No items match these filters."
         order_by = ("category", "name")
@@ -77,7 +75,6 @@ class StockMovementTable(tables.Table):
     class Meta:
         model = StockMovement
         fields = ["created_at", "truck", "item", "kind", "quantity_change", "quantity_after"]
-        template_name = TEMPLATE
         attrs = ATTRS
         empty_text = "No movements match these filters."
         order_by = ("-created_at",)

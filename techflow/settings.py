@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own widget templates, for the project's form renderer (TemplatesSetting).
+    "django.forms",
     "django_htmx",
     "django_tables2",
     "django_filters",
@@ -78,6 +80,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# One form renderer: Bootstrap classes on widgets, templates/forms/field.html per field.
+FORM_RENDERER = "dispatch.forms.FormRenderer"
+
+# One list-table template for every django-tables2 table: sort and page links swap the results.
+DJANGO_TABLES2_TEMPLATE = "partials/table.html"
 
 WSGI_APPLICATION = "techflow.wsgi.application"
 

@@ -12,7 +12,6 @@ from dispatch.services import (
     Actor,
     OutsidePreferredWindow,
     StaleWorkOrder,
-    work_order_assign,
     work_order_open,
     work_order_schedule,
     work_order_update,
@@ -193,7 +192,7 @@ def test_a_finished_order_cannot_be_rescheduled(actor, customer):
 
 def test_unassigning_a_scheduled_order_sends_it_back_to_pending(actor, customer):
     order = WorkOrderFactory(customer=customer, scheduled_for=at(9))
-    work_order_assign(work_order=order, actor=actor, technician=None)
+    work_order_schedule(work_order=order, actor=actor, technician=None, scheduled_for=order.scheduled_for)
     order.refresh_from_db()
     assert (order.assigned_technician, order.status, order.scheduled_for) == (None, "pending", at(9))
 
@@ -203,9 +202,9 @@ def test_assign_keeps_the_time_and_checks_the_new_technicians_day(actor, custome
     WorkOrderFactory(assigned_technician=busy, scheduled_for=at(9))
     order = WorkOrderFactory(customer=customer, scheduled_for=at(9))
     with pytest.raises(ValidationError):
-        work_order_assign(work_order=order, actor=actor, technician=busy)
+        work_order_schedule(work_order=order, actor=actor, technician=busy, scheduled_for=order.scheduled_for)
     free = TechnicianFactory()
-    work_order_assign(work_order=order, actor=actor, technician=free)
+    work_order_schedule(work_order=order, actor=actor, technician=free, scheduled_for=order.scheduled_for)
     assert (order.assigned_technician, order.scheduled_for) == (free, at(9))
 
 

@@ -74,7 +74,8 @@ def test_after_the_last_start_time_suggestions_start_tomorrow_by_the_services_cl
 def test_the_summary_service_itself_refuses_an_order_not_yet_completed(office_user):
     from django.core.exceptions import ValidationError
 
-    from dispatch.services import Actor, work_order_summary_write
+    from dispatch.services import Actor
+    from fieldops.services import work_order_summary_write
 
     order = WorkOrderFactory(status=WorkOrderStatus.IN_PROGRESS)
     with pytest.raises(ValidationError, match="once the job is completed"):

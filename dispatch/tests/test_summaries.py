@@ -9,14 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import WorkOrder, WorkOrderHistory, WorkOrderStatus
-from dispatch.selectors import work_order_for_summary, work_order_summary_text
-from dispatch.services import Actor, work_order_summary_write
+from dispatch.services import Actor
 from dispatch.tests.factories import (
     CustomerFactory,
     TechnicianFactory,
     WorkOrderFactory,
     WorkOrderNoteFactory,
 )
+from fieldops.selectors import work_order_for_summary, work_order_summary_text
+from fieldops.services import work_order_summary_write
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_summary_selector_runs_a_fixed_number_of_queries(done_job):
 def test_regenerate_summary_replaces_an_edited_one_and_returns_the_region_for_htmx(office_client, done_job):
     done_job.full_summary = "Old text"
     done_job.save()
-    response = office_client.post(reverse("dispatch:work_order_summary", args=[done_job.pk]), headers=HX)
+    response = office_client.post(reverse("field:work_order_summary", args=[done_job.pk]), headers=HX)
     assert response.status_code == 200
     assert b"<html" not in response.content and b"Summary written" in response.content
     done_job.refresh_from_db()
@@ -150,7 +151,7 @@ def test_regenerate_summary_replaces_an_edited_one_and_returns_the_region_for_ht
 
 
 def test_write_summary_without_htmx_redirects_to_the_detail_page(office_client, done_job):
-    response = office_client.post(reverse("dispatch:work_order_summary", args=[done_job.pk]))
+    response = office_client.post(reverse("field:work_order_summary", args=[done_job.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("dispatch:work_order_detail", args=[done_job.pk])
     done_job.refresh_from_db()
@@ -168,18 +169,18 @@ def test_detail_page_offers_write_summary_for_a_completed_order_without_one(offi
 
 def test_summary_of_an_open_order_is_refused_with_a_message(office_client):
     order = WorkOrderFactory()
-    response = office_client.post(reverse("dispatch:work_order_summary", args=[order.pk]), headers=HX)
+    response = office_client.post(reverse("field:work_order_summary", args=[order.pk]), headers=HX)
     assert response.status_code == 422 and b"once the job is completed" in response.content
     order.refresh_from_db()
     assert order.full_summary is None
 
 
 def test_summary_of_an_unknown_order_is_404_and_get_is_405(office_client):
-    assert office_client.post(reverse("dispatch:work_order_summary", args=[999999])).status_code == 404
+    assert office_client.post(reverse("field:work_order_summary", args=[999999])).status_code == 404
     order = WorkOrderFactory()
-    assert office_client.get(reverse("dispatch:work_order_summary", args=[order.pk])).status_code == 405
+    assert office_client.get(reverse("field:work_order_summary", args=[order.pk])).status_code == 405
 
 
 def test_summary_is_for_office_staff_only(tech_client, done_job):
-    response = tech_client.post(reverse("dispatch:work_order_summary", args=[done_job.pk]))
+    response = tech_client.post(reverse("field:work_order_summary", args=[done_job.pk]))
     assert response.status_code == 403

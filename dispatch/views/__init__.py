@@ -29,7 +29,6 @@ from dispatch.views.work_orders import (
     work_order_note,
     work_order_schedule,
     work_order_status,
-    work_order_summary,
 )
 
 __all__ = [
@@ -62,5 +61,4 @@ __all__ = [
     "work_order_schedule",
     "work_order_status",
     "work_order_suggestions",
-    "work_order_summary",
 ]

@@ -11,7 +11,7 @@ from django_tables2 import RequestConfig
 from dispatch import services
 from dispatch.access import office_required
 from dispatch.filters import CustomerFilter
-from dispatch.forms import CustomerForm, CustomerNoteForm, bootstrap
+from dispatch.forms import CustomerForm, CustomerNoteForm
 from dispatch.models import Customer
 from dispatch.services import Actor
 from dispatch.tables import CustomerTable
@@ -30,7 +30,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
     table = CustomerTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    bootstrap(filterset.form)
     context = {"filter": filterset, "table": table, "count": table.paginator.count}
     return render_region(request, "dispatch/customer_list.html", "results", context)
 
@@ -46,7 +45,7 @@ def _detail_context(customer: Customer, note_form: CustomerNoteForm | None = Non
         "orders": orders[:ORDERS_SHOWN],
         "more_orders": len(orders) > ORDERS_SHOWN,
         "history": customer.history.select_related("work_order")[:HISTORY_SHOWN],
-        "note_form": bootstrap(note_form or CustomerNoteForm()),
+        "note_form": note_form or CustomerNoteForm(),
     }
 
 
@@ -90,9 +89,7 @@ def _customer_form(request: HttpRequest, customer: Customer | None) -> HttpRespo
             return redirect(f"{reverse('dispatch:work_order_create')}?customer={saved.pk}")
         return redirect("dispatch:customer_detail", pk=saved.pk)
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, "dispatch/customer_form.html", {"form": bootstrap(form), "customer": customer}, status=status
-    )
+    return render(request, "dispatch/customer_form.html", {"form": form, "customer": customer}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dispatch import selectors, services
 from dispatch.access import office_required
-from dispatch.forms import ManualNotificationForm, bootstrap
+from dispatch.forms import ManualNotificationForm
 from dispatch.models import ManualNotification, Notification, Technician
 from dispatch.views.common import error_messages, render_region
 
@@ -32,7 +32,7 @@ def _inbox_context(request: HttpRequest, send_form: ManualNotificationForm | Non
         "page": page,
         "show": show,
         "unread": selectors.unread_alert_count(),
-        "send_form": bootstrap(form),
+        "send_form": form,
         "sent": sent,
     }
 

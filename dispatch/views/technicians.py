@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock, scheduling, selectors, services
 from dispatch.access import office_required
-from dispatch.forms import TechnicianForm, bootstrap
+from dispatch.forms import TechnicianForm
 from dispatch.models import Technician, WorkOrder
 from dispatch.views.common import render_region
 
@@ -20,7 +20,6 @@ RECENT_ACTIVITY = 20
 
 def _today_prefetches() -> list[Prefetch]:
     today_start, today_end = scheduling.day_bounds(clock.localdate())
-    clocks = selectors.related_queryset(Technician, "clock_records").filter(clock_out_time__isnull=True)
     activities = (
         selectors.related_queryset(Technician, "activities")
         .filter(created_at__gte=today_start, created_at__lt=today_end)
@@ -29,17 +28,20 @@ def _today_prefetches() -> list[Prefetch]:
     )
     orders = WorkOrder.objects.booked().today().order_by("scheduled_for")
     return [
-        Prefetch("clock_records", queryset=clocks.select_related("truck"), to_attr="open_clock"),
         Prefetch("activities", queryset=activities, to_attr="today_activities"),
         Prefetch("work_orders", queryset=orders, to_attr="today_orders"),
     ]
+
+
+def _with_today():
+    return Technician.objects.with_open_clock().select_related("user").prefetch_related(*_today_prefetches())
 
 
 @require_GET
 @office_required
 def technician_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "active")
-    technicians = Technician.objects.select_related("user").prefetch_related(*_today_prefetches())
+    technicians = _with_today()
     if show != "all":
         technicians = technicians.filter(active=True)
     return render_region(
@@ -51,7 +53,8 @@ def _detail(
     request: HttpRequest, pk: int, form: TechnicianForm | None = None, status: int = 200
 ) -> HttpResponse:
     technician = get_object_or_404(
-        Technician.objects.select_related("user").prefetch_related(*_today_prefetches()), pk=pk
+        _with_today(),
+        pk=pk,
     )
     today = clock.localdate()
     monday, next_monday = scheduling.week_of(today)
@@ -77,7 +80,7 @@ def _detail(
         "technician": technician,
         "days": days,
         "recent": recent,
-        "form": bootstrap(form or TechnicianForm(instance=technician)),
+        "form": form or TechnicianForm(instance=technician),
     }
     return render_region(request, "dispatch/technician_detail.html", "week", context, status=status)
 

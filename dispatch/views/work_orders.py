@@ -22,7 +22,6 @@ from dispatch.forms import (
     StatusForm,
     WorkOrderCreateForm,
     WorkOrderEditForm,
-    bootstrap,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
@@ -44,7 +43,6 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    bootstrap(filterset.form)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)
@@ -137,13 +135,10 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         for value in WorkOrder.TRANSITIONS[WorkOrderStatus(order.status)]
         if value != WorkOrderStatus.CANCELLED
     ]
-    for form in (edit_form, schedule_form, status_form):
-        bootstrap(form)
-    note_form = bootstrap(forms.get("note_form") or NoteForm())
+    note_form = forms.get("note_form") or NoteForm()
     return {
         "order": order,
         "timeline": selectors.work_order_timeline(order, names),
-        "times": selectors.work_order_field_times(order),
         "edit_form": edit_form,
         "schedule_form": schedule_form,
         "status_form": status_form,
@@ -273,16 +268,14 @@ def work_order_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_action(request, pk, "Note added.")
 
 
-@require_POST
-@office_required
-def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    """Write (or rewrite) a completed order's summary from its field record."""
-    order = get_object_or_404(WorkOrder, pk=pk)
-    try:
-        services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
-    except ValidationError as error:
+def work_order_answer(
+    request: HttpRequest, pk: int, done: str | None, error: ValidationError | None = None
+) -> HttpResponse:
+    """The order's main region (or the page) after another app's action on it, e.g. fieldops'
+    summary: done says what happened, or error why it was refused."""
+    if error is not None:
         return _refused(request, pk, error, "")
-    return _after_action(request, pk, "Summary written from the job's record.")
+    return _after_action(request, pk, done)
 
 
 # New work order -------------------------------------------------------------------------
@@ -348,7 +341,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
         form.cleaned_data.get("scheduled_for") if form.is_bound and hasattr(form, "cleaned_data") else None
     )
     context = {
-        "form": bootstrap(form),
+        "form": form,
         "refusal": refusal,
         "needs_override": needs_override,
         **_availability(customer, start),

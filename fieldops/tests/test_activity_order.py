@@ -7,10 +7,9 @@ import time_machine
 from django.utils import timezone
 
 from dispatch import clock
-from dispatch.selectors import work_order_field_times
 from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
 from fieldops.models import ActivityType, ClockRecord
-from fieldops.selectors import State, technician_state
+from fieldops.selectors import State, technician_state, work_order_field_times
 from fieldops.tests.factories import ClockRecordFactory, TechnicianActivityFactory
 
 pytestmark = pytest.mark.django_db

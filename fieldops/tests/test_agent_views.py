@@ -92,7 +92,7 @@ def test_bad_input_gets_a_clear_reply_and_a_400(tech_client, day, text, message)
     assert response.status_code == 400
     assert message in response.content.decode()
     fragment = tech_client.post(SAY, {"text": text}, **HTMX)
-    assert fragment.status_code == 200 and message in fragment.content.decode()
+    assert fragment.status_code == 400 and message in fragment.content.decode()
     assert not VoiceAgentInteraction.objects.exists()
 
 

@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dispatch.models import WorkOrder
-from dispatch.selectors import work_order_field_times
 from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
 from fieldops import services
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
-from fieldops.selectors import State, technician_states, timesheet_week, week_start_of
+from fieldops.selectors import State, technician_states, timesheet_week, week_start_of, work_order_field_times
 from fieldops.services import Location
 from inventory.tests.factories import TruckFactory
 

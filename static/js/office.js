@@ -1,19 +1,6 @@
-/* Office pages: htmx settings, and moving cards on the dispatch board. */
+/* Office pages: polls that wait for the typist, filters, and moving cards on the dispatch board. */
 (function () {
   "use strict";
-
-  document.addEventListener("DOMContentLoaded", function () {
-    // A page that sets its own <meta name="htmx-config"> keeps it.
-    if (!window.htmx || document.querySelector('meta[name="htmx-config"]')) return;
-    // Refusals (422) and stale saves (409) come back as the region with the reason in it:
-    // swap them like a success. 204 means "nothing changed" to the polls.
-    htmx.config.responseHandling = [
-      { code: "204", swap: false },
-      { code: "[23]..", swap: true },
-      { code: "409|422", swap: true, error: false },
-      { code: "[45]..", swap: false, error: true },
-    ];
-  });
 
   // A poll must never swap away a form someone is typing into, nor a card being dragged.
   document.addEventListener("htmx:beforeRequest", function (event) {
