@@ -149,6 +149,7 @@ def work_order_update(
     locked.save()
     locked.refresh_from_db(fields=["version", "updated_at"])
     work_order_record_changes(work_order=locked, before=before, actor=actor)
+    _customer_no_longer_new(work_order=locked, before=before, actor=actor)
     # Hand the caller's instance the saved state.
     for field in WorkOrder._meta.concrete_fields:
         setattr(work_order, field.attname, getattr(locked, field.attname))
@@ -225,7 +226,18 @@ def work_order_save_edited(
     if isinstance(work_order.version, F):
         work_order.refresh_from_db(fields=["version"])
     work_order_record_changes(work_order=work_order, before=before, actor=actor)
+    _customer_no_longer_new(work_order=work_order, before=before, actor=actor)
     return work_order
+
+
+def _customer_no_longer_new(*, work_order: WorkOrder, before: dict[str, str | None], actor: Actor) -> None:
+    """A customer with a completed job is not new any more: the flag goes off, in its history."""
+    if before["status"] == WorkOrderStatus.COMPLETED or work_order.status != WorkOrderStatus.COMPLETED:
+        return
+    customer = Customer.objects.filter(pk=work_order.customer_id, is_new_customer=True).first()
+    if customer is not None:
+        customer.is_new_customer = False
+        customer_save(customer=customer, actor=actor, changed_fields=["is_new_customer"])
 
 
 def customer_history_add(

@@ -1,5 +1,6 @@
 """Reads the technician pages and the office's field pages share."""
 
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -171,9 +172,16 @@ def technician_states(technicians: QuerySet[Technician] | None = None) -> list[T
     return [_state_of(t) for t in _with_state_columns(technicians)]
 
 
+@functools.cache
+def _all_with_state_columns() -> QuerySet[Technician]:
+    """The state query, built once and filtered per call: building its subqueries costs
+    more than running them, and every technician step reads the state under its lock."""
+    return _with_state_columns(Technician.objects.all())
+
+
 def technician_state(technician: Technician) -> TechnicianState:
     """One technician's current state (see technician_states)."""
-    annotated = _with_state_columns(Technician.objects.filter(pk=technician.pk)).get()
+    annotated = _all_with_state_columns().filter(pk=technician.pk).get()
     state = _state_of(annotated)
     return TechnicianState(**{**state.__dict__, "technician": technician})
 
