@@ -788,7 +788,8 @@ def test_at_half_past_one_the_morning_is_done_and_the_afternoon_under_way(settin
             assert first.status == WorkOrderStatus.COMPLETED, technician
             assert second.status in {WorkOrderStatus.SCHEDULED, WorkOrderStatus.IN_PROGRESS}
         busy = {state for state, order in summary.states.values() if order}
-        assert busy and busy <= {State.TRAVELING, State.ON_SITE, State.WORKING}
+        # David may already have paused the job he cannot finish.
+        assert busy and busy <= {State.TRAVELING, State.ON_SITE, State.WORKING, State.PAUSED}
         late = [o for o in WorkOrder.objects.today() if o.is_late_to_start]
         # Sarah is held up in traffic, or already there.
         assert len(late) <= 1
