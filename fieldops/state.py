@@ -6,6 +6,7 @@ words; the services enforce it (`require`), and the job page's buttons and the v
 read it (`allowed_steps`, `check`) instead of restating a precondition.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -162,9 +163,17 @@ def technician_states(technicians: QuerySet[Technician] | None = None) -> list[T
     return [_state_of(t) for t in _with_state_columns(technicians)]
 
 
+@functools.cache
+def _all_with_state_columns() -> QuerySet[Technician]:
+    """The state query, built once and filtered per call: building its subqueries costs more
+    than running them, and every technician step reads the state under its lock. Never
+    evaluated itself (each call filters a clone), so it holds no rows."""
+    return _with_state_columns(Technician.objects.all())
+
+
 def technician_state(technician: Technician) -> TechnicianState:
     """One technician's current state (see technician_states)."""
-    annotated = _with_state_columns(Technician.objects.filter(pk=technician.pk)).get()
+    annotated = _all_with_state_columns().filter(pk=technician.pk).get()
     state = _state_of(annotated)
     return TechnicianState(**{**state.__dict__, "technician": technician})
 

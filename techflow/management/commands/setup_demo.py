@@ -73,6 +73,7 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - started:.1f} s."
             )
         )
+        self.stdout.write(f"Weekends: {summary.weekend_rota}.")
         self._print_logins(summary.logins, password=password)
 
     def _print_logins(self, logins: list[tuple[str, str]], *, password: str | None) -> None:
