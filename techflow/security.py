@@ -26,7 +26,6 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,6 +36,10 @@ from techflow.models import LoginThrottle
 from techflow.seclog import client_address, current_request, security_event
 
 # The login throttle
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return request.path.startswith(reverse("admin:index"))
 
 
 def _login_paths() -> set[str]:
@@ -160,20 +163,22 @@ def _on_logged_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
     security_event("login", request, user=user)
 
 
-@receiver(post_save, sender=LogEntry)
-def _on_admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
-    if not created:
-        return
-    action = {1: "add", 2: "change", 3: "delete"}.get(instance.action_flag, str(instance.action_flag))
-    security_event(
-        "admin_change",
-        user=instance.user,
-        action=action,
-        object=f"{instance.content_type.app_label}.{instance.content_type.model}:{instance.object_id}"
-        if instance.content_type_id
-        else instance.object_id,
-        change=instance.get_change_message(),
+def admin_changes_log(request: HttpRequest, since: dt.datetime) -> None:
+    """Log the admin's changes made by this request (LogEntry rows; a bulk delete writes them in bulk,
+    without save signals, so they are read back here)."""
+    entries = LogEntry.objects.filter(user_id=request.user.pk, action_time__gte=since).select_related(
+        "content_type"
     )
+    for entry in entries.order_by("pk"):
+        action = {1: "add", 2: "change", 3: "delete"}.get(entry.action_flag, str(entry.action_flag))
+        kind = entry.content_type
+        security_event(
+            "admin_change",
+            request,
+            action=action,
+            object=f"{kind.app_label}.{kind.model}:{entry.object_id}" if kind else entry.object_id,
+            change=entry.get_change_message() or "-",
+        )
 
 
 class LoginThrottleMiddleware:
@@ -264,12 +269,15 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_request.set(request)
+        started = timezone.now()
         try:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         user = getattr(request, "user", None)
+        if request.method == "POST" and user is not None and user.is_authenticated and _is_admin(request):
+            admin_changes_log(request, started)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             # A view's own never_cache (no-store and more) stands; anything else becomes private, no-store.
             response["Cache-Control"] = "private, no-store"

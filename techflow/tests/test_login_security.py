@@ -218,6 +218,21 @@ def test_an_admin_change_is_logged(admin_client, security_log):
     )
 
 
+def test_a_bulk_delete_in_the_admin_logs_each_object(admin_client, security_log):
+    groups = [Group.objects.create(name=name) for name in ("Old A", "Old B")]
+    response = admin_client.post(
+        "/admin/auth/group/",
+        {"action": "delete_selected", "_selected_action": [g.pk for g in groups], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Group.objects.filter(name__startswith="Old").exists()
+    lines = _lines(security_log, "admin_change")
+    assert sorted(line.split(" object=")[1].split(" ")[0] for line in lines) == sorted(
+        f"auth.group:{g.pk}" for g in groups
+    )
+    assert all("action=delete" in line and "user=admin" in line for line in lines)
+
+
 def test_a_bad_host_is_logged_on_one_line_without_a_traceback(client):
     handler = next(h for h in logging.getLogger("django.security").handlers if h.get_name() == "security")
     stream, old = io.StringIO(), handler.stream
