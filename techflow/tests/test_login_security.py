@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conftest import PASSWORD
+from dispatch.tests.test_constraints import violates
 from techflow.models import LoginThrottle
 
 pytestmark = pytest.mark.django_db
@@ -345,3 +346,12 @@ def test_production_cookies_use_the_host_prefix(tmp_path):
     assert names["false"] == ["__Host-sessionid", "__Host-csrftoken"]
     # Development over plain http cannot use __Host- cookies (they need Secure).
     assert names["true"] == ["sessionid", "csrftoken"]
+
+
+def test_one_counter_per_username_and_per_address(now):
+    LoginThrottle.objects.create(kind="username", value="olivia", first_failure_at=now, last_failure_at=now)
+    LoginThrottle.objects.create(kind="address", value="olivia", first_failure_at=now, last_failure_at=now)
+    with violates("login_throttle_kind_value_unique"):
+        LoginThrottle.objects.create(
+            kind="username", value="olivia", first_failure_at=now, last_failure_at=now
+        )
