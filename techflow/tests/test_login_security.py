@@ -3,6 +3,7 @@ the admin), session lifetimes, the security headers, and the one-line `security`
 
 import datetime as dt
 import io
+import json
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from django.utils import timezone
 from conftest import PASSWORD
 from dispatch.tests.test_constraints import violates
 from techflow.models import LoginThrottle
+from techflow.seclog import JsonLines
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +357,13 @@ def test_one_counter_per_username_and_per_address(now):
         LoginThrottle.objects.create(
             kind="username", value="olivia", first_failure_at=now, last_failure_at=now
         )
+
+
+def test_the_json_format_writes_one_object_per_event(client, office_user, security_log):
+    _sign_in(client, "officer", WRONG, address="10.8.8.8")
+    [record] = [r for r in security_log.records if r.name == "security"]
+    line = JsonLines().format(record)
+    assert "\n" not in line
+    fields = json.loads(line)
+    assert fields["event"] == "login_failed" and fields["level"] == "WARNING"
+    assert (fields["user"], fields["address"], fields["path"]) == ("officer", "10.8.8.8", "/login/")
