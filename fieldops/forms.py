@@ -1,5 +1,7 @@
 """Forms of the technician pages. Location fields are read leniently: a bad one is dropped, never an error."""
 
+import hashlib
+import json
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +36,19 @@ def idempotency_key_from(data: QueryDict, field: str = "idempotency_key") -> uui
         return uuid.UUID(data.get(field, ""))
     except ValueError:
         return None
+
+
+# Sent along with an action but not part of it: the CSRF token (renewed before an offline replay),
+# the key itself, and the position the phone refreshes by itself.
+_NOT_THE_PAYLOAD = {"csrfmiddlewaretoken", "idempotency_key", "latitude", "longitude", "accuracy"}
+
+
+def request_fingerprint(path: str, data: QueryDict) -> str:
+    """The hash an idempotency key is stored with: the path and the action's own form fields."""
+    fields = sorted(
+        [name, value] for name in data if name not in _NOT_THE_PAYLOAD for value in data.getlist(name)
+    )
+    return hashlib.sha256(json.dumps([path, fields]).encode()).hexdigest()
 
 
 class ClockInForm(forms.Form):

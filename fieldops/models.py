@@ -292,11 +292,16 @@ class OperationalEvent(models.Model):
 
 
 class ProcessedAction(models.Model):
-    """An action a phone sent, by its idempotency key: a retry answers from here instead of acting twice."""
+    """An action a phone sent, by its idempotency key: a retry answers from here instead of acting twice.
 
-    key = models.UUIDField(unique=True)
+    Keys are the technician's own (unique per technician). `fingerprint` is the hash of the request
+    (path and form fields) the key first came with: the key back with another request is refused (422).
+    """
+
+    key = models.UUIDField()
     technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     ok = models.BooleanField(default=True)
     message = models.TextField(blank=True, default="")
     redirect_to = models.CharField(max_length=500, blank=True, default="")
@@ -305,6 +310,11 @@ class ProcessedAction(models.Model):
     class Meta:
         db_table = "processed_actions"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["technician", "key"], name="processed_action_technician_key_unique"
+            ),
+        ]
         indexes = [models.Index(fields=["created_at"], name="idx_processed_actions_created")]
 
     def __str__(self) -> str:

@@ -395,6 +395,14 @@ class Outcome:
     message: str
     redirect_to: str
     replayed: bool = False
+    # The key came back with a different request: refused (422), nothing done.
+    conflict: bool = False
+
+
+KEY_REUSED = (
+    "This action was already sent with different details, so nothing was changed. "
+    "Reload the page and try again."
+)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -409,17 +417,25 @@ def action_perform(
     perform: Callable[[], object],
     success_message: str,
     redirect_to: str,
+    fingerprint: str = "",
 ) -> Outcome:
     """Run an action once per idempotency key; a repeat of the key answers what the first run answered.
 
-    The key is written first, in the same transaction as the action: a concurrent repeat
-    waits on the key's unique index and then finds the finished answer. A refusal is kept
-    too, so a replay is refused the same way and nothing half-done is left behind.
+    Keys are scoped per technician: another technician's key is another action. The key is written
+    first, in the same transaction as the action: a concurrent repeat waits on the key's unique
+    index and then finds the finished answer. A refusal is kept too, so a replay is refused the
+    same way and nothing half-done is left behind. The key back with a different action or request
+    (`fingerprint`, the hash of what was sent) is a conflict (the IETF Idempotency-Key draft's 422):
+    nothing is done and the first answer is not given.
     """
     try:
         with transaction.atomic():
             record = ProcessedAction.objects.create(
-                key=key, technician=technician, action=action, redirect_to=redirect_to
+                key=key,
+                technician=technician,
+                action=action,
+                redirect_to=redirect_to,
+                fingerprint=fingerprint,
             )
             try:
                 with transaction.atomic():
@@ -432,11 +448,13 @@ def action_perform(
             record.save(update_fields=["ok", "message"])
             return Outcome(record.ok, record.message, record.redirect_to)
     except IntegrityError:
-        earlier = ProcessedAction.objects.filter(key=key).first()
+        earlier = ProcessedAction.objects.filter(technician=technician, key=key).first()
         if earlier is None:
             raise
-    if earlier.technician_id != technician.pk or earlier.action != action:
-        return Outcome(False, "This form was already used for something else. Reload the page.", redirect_to)
+    if earlier.action != action or (
+        fingerprint and earlier.fingerprint and earlier.fingerprint != fingerprint
+    ):
+        return Outcome(False, KEY_REUSED, redirect_to, conflict=True)
     return Outcome(earlier.ok, earlier.message, earlier.redirect_to, replayed=True)
 
 

@@ -29,6 +29,7 @@ from fieldops.forms import (
     PartForm,
     idempotency_key_from,
     location_from,
+    request_fingerprint,
 )
 from fieldops.models import ActivityType
 
@@ -75,7 +76,10 @@ def _act(
         perform=perform,
         success_message=success,
         redirect_to=redirect_to,
+        fingerprint=request_fingerprint(request.path, request.POST),
     )
+    if outcome.conflict:
+        return _refuse(request, outcome.message, page, status=422)
     if _wants_json(request):
         return JsonResponse(
             {"ok": outcome.ok, "message": outcome.message, "redirect": outcome.redirect_to},

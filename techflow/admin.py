@@ -1,6 +1,10 @@
-"""Admin for the operations records and the retention archive: all read-only."""
+"""Admin for the operations records and the retention archive (all read-only), and the login
+throttle: see who is locked out, and unlock (recorded in the security log)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from dispatch.admin import ReadOnlyAdminMixin
 from techflow.models import (
@@ -9,7 +13,9 @@ from techflow.models import (
     ArchivedWorkOrderHistory,
     ArchivedWorkOrderNote,
     BackupRun,
+    LoginThrottle,
 )
+from techflow.security import login_throttle_unlock
 
 
 @admin.register(BackupRun)
@@ -67,3 +73,50 @@ class ArchivedStockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["=work_order_id", "=truck_id"]
     show_full_result_count = False
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = "locked"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Locked now"), ("no", "Not locked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "value", "failures", "last_failure_at", "locked_until", "is_locked"]
+    list_filter = [LockedFilter, "kind"]
+    search_fields = ["value"]
+    actions = ["unlock"]
+
+    @admin.display(boolean=True, description="Locked now")
+    def is_locked(self, obj: LoginThrottle) -> bool:
+        return obj.locked_until is not None and obj.locked_until > timezone.now()
+
+    @admin.action(description="Unlock: let them sign in again now", permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
+        count = login_throttle_unlock(throttles=queryset, by=request.user)
+        self.message_user(request, f"Unlocked {count}.", messages.SUCCESS)
+
+    # The counters are the throttle's own: read and unlock only.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    # Deleting a counter is unlocking it: the same recorded path.
+    def delete_model(self, request: HttpRequest, obj: LoginThrottle) -> None:
+        login_throttle_unlock(throttles=[obj], by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
+        login_throttle_unlock(throttles=queryset, by=request.user)

@@ -42,11 +42,14 @@ INSTALLED_APPS = [
     "dispatch",
     "inventory",
     "fieldops",
-    "techflow",
+    "techflow.apps.TechflowConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise so static files get CORP too; Cache-Control: no-store for signed-in users;
+    # logs permission denials and 4xx floods (techflow/security.py).
+    "techflow.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +57,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A database that is down or busy answers 503 with Retry-After, not 500.
     "techflow.middleware.DatabaseUnavailableMiddleware",
+    # Idle timeout and absolute lifetime of a session; then the login throttle (after CSRF).
+    "techflow.security.SessionLifetimeMiddleware",
+    "techflow.security.LoginThrottleMiddleware",
     # Deny by default: every view needs a signed-in user unless marked
     # @login_not_required (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -147,12 +153,39 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Other sites may not embed our files or hold a window on our pages (COOP is Django's default).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Static files are ours alone: no Access-Control-Allow-Origin: * (CORP is added by techflow.security).
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+# Login throttle (techflow/security.py): this many failed sign-ins for one username, or from one
+# address (an office behind one NAT address shares it, hence more), within the window lock that
+# username / address out for TECHFLOW_LOGIN_LOCKOUT seconds, on /login/ and /admin/login/.
+TECHFLOW_LOGIN_FAILURES_PER_USER = env.int("TECHFLOW_LOGIN_FAILURES_PER_USER", default=5)
+TECHFLOW_LOGIN_FAILURES_PER_ADDRESS = env.int("TECHFLOW_LOGIN_FAILURES_PER_ADDRESS", default=20)
+TECHFLOW_LOGIN_FAILURE_WINDOW = env.int("TECHFLOW_LOGIN_FAILURE_WINDOW", default=15 * 60)
+TECHFLOW_LOGIN_LOCKOUT = env.int("TECHFLOW_LOGIN_LOCKOUT", default=15 * 60)
+# Behind N reverse proxies that append to X-Forwarded-For, the client address is the Nth from the right.
+TECHFLOW_TRUSTED_PROXIES = env.int("TECHFLOW_TRUSTED_PROXIES", default=0)
+# A 4xx flood: this many 4xx answers to one address within the window, logged once per window.
+TECHFLOW_4XX_FLOOD_LIMIT = env.int("TECHFLOW_4XX_FLOOD_LIMIT", default=50)
+TECHFLOW_4XX_FLOOD_WINDOW = env.int("TECHFLOW_4XX_FLOOD_WINDOW", default=60)
+
+# Sessions (README "Sessions"): idle timeout set at sign-in by role, and an absolute lifetime.
+# A technician's phone sits in a pocket between jobs all shift; an office browser is left on a desk.
+TECHFLOW_SESSION_IDLE_TECHNICIAN = env.int("TECHFLOW_SESSION_IDLE_TECHNICIAN", default=12 * 3600)
+TECHFLOW_SESSION_IDLE_OFFICE = env.int("TECHFLOW_SESSION_IDLE_OFFICE", default=3600)
+TECHFLOW_SESSION_LIFETIME = env.int("TECHFLOW_SESSION_LIFETIME", default=14 * 3600)
+SESSION_COOKIE_AGE = TECHFLOW_SESSION_LIFETIME
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe the app over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies: HTTPS only, this host only, path / (no subdomain can set or read them).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -174,10 +207,31 @@ TECHFLOW_AGENT_LLM_URL = env.str("TECHFLOW_AGENT_LLM_URL", default="")
 TECHFLOW_AGENT_LLM_MODEL = env.str("TECHFLOW_AGENT_LLM_MODEL", default="local")
 TECHFLOW_AGENT_LLM_TIMEOUT = env.float("TECHFLOW_AGENT_LLM_TIMEOUT", default=2.0)
 
+# The `security` logger (README "Security log"): one line per event to stdout, key=value text or
+# JSON lines (SECURITY_LOG_FORMAT=json); Django's own security records (DisallowedHost, CSRF) too,
+# on one line without a traceback.
+SECURITY_LOG_FORMAT = env.str("SECURITY_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line": {"()": "techflow.seclog.OneLine"}},
+    "formatters": {
+        "security_text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "security_json": {"()": "techflow.seclog.JsonLines"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["one_line"],
+            "formatter": "security_json" if SECURITY_LOG_FORMAT == "json" else "security_text",
+        },
+    },
+    "loggers": {
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        "django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -1,6 +1,7 @@
 """The database refuses impossible field records, on PostgreSQL and SQLite alike."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from fieldops.models import (
 from fieldops.tests.factories import (
     ClockRecordFactory,
     OperationalEventFactory,
+    ProcessedActionFactory,
     TechnicianActivityFactory,
     TravelLogFactory,
     VoiceAgentSessionFactory,
@@ -263,3 +265,14 @@ def test_an_event_resolved_with_a_time_or_still_open_is_accepted(django_user_mod
     OperationalEventFactory(resolved_by=None, resolved_at=timezone.now())  # resolved by the system
     OperationalEventFactory(resolved_by=None, resolved_at=None)
     assert OperationalEvent.objects.filter(resolved_at__isnull=False).count() == 2
+
+
+# Processed actions (idempotency keys): each technician's own
+
+
+def test_a_technicians_key_twice_is_refused_but_another_technician_may_use_it():
+    key = uuid.uuid4()
+    first = ProcessedActionFactory(key=key)
+    ProcessedActionFactory(key=key)  # another technician (the factory makes a new one)
+    with violates("processed_action_technician_key_unique"):
+        ProcessedActionFactory(key=key, technician=first.technician)

@@ -532,5 +532,42 @@ def test_a_key_reused_for_another_action_is_refused(tech, truck):
         success_message="Clocked out.",
         redirect_to="/tech/",
     )
-    assert not outcome.ok and "already used" in outcome.message
+    assert outcome.conflict and not outcome.ok and outcome.message == services.KEY_REUSED
     assert ClockRecord.objects.get(technician=tech).is_open
+
+
+def test_a_key_back_with_a_different_payload_is_a_conflict_and_does_nothing(tech, order):
+    key = uuid.uuid4()
+
+    def note(text):
+        return services.action_perform(
+            technician=tech,
+            key=key,
+            action="job_note_add",
+            perform=lambda: services.job_note_add(
+                technician=tech, work_order=order, text=text, alert_office=False
+            ),
+            success_message="Note added.",
+            redirect_to="/",
+            fingerprint=f"hash-of-{text}",
+        )
+
+    assert note("First").ok
+    again = note("First")
+    assert again.ok and again.replayed and not again.conflict
+    other = note("Second")
+    assert other.conflict and not other.ok and "nothing was changed" in other.message
+    assert list(WorkOrderNote.objects.values_list("note_text", flat=True)) == ["First"]
+    assert ProcessedAction.objects.get(key=key).fingerprint == "hash-of-First"
+
+
+def test_keys_are_scoped_per_technician(tech, truck):
+    other = TechnicianFactory()
+    other_truck = TruckFactory()
+    key = uuid.uuid4()
+    assert _perform_clock_in(tech, truck, key).ok
+    # The same key from another technician is that technician's own action, not a replay of tech's.
+    theirs = _perform_clock_in(other, other_truck, key)
+    assert theirs.ok and not theirs.replayed
+    assert ClockRecord.objects.get(technician=other).truck == other_truck
+    assert ProcessedAction.objects.filter(key=key).count() == 2

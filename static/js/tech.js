@@ -200,6 +200,19 @@
     if (event.detail.xhr && event.detail.xhr.status === 503 && form && isAction(form) &&
         (event.detail.requestConfig || {}).verb === "post") queueForm(form);
   });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // The server answered (done, refused or a conflict): that key is spent, the next tap is a new action.
+    var elt = event.detail.elt;
+    var form = elt && elt.closest && elt.closest("form");
+    var xhr = event.detail.xhr;
+    if (form && isAction(form) && xhr && xhr.status > 0 && document.contains(form)) {
+      setField(form, "idempotency_key", uuid());
+    }
+  });
+  window.addEventListener("pageshow", function (event) {
+    // A page restored from the back-forward cache carries keys already used.
+    if (event.persisted) freshKeys();
+  });
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("form").forEach(fillLocation);
   });
