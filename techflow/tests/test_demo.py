@@ -842,3 +842,13 @@ def test_the_same_day_and_time_give_the_same_data(settings):
 def test_output_says_who_works_weekends(load_at):
     output = load_at(WEDNESDAY)
     assert f"Weekends: {demo.WEEKEND_ROTA}." in output
+
+
+@pytest.mark.pinned_clock
+def test_the_demo_loaded_at_the_suites_pinned_moment_is_coherent():
+    """Loaded at whatever instant the suite is pinned to (TECHFLOW_TEST_NOW): CI runs this at
+    06:30, 13:30, 21:00, on a Saturday and on both daylight-saving days."""
+    now = timezone.localtime(timezone.now()).replace(microsecond=0)
+    with time_machine.travel(now, tick=False):
+        summary = demo.load_demo(today=now.date(), now=now)
+        _check_coherent(summary, now)
