@@ -273,7 +273,9 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
 def _ready_offline(page) -> None:
     """Wait until the service worker controls the page, so the page can be read offline."""
     page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=WAIT_MS
+        # Installing and activating the worker can take a while on a loaded machine.
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+        timeout=3 * WAIT_MS,
     )
 
 

@@ -48,7 +48,8 @@ TECH_AUTH_READS = (
     ("auth", "Permission"),
     ("contenttypes", "ContentType"),
 )
-TECH_SESSIONS = (("sessions", "Session"),)
+# The session, and the login throttle's counters (a sign-in reads, counts and clears them).
+TECH_SESSIONS = (("sessions", "Session"), ("techflow", "LoginThrottle"))
 
 
 def _tables(models: tuple[tuple[str, str], ...]) -> list[str]:
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
         "communication_call_details, operational_event; to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
-        "and SELECT, INSERT, UPDATE, DELETE on django_session; nothing else. "
+        "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "
         "environment: options show in the process list); there is no default, and the seed's sample "
         "passwords are refused. Running it again updates the passwords and re-applies the grants."
