@@ -29,10 +29,6 @@ def localdate() -> date:
     return timezone.localdate(now())
 
 
-def is_fixed() -> bool:
-    return _fixed.get() is not None
-
-
 @contextmanager
 def frozen(at: datetime) -> Iterator[datetime]:
     """Within the block, `now()` answers `at` (an aware datetime)."""

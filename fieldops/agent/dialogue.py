@@ -31,7 +31,6 @@ from fieldops.models import VoiceAgentInteraction, VoiceAgentSession
 from fieldops.services import NOWHERE, Location
 
 IDLE = timedelta(minutes=30)
-MAX_TEXT = 1000
 
 Type = VoiceAgentInteraction.Type
 

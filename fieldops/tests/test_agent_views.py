@@ -153,7 +153,6 @@ def test_the_page_and_a_turn_run_a_fixed_number_of_queries(tech_client, day):
         _queries(tech_client, "get", PAGE),
         _queries(tech_client, "post", SAY, {"text": "list my jobs"}, **HTMX),
     )
-    print(f"\nagent page queries: {small[0]}, htmx turn queries: {small[1]}")
     assert small == large
 
 
