@@ -518,18 +518,9 @@ def plan_week(
         deadline=started + box,
         progress=progress,
     )
-    try:
-        chosen, complete, searched = search.run()
-    except TimeBoxOver:  # before the search began (the options of each window)
-        chosen, complete, searched, search.timed_out = {}, False, [], True
+    chosen, complete, searched = search.run()
     # The orders the search never reached: a partial plan says which.
-    unreached = set()
-    if search.timed_out:
-        unreached = (
-            {pk for pk in searched[search.decided :] if pk not in chosen}
-            if searched
-            else {o.pk for o in orders}
-        )
+    unreached = {pk for pk in searched[search.decided :] if pk not in chosen} if search.timed_out else set()
     plan = Plan(days=days, exhaustive=complete, partial=bool(unreached), nodes=search.nodes)
     by_bucket: dict[Bucket, list[int]] = defaultdict(list)
     for order_id, bucket in chosen.items():
