@@ -62,6 +62,8 @@ class Placement:
     technician: Technician
     start: datetime
     reason: str
+    # The order's version when it was planned: applying refuses an order changed since.
+    version: int
 
 
 @dataclass(frozen=True)
@@ -548,6 +550,7 @@ def plan_week(
                     technician,
                     start,
                     _reason(order, technician, start, len(existing), n, served, load),
+                    order.version,
                 )
             )
     plan.placements.sort(key=lambda p: (p.start, p.technician.name))
@@ -599,6 +602,51 @@ def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
     )
 
 
+# The proposal kept as JSON (PlanRun.result) ---------------------------------------------
+
+
+def plan_to_json(plan: Plan) -> dict:
+    return {
+        "days": [d.isoformat() for d in plan.days],
+        "placements": [
+            [p.order.pk, p.technician.pk, p.start.isoformat(), p.version, p.reason] for p in plan.placements
+        ],
+        "unplaced": [[u.order.pk, u.why] for u in plan.unplaced],
+        "exhaustive": plan.exhaustive,
+        "partial": plan.partial,
+        "nodes": plan.nodes,
+        "seconds": round(plan.seconds, 2),
+    }
+
+
+def plan_from_json(data: dict) -> Plan:
+    """The proposal with its orders and technicians read again (two queries); an order deleted or
+    archived since is left out (applying would refuse it anyway)."""
+    order_ids = [row[0] for row in data["placements"]] + [row[0] for row in data["unplaced"]]
+    orders = WorkOrder.objects.select_related("customer").in_bulk(order_ids)
+    technicians = Technician.objects.in_bulk({row[1] for row in data["placements"]})
+    plan = Plan(
+        days=[date.fromisoformat(d) for d in data["days"]],
+        exhaustive=data["exhaustive"],
+        partial=data["partial"],
+        nodes=data["nodes"],
+        seconds=data["seconds"],
+    )
+    for order_id, technician_id, start, version, reason in data["placements"]:
+        if order_id in orders and technician_id in technicians:
+            plan.placements.append(
+                Placement(
+                    orders[order_id],
+                    technicians[technician_id],
+                    datetime.fromisoformat(start),
+                    reason,
+                    version,
+                )
+            )
+    plan.unplaced = [Unplaced(orders[pk], why) for pk, why in data["unplaced"] if pk in orders]
+    return plan
+
+
 # Selector ------------------------------------------------------------------------------
 
 
@@ -617,7 +665,7 @@ def orders_to_plan(first: date, after: date):
     )
 
 
-def week_plan(day: date, now: datetime | None = None) -> Plan:
+def week_plan(day: date, now: datetime | None = None, progress: Progress | None = None) -> Plan:
     """The proposal for the week of `day`: four queries, whatever the data size."""
     now = now or clock.now()
     first, after = week_of(day)
@@ -642,4 +690,5 @@ def week_plan(day: date, now: datetime | None = None) -> Plan:
         served=served,
         week_load=week_load,
         now=now,
+        progress=progress,
     )
