@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from dispatch.models import PlanRun, PlanRunStatus, WorkOrder, WorkOrderStatus
 from dispatch.tasks import plan_week_task
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from techflow.models import BackupRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,3 +102,30 @@ def test_a_task_for_a_run_already_made_does_nothing(settings, office_client, pen
     run.refresh_from_db()
     assert run.status == PlanRunStatus.DONE and run.finished_at == finished
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+
+
+def test_an_admin_queues_a_backup_from_the_system_page_and_the_worker_runs_it(
+    settings, tmp_path, admin_client
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.TECHFLOW_BACKUP_DIR = tmp_path
+    response = admin_client.post(reverse("system_backup"))
+    assert response.status_code == 302 and response["Location"] == reverse("system")
+    assert "Backup queued" in admin_client.get(reverse("system")).content.decode()
+    assert not BackupRun.objects.exists()
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "techflow.tasks.backup_task"
+
+    run_worker()
+
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL", task.exception_class_path
+    kinds = set(BackupRun.objects.values_list("kind", "ok"))
+    assert (BackupRun.Kind.BACKUP, True) in kinds and (BackupRun.Kind.VERIFY, True) in kinds
+    assert any(p.name.endswith(".sha256") for p in tmp_path.iterdir())
+
+
+def test_only_admins_may_queue_a_backup(settings, office_client):
+    settings.TASKS = DATABASE_TASKS
+    assert office_client.post(reverse("system_backup")).status_code == 403
+    assert not DBTaskResult.objects.exists()
