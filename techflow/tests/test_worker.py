@@ -5,11 +5,8 @@ immediate backend) and run the real worker command in its run-once mode (--batch
 """
 
 import datetime as dt
-import io
-import signal
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -17,25 +14,12 @@ from dispatch.models import PlanRun, PlanRunStatus, WorkOrder, WorkOrderStatus
 from dispatch.tasks import plan_week_task
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from techflow.models import BackupRun
+from techflow.tests.worker import DATABASE_TASKS, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MONDAY = dt.date(2030, 3, 11)
 HX = {"HX-Request": "true"}
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> str:
-    """`manage.py db_worker --batch`: run every queued task, then exit. The worker installs its own
-    signal handlers (a graceful stop on Ctrl-C); the test runner's are put back afterwards."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    out = io.StringIO()
-    try:
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, stdout=out)
-    finally:
-        for number, handler in saved.items():
-            signal.signal(number, handler)
-    return out.getvalue()
 
 
 @pytest.fixture
