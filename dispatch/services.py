@@ -491,15 +491,15 @@ def plan_run_start(*, day: date, user: AbstractBaseUser | None) -> PlanRun:
     return run
 
 
-def plan_run_execute(*, run_id: str) -> PlanRun:
+def plan_run_execute(*, run_id: str) -> PlanRun | None:
     """Make the plan of a queued run, writing its progress as it goes and the proposal at the end.
 
     Not one transaction: progress must be visible to the page while the planner runs. A run that
     fails is marked failed with the error's message, and the error raised again for the worker.
     """
-    run = PlanRun.objects.get(pk=run_id)
-    if run.status != PlanRunStatus.QUEUED:
-        return run  # run already (a task delivered twice)
+    run = PlanRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != PlanRunStatus.QUEUED:
+        return run  # deleted since (the demo's reset), or run already (a task delivered twice)
     started = clock.now()
     PlanRun.objects.filter(pk=run.pk).update(status=PlanRunStatus.RUNNING, started_at=started)
     last = [0.0]
