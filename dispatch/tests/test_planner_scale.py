@@ -3,13 +3,14 @@ and a time box that runs out gives a partial proposal that says so."""
 
 import datetime as dt
 import random
+import sys
 from collections import defaultdict
 
 import pytest
 from django.utils import timezone
 
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
-from dispatch.planner import NOT_CONSIDERED, week_plan
+from dispatch.planner import NOT_CONSIDERED, plan_week, week_plan
 from dispatch.scheduling import placement_refusals
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 
@@ -89,3 +90,22 @@ def test_a_time_box_that_runs_out_gives_a_partial_plan_that_says_which_orders_it
     assert len(plan.placements) == 1
     assert len(plan.unplaced) == 59 and {u.why for u in plan.unplaced} == {NOT_CONSIDERED}
     _assert_no_rule_broken(plan)
+
+
+def test_a_week_deeper_than_the_recursion_limit_is_planned_without_recursion():
+    """The old search recursed once per order: 1,500 orders were a RecursionError. Unsaved rows:
+    the planner is pure."""
+    technicians = [Technician(pk=i + 1, name=f"Tech {i:03d}", active=True) for i in range(200)]
+    customer = Customer(pk=1, name="Anyone", preferred_schedule_start=None, preferred_schedule_end=None)
+    orders = [WorkOrder(pk=i + 1, title=f"Job {i}", customer=customer) for i in range(1500)]
+    assert len(orders) > sys.getrecursionlimit()
+    plan = plan_week(
+        orders=orders,
+        technicians=technicians,
+        days=[MONDAY + dt.timedelta(days=i) for i in range(5)],
+        booked={},
+        served={},
+        week_load={},
+        now=SUNDAY_NOON,
+    )
+    assert len(plan.placements) == 1500 and not plan.partial and plan.unplaced == []
