@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install install-dev vendor migrate serve lint format browser bench clean
+.PHONY: demo serve-with-worker worker test install install-dev vendor migrate serve lint format browser bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,21 @@ vendor:
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 
-## Runs the demo on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set).
+## Runs the demo on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set), with the
+## background worker beside the web server; Ctrl-C stops both.
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py setup_demo
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(MAKE) --no-print-directory serve-with-worker
+
+## The web server and the background worker (README "Background worker"); Ctrl-C stops both.
+serve-with-worker:
+	@DEBUG=$${DEBUG:-true} bash -c '$(PY) manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)'
+
+## The background worker alone (runs queued tasks until stopped).
+worker: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py db_worker
 
 serve: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)

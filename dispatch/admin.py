@@ -23,6 +23,7 @@ from dispatch.models import (
     CustomerHistory,
     ManualNotification,
     Notification,
+    PlanRun,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -409,3 +410,15 @@ class CommunicationCallDetailAdmin(admin.ModelAdmin):
     @admin.display(description="at", ordering="communication_message__created_at")
     def message_created_at(self, obj: CommunicationCallDetail) -> datetime:
         return obj.communication_message.created_at
+
+
+@admin.register(PlanRun)
+class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """ "Plan the week" runs of the background worker: what was asked, how it went, how long it took."""
+
+    list_display = ["created_at", "day", "status", "considered", "total", "requested_by", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["error"]
+    list_select_related = ["requested_by"]
+    ordering = ["-created_at"]
+    show_full_result_count = False

@@ -491,3 +491,47 @@ class CommunicationCallDetail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_call_type_display()} call"
+
+
+# Plan the week, run in the background ----------------------------------------------------
+
+
+class PlanRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Planning"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PlanRun(models.Model):
+    """One "Plan the week" request: the background worker plans it and keeps the proposal here.
+
+    The proposal is the planner's result as JSON (dispatch.planner.plan_to_json): nothing is
+    booked until an office user applies it through week_plan_apply, which checks every
+    placement again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    day = models.DateField(help_text="A day of the week planned (the planner books from it on).")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=PlanRunStatus.choices, default=PlanRunStatus.QUEUED)
+    considered = models.PositiveIntegerField(default=0, help_text="Orders the search has decided so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Orders to decide.")
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = created_at_field()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "plan_runs"
+        constraints = [choices_check("status", PlanRunStatus, "plan_runs_status_valid")]
+
+    def __str__(self) -> str:
+        return f"Plan of the week of {self.day} ({self.get_status_display().lower()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (PlanRunStatus.DONE, PlanRunStatus.FAILED)

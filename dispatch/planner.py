@@ -1,17 +1,24 @@
 """Plan the week: place as many waiting orders as the scheduling rules allow, never breaking one.
 
-A deterministic depth-first search with bounding over (technician, day) for each order; a
-day's slots are then chosen by a small exact search, each placement checked with
-scheduling.placement_refusals (the rules work_order_schedule enforces, with no window
-override). Orders are tried most constrained first, and the first complete descent is the
-greedy answer, so a search cut short by `node_limit` still returns a good plan.
+A deterministic depth-first search with bounding over (technician, day) for each order, run
+with an explicit stack (a week of 2,000 orders is 2,000 levels deep); a day's slots are then
+chosen by a small exact search, each placement checked with scheduling.placement_refusals
+(the rules work_order_schedule enforces, with no window override). Orders are tried most
+constrained first, and the first complete descent is the greedy answer, so a search cut short
+by `node_limit` still returns a good plan. A time box (TECHFLOW_PLANNER_TIME_BOX seconds)
+bounds the whole run: when it ends before every order was considered the plan is partial and
+says so; what it has placed is still valid.
 """
 
+import bisect
 import itertools
+import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,6 +45,15 @@ NODE_LIMIT = 10_000
 # The exact fallback enumerates how many orders of each window every day takes; past this many
 # combinations it is not tried.
 WINDOW_STATES_LIMIT = 20_000
+NOT_CONSIDERED = (
+    "Not considered: the planner's time box ran out before it reached this order; "
+    "apply the plan and plan again."
+)
+
+
+def time_box() -> float:
+    """Seconds one planning run may take (TECHFLOW_PLANNER_TIME_BOX)."""
+    return float(getattr(settings, "TECHFLOW_PLANNER_TIME_BOX", 25))
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,8 @@ class Placement:
     technician: Technician
     start: datetime
     reason: str
+    # The order's version when it was planned: applying refuses an order changed since.
+    version: int
 
 
 @dataclass(frozen=True)
@@ -59,174 +77,352 @@ class Plan:
     days: list[date]
     placements: list[Placement] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
+    # False when the node limit or the time box stopped the search before it had proved its answer best.
     exhaustive: bool = True
+    # True when the time box ended the run before every order had been considered.
+    partial: bool = False
     nodes: int = 0
+    seconds: float = 0.0
 
 
 Bucket = tuple[int, date]  # (technician id, day)
+Window = tuple  # (preferred start, preferred end), (None, None) for none
+Progress = Callable[[int, int], None]  # (orders considered, orders to consider)
+
+
+class TimeBoxOver(Exception):
+    pass
+
+
+@dataclass
+class _Frame:
+    """One level of the search: order `i` trying its buckets in preference order, then skipping."""
+
+    i: int
+    room: int
+    candidates: Iterator[Bucket]
+    applied: Bucket | None = None
+    previous: tuple[int, ...] = ()
 
 
 class _Search:
-    def __init__(self, *, orders, technicians, days, booked, served, week_load, now, node_limit):
+    def __init__(
+        self, *, orders, technicians, days, booked, served, week_load, now, node_limit, deadline, progress
+    ):
         self.orders = orders
         self.techs = {t.pk: t for t in technicians if t.active}
         self.days = days
         self.booked = booked
         self.served = served
+        self.served_by: dict[int, list[int]] = defaultdict(list)
+        for tech_id, customer_id in served:
+            if served[(tech_id, customer_id)] and tech_id in self.techs:
+                self.served_by[customer_id].append(tech_id)
         self.week_load = week_load
         self.limit = max_jobs_per_day()
         self.node_limit = node_limit
+        self.deadline = deadline
+        self.progress = progress
+        self.now = now
         self.nodes = 0
-        self.starts = {(o.pk, d): candidate_starts(d, o.customer, now) for o in orders for d in days}
-        self._fit: dict[tuple[Bucket, tuple[int, ...]], tuple[datetime, ...] | None] = {}
-        by_id = {o.pk: o for o in orders}
-        self.by_id = by_id
+        self.decided = 0  # the orders before this one (in search order) were placed or skipped
+        self.by_id = {o.pk: o for o in orders}
+        self.windows = {o.pk: self._window_of(o) for o in orders}
+        # Starts depend on the day and the customer's window only: one list per (window, day).
+        self._starts: dict[tuple[Window, date], list[datetime]] = {}
+        self._fit: dict[tuple, tuple[datetime, ...] | None] = {}
+        self._signatures: dict[Bucket, tuple] = {}
+        self._spans: dict[tuple, tuple[datetime, datetime] | None] = {}
 
-    def window(self, order_id: int) -> tuple:
-        """What a placement's feasibility depends on besides the day's bookings: the customer's window."""
-        customer = self.by_id[order_id].customer
+    @staticmethod
+    def _window_of(order: WorkOrder) -> Window:
+        customer = order.customer
         return (
             (customer.preferred_schedule_start, customer.preferred_schedule_end) if customer else (None, None)
         )
 
+    def window(self, order_id: int) -> Window:
+        """What a placement's feasibility depends on besides the day's bookings: the customer's window."""
+        return self.windows[order_id]
+
+    def starts(self, order_id: int, day: date) -> list[datetime]:
+        key = (self.windows[order_id], day)
+        if key not in self._starts:
+            self._starts[key] = candidate_starts(day, self.by_id[order_id].customer, self.now)
+        return self._starts[key]
+
+    def signature(self, bucket: Bucket) -> tuple:
+        """What the rules see of a technician's day: the day and the starts already booked on it.
+
+        The rules read the technician only for being active (every technician here is), so the
+        days of technicians with the same bookings share one answer; plan_week still checks each
+        placement against its own technician before proposing it.
+        """
+        if bucket not in self._signatures:
+            self._signatures[bucket] = (bucket[1], tuple(sorted(self.booked.get(bucket, ()))))
+        return self._signatures[bucket]
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TimeBoxOver
+
     def fit(self, bucket: Bucket, order_ids: tuple[int, ...]) -> tuple[datetime, ...] | None:
         """Start times for these orders in one technician's day that meet every rule, or None."""
         # Orders with the same window are interchangeable here: cache by windows, not ids.
-        members = sorted(order_ids, key=lambda pk: (repr(self.window(pk)), pk))
-        key = (bucket, tuple(self.window(pk) for pk in members))
+        members = sorted(order_ids, key=lambda pk: (repr(self.windows[pk]), pk))
+        key = (self.signature(bucket), tuple(self.windows[pk] for pk in members))
         if key not in self._fit:
-            technician = self.techs[bucket[0]]
-            existing = self.booked.get(bucket, [])
-
-            def place(i: int, chosen: list[datetime]) -> tuple[datetime, ...] | None:
-                if i == len(members):
-                    return tuple(chosen)
-                order = self.by_id[members[i]]
-                for start in self.starts[(order.pk, bucket[1])]:
-                    if not placement_refusals(
-                        technician=technician,
-                        start=start,
-                        same_day_starts=existing + chosen,
-                        customer=order.customer,
-                    ):
-                        found = place(i + 1, [*chosen, start])
-                        if found is not None:
-                            return found
-                return None
-
-            self._fit[key] = place(0, [])
+            self._fit[key] = self._place(bucket, members)
         starts = self._fit[key]
         if starts is None:
             return None
         by_member = dict(zip(members, starts, strict=True))
         return tuple(by_member[pk] for pk in order_ids)
 
-    def capacity(self, bucket: Bucket, order_ids: list[int]) -> int:
-        """An upper bound on how many of these orders one technician's day can still take.
+    def _place(self, bucket: Bucket, members: list[int]) -> tuple[datetime, ...] | None:
+        """The first start per member (in grid order) that meets every rule beside the others."""
+        technician = self.techs[bucket[0]]
+        existing = self.booked.get(bucket, [])
+        chosen: list[datetime] = []
+        # tries[k]: the iterator over member k's starts still to try.
+        tries = [iter(self.starts(members[0], bucket[1]))] if members else []
+        while len(chosen) < len(members):
+            k = len(chosen)
+            order = self.by_id[members[k]]
+            for start in tries[k]:
+                if not placement_refusals(
+                    technician=technician,
+                    start=start,
+                    same_day_starts=existing + chosen,
+                    customer=order.customer,
+                ):
+                    chosen.append(start)
+                    if len(chosen) < len(members):
+                        tries.append(iter(self.starts(members[k + 1], bucket[1])))
+                    break
+            else:
+                tries.pop()
+                if not chosen:
+                    return None
+                chosen.pop()
+        return tuple(chosen)
 
-        Two jobs in a day start at least JOB_DURATION apart, so the spread between the earliest
-        and the latest start any of them could take alone caps the count, as does the daily limit.
-        """
+    def span(self, bucket: Bucket, order_id: int) -> tuple[datetime, datetime] | None:
+        """The earliest and the latest start this order could take alone in this day."""
+        key = (self.signature(bucket), self.windows[order_id])
+        if key not in self._spans:
+            self._spans[key] = self._span(bucket, order_id)
+        return self._spans[key]
+
+    def _span(self, bucket: Bucket, order_id: int) -> tuple[datetime, datetime] | None:
         technician, existing = self.techs[bucket[0]], self.booked.get(bucket, [])
-        first = last = None
-        for pk in order_ids:
-            order = self.by_id[pk]
+        customer = self.by_id[order_id].customer
 
-            def alone(start: datetime, order=order) -> bool:
-                return not placement_refusals(
-                    technician=technician, start=start, same_day_starts=existing, customer=order.customer
-                )
+        def alone(start: datetime) -> bool:
+            return not placement_refusals(
+                technician=technician, start=start, same_day_starts=existing, customer=customer
+            )
 
-            starts = self.starts[(pk, bucket[1])]
-            early = next((t for t in starts if alone(t)), None)
-            late = next((t for t in reversed(starts) if alone(t)), None)
-            if early is not None:
-                first = early if first is None else min(first, early)
-                last = late if last is None else max(last, late)
-        if first is None:
-            return 0
-        spread = 1 + int((last - first) // JOB_DURATION)
-        return max(0, min(self.limit - len(existing), spread, len(order_ids)))
+        starts = self.starts(order_id, bucket[1])
+        early = next((t for t in starts if alone(t)), None)
+        if early is None:
+            return None
+        return early, next(t for t in reversed(starts) if alone(t))
 
-    def run(self) -> tuple[dict[int, Bucket], bool]:
+    def run(self) -> tuple[dict[int, Bucket], bool, list[int]]:
+        """The best assignment found, whether the search proved it best, and the orders in search order."""
         buckets = [(t, d) for d in self.days for t in sorted(self.techs, key=lambda pk: self.techs[pk].name)]
-        options = {o.pk: [b for b in buckets if self.fit(b, (o.pk,)) is not None] for o in self.orders}
+        # Orders of one window fit the same buckets alone: work that out once per window.
+        representative: dict[Window, int] = {}
+        for o in self.orders:
+            representative.setdefault(self.windows[o.pk], o.pk)
+        feasible: dict[Window, list[Bucket]] = {}
+        spans: dict[tuple[Bucket, Window], tuple[datetime, datetime]] = {}
+        for window, pk in representative.items():
+            feasible[window] = []
+            # Not time-boxed: a few fits per window and day's bookings (cached), and the search needs them.
+            for b in buckets:
+                if self.fit(b, (pk,)) is not None:
+                    feasible[window].append(b)
+                    spans[(b, window)] = self.span(b, pk)
+        self.feasible = {w: set(bs) for w, bs in feasible.items()}
+        options = {o.pk: feasible[self.windows[o.pk]] for o in self.orders}
 
         def twin(pk: int) -> tuple:
             # Orders alike in everything the search weighs: swapping two of them changes nothing.
             order = self.by_id[pk]
-            served_by = sorted(t for t in self.techs if self.served.get((t, order.customer_id)))
-            return (repr(self.window(pk)), order.assigned_technician_id or 0, tuple(served_by))
+            return (
+                repr(self.windows[pk]),
+                order.assigned_technician_id or 0,
+                tuple(sorted(self.served_by.get(order.customer_id, ()))),
+            )
 
         # Most constrained first, twins side by side; orders nobody can take stay out of the search.
         order_ids = sorted(
             (o.pk for o in self.orders if options[o.pk]), key=lambda pk: (len(options[pk]), twin(pk), pk)
         )
+        self.order_ids = order_ids
+        n = len(order_ids)
         twins = [twin(pk) for pk in order_ids]
         # Where the run of twins starting at i ends: skipping an order skips its later twins too
         # (whichever twins are placed, the earliest ones could have been).
-        run_end = list(range(1, len(order_ids) + 1))
-        for i in range(len(order_ids) - 2, -1, -1):
+        run_end = list(range(1, n + 1))
+        for i in range(n - 2, -1, -1):
             if twins[i] == twins[i + 1]:
                 run_end[i] = run_end[i + 1]
-        capacity = {b: self.capacity(b, [pk for pk in order_ids if b in options[pk]]) for b in buckets}
-        contents: dict[Bucket, tuple[int, ...]] = defaultdict(tuple)
-        load = dict(self.week_load)
+        # Two jobs in a day start at least JOB_DURATION apart, so the spread between the earliest
+        # and the latest start any of its orders could take alone caps a day's count, as does the limit.
+        per_window: dict[Window, int] = defaultdict(int)
+        for pk in order_ids:
+            per_window[self.windows[pk]] += 1
+        capacity: dict[Bucket, int] = {}
+        for b in buckets:
+            reach = [(spans[(b, w)], count) for w, count in per_window.items() if (b, w) in spans]
+            if not reach:
+                capacity[b] = 0
+                continue
+            first, last = min(r[0][0] for r in reach), max(r[0][1] for r in reach)
+            spread = 1 + int((last - first) // JOB_DURATION)
+            count = sum(r[1] for r in reach)
+            capacity[b] = max(0, min(self.limit - len(self.booked.get(b, [])), spread, count))
+        contents: dict[Bucket, tuple[int, ...]] = {}
+        load = {t: self.week_load.get(t, 0) for t in self.techs}
         best: dict[int, Bucket] = {}
         current: dict[int, Bucket] = {}
-        complete = True
 
-        def preference(order_id: int, bucket: Bucket):
+        # The buckets ranked by (the technician's load, jobs that day, day, name), kept up to date as
+        # the search places and takes back, so an order reads its best buckets without sorting them all.
+        rank = {b: r for r, b in enumerate(buckets)}  # by day, then the technician's name
+        fill = {b: len(self.booked.get(b, ())) for b in buckets}
+        levels: dict[tuple[int, int], list[int]] = defaultdict(list)
+        level_of: dict[Bucket, tuple[int, int]] = {}
+        of_technician: dict[int, list[Bucket]] = defaultdict(list)
+        for b in buckets:
+            level_of[b] = (load.get(b[0], 0), fill[b])
+            levels[level_of[b]].append(rank[b])  # buckets are in rank order already
+            of_technician[b[0]].append(b)
+
+        def take(bucket: Bucket, delta: int) -> None:
+            """Place (+1) or take back (-1) one job in `bucket`: its technician's load and its day."""
+            tech_id = bucket[0]
+            load[tech_id] = load.get(tech_id, 0) + delta
+            fill[bucket] += delta
+            for b in of_technician[tech_id]:
+                old, new = level_of[b], (load[tech_id], fill[b])
+                ranks = levels[old]
+                del ranks[bisect.bisect_left(ranks, rank[b])]
+                bisect.insort(levels[new], rank[b])
+                level_of[b] = new
+
+        def candidates(order_id: int) -> Iterator[Bucket]:
+            """The order's buckets, best first: its own technician, one who served the customer, the
+            least loaded technician, the emptier day, the earlier day, then by name.
+
+            A generator: the search resumes it only once the state it was made in is back."""
             order = self.by_id[order_id]
-            customer_id = order.customer_id
-            return (
-                # An order that already has a technician stays with them if it can.
-                order.assigned_technician_id is not None and bucket[0] != order.assigned_technician_id,
-                -min(self.served.get((bucket[0], customer_id), 0), 1),
-                load.get(bucket[0], 0),
-                len(self.booked.get(bucket, [])) + len(contents[bucket]),
-                bucket[1],
-                self.techs[bucket[0]].name,
-            )
+            assigned = order.assigned_technician_id
+            special = set(self.served_by.get(order.customer_id, ()))
+            if assigned is not None:
+                special.add(assigned)
+            feasible = self.feasible[self.windows[order_id]]
 
-        def search(i: int, room: int) -> None:
-            nonlocal best, complete
-            if len(best) == len(order_ids):
-                return
+            def group(tech_id: int) -> int:
+                mismatch = assigned is not None and tech_id != assigned
+                served = bool(self.served.get((tech_id, order.customer_id)))
+                return 2 * mismatch + (not served)
+
+            # Every other technician is in the last group, so these come first, in exact order.
+            first = [b for t in special for b in of_technician.get(t, ()) if b in feasible]
+            yield from sorted(first, key=lambda b: (group(b[0]), *level_of[b], rank[b]))
+            for level in sorted(levels):
+                for r in list(levels[level]):
+                    b = buckets[r]
+                    if b[0] not in special and b in feasible:
+                        yield b
+
+        def enter(i: int, room: int) -> _Frame | None:
+            """A new level, or None when it ends at once (bound, leaf)."""
+            nonlocal best
+            self.decided = max(self.decided, i)
             self.nodes += 1
             if self.nodes > self.node_limit:
-                complete = False
-                return
-            if len(current) + min(len(order_ids) - i, room) <= len(best):
-                return
-            if i == len(order_ids):
+                raise _NodeLimit
+            if self.nodes > 1:
+                # The first order is always considered, so even a tiny box proposes something.
+                self.check_time()
+            if self.progress is not None:
+                self.progress(self.decided, n)
+            if len(current) + min(n - i, room) <= len(best):
+                return None
+            if i == n:
                 best = dict(current)
-                return
+                return None
             order_id = order_ids[i]
-            for bucket in sorted(options[order_id], key=lambda b: preference(order_id, b)):
-                if len(contents[bucket]) >= capacity[bucket]:
-                    continue
-                together = tuple(sorted((*contents[bucket], order_id)))
-                if self.fit(bucket, together) is None:
-                    continue
-                previous = contents[bucket]
-                contents[bucket] = together
-                current[order_id] = bucket
-                load[bucket[0]] = load.get(bucket[0], 0) + 1
-                search(i + 1, room - 1)
-                load[bucket[0]] -= 1
-                del current[order_id]
-                contents[bucket] = previous
-                if not complete:
-                    return
-            search(run_end[i], room)
+            return _Frame(i, room, candidates(order_id))
 
-        search(0, sum(capacity.values()))
-        if not complete:
-            exact = self.by_windows(order_ids, buckets)
+        def undo(frame: _Frame) -> None:
+            bucket = frame.applied
+            order_id = order_ids[frame.i]
+            take(bucket, -1)
+            del current[order_id]
+            contents[bucket] = frame.previous
+            frame.applied = None
+
+        complete = True
+        stack: list[_Frame] = []
+        try:
+            root = enter(0, sum(capacity.values()))
+            if root is not None:
+                stack.append(root)
+            while stack and len(best) < n:
+                frame = stack[-1]
+                if frame.applied is not None:
+                    undo(frame)
+                order_id = order_ids[frame.i]
+                child = None
+                descended = False
+                for bucket in frame.candidates:
+                    previous = contents.get(bucket, ())
+                    if len(previous) >= capacity[bucket]:
+                        continue
+                    together = tuple(sorted((*previous, order_id)))
+                    if self.fit(bucket, together) is None:
+                        continue
+                    frame.previous = previous
+                    frame.applied = bucket
+                    contents[bucket] = together
+                    current[order_id] = bucket
+                    take(bucket, 1)
+                    child = enter(frame.i + 1, frame.room - 1)
+                    descended = True
+                    break
+                if descended:
+                    if child is not None:
+                        stack.append(child)
+                    continue
+                # Every bucket tried: skip this order (and its later twins), in place of this frame.
+                stack.pop()
+                child = enter(run_end[frame.i], frame.room)
+                if child is not None:
+                    stack.append(child)
+        except _NodeLimit:
+            complete = False
+        except TimeBoxOver:
+            complete = False
+            # What the current descent holds is valid (each placement was fitted beside the others).
+            if len(current) > len(best):
+                best = dict(current)
+            self.timed_out = True
+        if not complete and not self.timed_out:
+            try:
+                exact = self.by_windows(order_ids, buckets)
+            except TimeBoxOver:
+                exact, self.timed_out = None, True
             if exact is not None:
                 best, complete = (exact if len(exact) > len(best) else best), True
-        return best, complete
+        return best, complete, order_ids
+
+    timed_out = False
 
     def by_windows(self, order_ids: list[int], buckets: list[Bucket]) -> dict[int, Bucket] | None:
         """The exact maximum when the orders fall into few windows, or None when there are too many.
@@ -249,6 +445,7 @@ class _Search:
         states: dict[tuple, None] = {zero: None}
         layers = []
         for bucket in buckets:
+            self.check_time()
             room = self.limit - len(self.booked.get(bucket, []))
             options = [
                 counts
@@ -285,6 +482,10 @@ class _Search:
         return chosen
 
 
+class _NodeLimit(Exception):
+    pass
+
+
 def plan_week(
     *,
     orders: list[WorkOrder],
@@ -295,12 +496,18 @@ def plan_week(
     week_load: dict[int, int],
     now: datetime,
     node_limit: int = NODE_LIMIT,
+    seconds: float | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """Propose a technician and a start for as many `orders` as the rules allow; say why for the rest.
 
     `booked` holds the starts already on each technician's days; `served` counts past jobs per
-    (technician, customer); `week_load` counts each technician's booked jobs this week.
+    (technician, customer); `week_load` counts each technician's booked jobs this week. The run
+    takes at most `seconds` (the time box, TECHFLOW_PLANNER_TIME_BOX by default); `progress` is
+    called with (orders considered, orders to consider) as the search goes.
     """
+    started = time.monotonic()
+    box = time_box() if seconds is None else seconds
     search = _Search(
         orders=orders,
         technicians=technicians,
@@ -310,30 +517,48 @@ def plan_week(
         week_load=week_load,
         now=now,
         node_limit=node_limit,
+        deadline=started + box,
+        progress=progress,
     )
-    chosen, complete = search.run()
-    plan = Plan(days=days, exhaustive=complete, nodes=search.nodes)
+    chosen, complete, searched = search.run()
+    # The orders the search never reached: a partial plan says which.
+    unreached = {pk for pk in searched[search.decided :] if pk not in chosen} if search.timed_out else set()
+    plan = Plan(days=days, exhaustive=complete, partial=bool(unreached), nodes=search.nodes)
     by_bucket: dict[Bucket, list[int]] = defaultdict(list)
     for order_id, bucket in chosen.items():
         by_bucket[bucket].append(order_id)
     load = dict(week_load)
+    placed = set()
     for bucket in sorted(by_bucket, key=lambda b: (b[1], search.techs[b[0]].name)):
         ids = tuple(sorted(by_bucket[bucket]))
         starts = search.fit(bucket, ids)
         technician = search.techs[bucket[0]]
-        existing = len(booked.get(bucket, []))
+        existing = booked.get(bucket, [])
         for n, (order_id, start) in enumerate(sorted(zip(ids, starts, strict=True), key=lambda p: p[1]), 1):
             order = search.by_id[order_id]
+            others = [*existing, *(s for s in starts if s != start)]
+            # The last word is the rules', placement by placement, exactly as the board would check it.
+            if placement_refusals(
+                technician=technician, start=start, same_day_starts=others, customer=order.customer
+            ):
+                continue
+            placed.add(order_id)
             load[technician.pk] = load.get(technician.pk, 0) + 1
             plan.placements.append(
                 Placement(
-                    order, technician, start, _reason(order, technician, start, existing, n, served, load)
+                    order,
+                    technician,
+                    start,
+                    _reason(order, technician, start, len(existing), n, served, load),
+                    order.version,
                 )
             )
     plan.placements.sort(key=lambda p: (p.start, p.technician.name))
     for order in orders:
-        if order.pk not in chosen:
-            plan.unplaced.append(Unplaced(order, _why(order, search, days)))
+        if order.pk not in placed:
+            why = NOT_CONSIDERED if order.pk in unreached else _why(order, search, days)
+            plan.unplaced.append(Unplaced(order, why))
+    plan.seconds = time.monotonic() - started
     return plan
 
 
@@ -358,15 +583,14 @@ def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
         return "No working days are left in this week."
     if not search.techs:
         return "There are no active technicians."
-    if not any(search.starts[(order.pk, d)] for d in days):
+    if not any(search.starts(order.pk, d) for d in days):
         return (
             f"{name}'s window ({window}) leaves no start for a {hours}-hour job inside working hours "
             f"({clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}) on the days left this week."
             if window
             else "No start inside working hours is left this week."
         )
-    buckets = [(t, d) for d in days for t in search.techs]
-    if not any(search.fit(b, (order.pk,)) is not None for b in buckets):
+    if not getattr(search, "feasible", {}).get(search.window(order.pk)):
         where = f" inside {name}'s window ({window})" if window else ""
         return (
             f"Every technician is already at the limit of {max_jobs_per_day()} jobs or busy at every "
@@ -376,6 +600,51 @@ def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
         "Each technician who could take it has had their free slots given to other orders in this "
         "plan (the daily limit and overlaps leave no room); move or unassign a job to make room."
     )
+
+
+# The proposal kept as JSON (PlanRun.result) ---------------------------------------------
+
+
+def plan_to_json(plan: Plan) -> dict:
+    return {
+        "days": [d.isoformat() for d in plan.days],
+        "placements": [
+            [p.order.pk, p.technician.pk, p.start.isoformat(), p.version, p.reason] for p in plan.placements
+        ],
+        "unplaced": [[u.order.pk, u.why] for u in plan.unplaced],
+        "exhaustive": plan.exhaustive,
+        "partial": plan.partial,
+        "nodes": plan.nodes,
+        "seconds": round(plan.seconds, 2),
+    }
+
+
+def plan_from_json(data: dict) -> Plan:
+    """The proposal with its orders and technicians read again (two queries); an order deleted or
+    archived since is left out (applying would refuse it anyway)."""
+    order_ids = [row[0] for row in data["placements"]] + [row[0] for row in data["unplaced"]]
+    orders = WorkOrder.objects.select_related("customer").in_bulk(order_ids)
+    technicians = Technician.objects.in_bulk({row[1] for row in data["placements"]})
+    plan = Plan(
+        days=[date.fromisoformat(d) for d in data["days"]],
+        exhaustive=data["exhaustive"],
+        partial=data["partial"],
+        nodes=data["nodes"],
+        seconds=data["seconds"],
+    )
+    for order_id, technician_id, start, version, reason in data["placements"]:
+        if order_id in orders and technician_id in technicians:
+            plan.placements.append(
+                Placement(
+                    orders[order_id],
+                    technicians[technician_id],
+                    datetime.fromisoformat(start),
+                    reason,
+                    version,
+                )
+            )
+    plan.unplaced = [Unplaced(orders[pk], why) for pk, why in data["unplaced"] if pk in orders]
+    return plan
 
 
 # Selector ------------------------------------------------------------------------------
@@ -396,7 +665,7 @@ def orders_to_plan(first: date, after: date):
     )
 
 
-def week_plan(day: date, now: datetime | None = None) -> Plan:
+def week_plan(day: date, now: datetime | None = None, progress: Progress | None = None) -> Plan:
     """The proposal for the week of `day`: four queries, whatever the data size."""
     now = now or clock.now()
     first, after = week_of(day)
@@ -421,4 +690,5 @@ def week_plan(day: date, now: datetime | None = None) -> Plan:
         served=served,
         week_load=week_load,
         now=now,
+        progress=progress,
     )

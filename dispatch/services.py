@@ -1,8 +1,9 @@
 """Writes on work orders and customers. Every change is recorded in its history table."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,12 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from dispatch import clock, planner
 from dispatch.models import (
     ActorType,
     Customer,
     CustomerHistory,
     ManualNotification,
     Notification,
+    PlanRun,
+    PlanRunStatus,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -466,6 +470,65 @@ def week_plan_apply(*, placements: Iterable[PlanPlacement], actor: Actor) -> Pla
         else:
             applied.append(order)
     return PlanOutcome(applied, refused)
+
+
+# Seconds between two progress writes of a running plan: the page polls about once a second.
+PLAN_PROGRESS_EVERY = 0.5
+
+
+@transaction.atomic
+def plan_run_start(*, day: date, user: AbstractBaseUser | None) -> PlanRun:
+    """Record a "Plan the week" request and enqueue the planner for the background worker.
+
+    With the database backend the task's row commits with the run's, so the worker never sees
+    one without the other; with the immediate backend the plan is made before this returns.
+    """
+    from dispatch.tasks import plan_week_task  # the task module imports this one
+
+    run = PlanRun.objects.create(day=day, requested_by=user if user and user.is_authenticated else None)
+    plan_week_task.enqueue(str(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def plan_run_execute(*, run_id: str) -> PlanRun | None:
+    """Make the plan of a queued run, writing its progress as it goes and the proposal at the end.
+
+    Not one transaction: progress must be visible to the page while the planner runs. A run that
+    fails is marked failed with the error's message, and the error raised again for the worker.
+    """
+    run = PlanRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != PlanRunStatus.QUEUED:
+        return run  # deleted since (the demo's reset), or run already (a task delivered twice)
+    started = clock.now()
+    PlanRun.objects.filter(pk=run.pk).update(status=PlanRunStatus.RUNNING, started_at=started)
+    last = [0.0]
+
+    def progress(considered: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PLAN_PROGRESS_EVERY:
+            last[0] = now
+            PlanRun.objects.filter(pk=run.pk).update(considered=considered, total=total)
+
+    try:
+        plan = planner.week_plan(run.day, now=started, progress=progress)
+    except Exception as error:
+        PlanRun.objects.filter(pk=run.pk).update(
+            status=PlanRunStatus.FAILED,
+            error=str(error)[:1000] or type(error).__name__,
+            finished_at=clock.now(),
+        )
+        raise
+    decided = len(plan.placements) + len(plan.unplaced)
+    PlanRun.objects.filter(pk=run.pk).update(
+        status=PlanRunStatus.DONE,
+        result=planner.plan_to_json(plan),
+        considered=decided,
+        total=decided,
+        finished_at=clock.now(),
+    )
+    run.refresh_from_db()
+    return run
 
 
 # ---------------------------------------------------------------------------------------

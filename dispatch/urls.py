@@ -21,6 +21,7 @@ urlpatterns = [
     path("board/move/", views.board_move, name="board_move"),
     path("board/plan/", views.board_plan, name="board_plan"),
     path("board/plan/apply/", views.board_plan_apply, name="board_plan_apply"),
+    path("board/plan/<uuid:pk>/", views.board_plan_status, name="board_plan_status"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),

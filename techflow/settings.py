@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_filters",
+    # The database backend of Django's tasks framework (TASKS below; its worker: db_worker).
+    "django_tasks_db",
     "dispatch",
     "inventory",
     "fieldops",
@@ -51,6 +53,9 @@ MIDDLEWARE = [
     # logs permission denials and 4xx floods (techflow/security.py).
     "techflow.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and JSON compressed in transit (static files come compressed from WhiteNoise, above it).
+    # BREACH: see ARCHITECTURE.md "Compression and caching".
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,9 +147,10 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Production: hashed names, brotli and gzip copies, the manifest's icons hashed (techflow/storage.py).
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "techflow.storage.StaticFilesStorage"
     },
 }
 
@@ -191,6 +197,23 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Background tasks (README "Background worker") ---------------------------------------------
+# Django's tasks framework. "database" (default): tasks are rows the worker runs
+# (`python manage.py db_worker`); "immediate": a task runs inside the request that enqueues it
+# (no worker; for a single-process setup, and the tests that are not about the worker).
+TECHFLOW_TASKS_BACKEND = env.str("TECHFLOW_TASKS_BACKEND", default="database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+        }[TECHFLOW_TASKS_BACKEND],
+    }
+}
+# "Plan the week" stops searching after this many seconds and proposes what it has (partial, saying so).
+TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
+# --- end of background tasks --------------------------------------------------------------------
 
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
 TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)

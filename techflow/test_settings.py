@@ -13,3 +13,6 @@ SECURE_SSL_REDIRECT = False
 # Serve static files straight from the finders: no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run inside the request that enqueues them; the worker's own tests switch to the database
+# backend (techflow/tests/test_worker.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

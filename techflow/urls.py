@@ -19,5 +19,6 @@ urlpatterns = [
     path("office/", include("dispatch.urls")),
     path("tech/", include("fieldops.urls")),
     path("admin/system/", views.system, name="system"),
+    path("admin/system/backup/", views.system_backup, name="system_backup"),
     path("admin/", admin.site.urls),
 ]

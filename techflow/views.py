@@ -4,7 +4,7 @@ import logging
 import sys
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, OperationalError, connection
@@ -12,11 +12,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import home_url_for
 from techflow import system as system_info
 from techflow.middleware import database_unavailable
+from techflow.tasks import backup_task
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,20 @@ def system(request: HttpRequest) -> HttpResponse:
             "blocked": system_info.blocked_sessions(),
         }
     return render(request, "techflow/system.html", context)
+
+
+@require_POST
+def system_backup(request: HttpRequest) -> HttpResponse:
+    """Admins only: back up (and verify) now, on the background worker; the System page lists the run."""
+    if not (request.user.is_active and request.user.is_superuser):
+        raise PermissionDenied("The System page is for administrators.")
+    backup_task.enqueue(verify=True)
+    messages.success(
+        request,
+        "Backup queued: the background worker backs up and verifies the database; the run appears "
+        "under Backups when it is done (reload this page).",
+    )
+    return redirect("system")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

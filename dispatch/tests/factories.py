@@ -110,3 +110,10 @@ class CommunicationCallDetailFactory(factory.django.DjangoModelFactory):
     wait_time_seconds = 12
     call_outcome = models.CallOutcome.ANSWERED
     queue_name = "support"
+
+
+class PlanRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PlanRun
+
+    day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=1))

@@ -24,6 +24,8 @@ from dispatch.models import (
     Customer,
     Direction,
     ManualNotification,
+    PlanRun,
+    PlanRunStatus,
     Priority,
     Technician,
     WorkOrder,
@@ -274,3 +276,13 @@ def test_deleting_a_work_order_in_raw_sql_takes_its_notes_as_the_seed_says():
         cursor.execute("SELECT id FROM work_order_notes")
         remaining = {row[0] for row in cursor.fetchall()}
     assert remaining == {kept.pk}
+
+
+# Plan runs
+
+
+def test_a_plan_run_status_outside_its_choices_is_refused():
+    with violates("plan_runs_status_valid"):
+        PlanRun.objects.create(day=dt.date(2030, 3, 11), status="sleeping")
+    PlanRun.objects.create(day=dt.date(2030, 3, 11), status=PlanRunStatus.RUNNING)
+    assert PlanRun.objects.filter(status="running").count() == 1

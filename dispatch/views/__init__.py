@@ -15,7 +15,7 @@ from dispatch.views.notifications import (
     notification_set_read,
     notifications_mark_all_read,
 )
-from dispatch.views.suggestions import board_plan, board_plan_apply, work_order_suggestions
+from dispatch.views.suggestions import board_plan, board_plan_apply, board_plan_status, work_order_suggestions
 from dispatch.views.technicians import technician_detail, technician_edit, technician_list
 from dispatch.views.today import office_home
 from dispatch.views.work_orders import (
@@ -36,6 +36,7 @@ __all__ = [
     "board_move",
     "board_plan",
     "board_plan_apply",
+    "board_plan_status",
     "customer_create",
     "customer_detail",
     "customer_edit",

@@ -1,15 +1,17 @@
 """Dispatch suggestions: who should take an order on a day, and the week planner's proposal."""
 
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock, planner, scheduling, services, suggestions
 from dispatch.access import office_required
-from dispatch.models import Technician, WorkOrder
+from dispatch.models import PlanRun, PlanRunStatus, Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.board import _board_context, _parse_day
 from dispatch.views.common import render_region
@@ -73,24 +75,62 @@ def plan_day(day: date) -> date:
     return max(day, today)
 
 
-@require_GET
-@office_required
-def board_plan(request: HttpRequest) -> HttpResponse:
-    """Plan the week: a proposal of placements (and the orders that can't be placed, with why)."""
-    view = "week" if request.GET.get("view") == "week" else "day"
-    raw = request.GET.get("date", "").strip()
+def _plan_context(run: PlanRun) -> dict:
+    """The run, and its proposal once the worker has made it."""
+    context = {"run": run}
+    if run.status == PlanRunStatus.DONE and run.result is not None:
+        context["plan"] = planner.plan_from_json(run.result)
+    elif not run.is_finished:
+        context["waited"] = int((clock.now() - run.created_at).total_seconds())
+    return context
+
+
+def _render_plan(request: HttpRequest, run: PlanRun, view: str, day: date) -> HttpResponse:
+    if request.htmx and not request.htmx.boosted:
+        context = {**_plan_context(run), "view": view, "day": day}
+        return render_region(request, "dispatch/board.html", "plan", context)
+    context = _board_context(view, day) | _plan_context(run)
+    return render_region(request, "dispatch/board.html", "live", context)
+
+
+def _view_and_day(data) -> tuple[str, date] | HttpResponse:
+    view = "week" if data.get("view") == "week" else "day"
+    raw = data.get("date", "").strip()
     try:
-        day = date.fromisoformat(raw) if raw else clock.localdate()
+        return view, (date.fromisoformat(raw) if raw else clock.localdate())
     except ValueError:
         return HttpResponse(
             f"“{raw[:40]}” is not a date (YYYY-MM-DD).", status=400, content_type="text/plain"
         )
+
+
+@require_POST
+@office_required
+def board_plan(request: HttpRequest) -> HttpResponse:
+    """Plan the week: the background worker makes a proposal; the answer shows its progress (htmx
+    polls board_plan_status) or, without JavaScript, sends the browser to the run's page."""
+    parsed = _view_and_day(request.POST)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    view, day = parsed
+    run = services.plan_run_start(day=plan_day(day), user=request.user)
     if request.htmx and not request.htmx.boosted:
-        context = {"plan": planner.week_plan(plan_day(day)), "view": view, "day": day}
-        return render_region(request, "dispatch/board.html", "plan", context)
-    context = _board_context(view, day)
-    context["plan"] = planner.week_plan(plan_day(day))
-    return render_region(request, "dispatch/board.html", "live", context)
+        return _render_plan(request, run, view, day)
+    return redirect(
+        reverse("dispatch:board_plan_status", args=[run.pk]) + f"?view={view}&date={day.isoformat()}"
+    )
+
+
+@require_GET
+@office_required
+def board_plan_status(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """A plan run: its progress while the worker plans, then the proposal (placements, and the
+    orders that can't be placed, with why)."""
+    run = get_object_or_404(PlanRun, pk=pk)
+    parsed = _view_and_day(request.GET)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    return _render_plan(request, run, *parsed)
 
 
 def _parse_placement(value: str) -> tuple[int, int, datetime, int]:

@@ -39,6 +39,7 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     dispatch_models.ManualNotification: df.ManualNotificationFactory,
     dispatch_models.CommunicationMessage: df.CommunicationMessageFactory,
     dispatch_models.CommunicationCallDetail: df.CommunicationCallDetailFactory,
+    dispatch_models.PlanRun: df.PlanRunFactory,
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,
@@ -53,6 +54,8 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
 }
 READ_ONLY = [
     fieldops_models.ProcessedAction,
+    # Plan runs are the background worker's record.
+    dispatch_models.PlanRun,
     dispatch_models.WorkOrderHistory,
     dispatch_models.CustomerHistory,
     # Truck stock changes only through the stock service, so that the ledger explains it.

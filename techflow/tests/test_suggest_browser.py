@@ -11,6 +11,7 @@ from conftest import PASSWORD
 from dispatch.models import WorkOrder, WorkOrderHistory
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from techflow.tests.browser import DESKTOP, new_context, shot
+from techflow.tests.worker import DATABASE_TASKS, run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def _pending(title: str, customer) -> WorkOrder:
 
 
 def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
-    browser, live_server, django_user_model
+    browser, live_server, django_user_model, settings
 ):
     user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
     user.groups.add(Group.objects.get_or_create(name="Office")[0])
@@ -88,13 +89,18 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     page.get_by_role("button", name="Close suggestions").click()
     expect(page.locator("#board-suggest")).to_be_empty()
 
-    page.get_by_role("link", name="Plan the week").click()
+    # The plan is made by the background worker: the board waits for it, then shows the proposal.
+    settings.TASKS = DATABASE_TASKS
+    page.get_by_role("button", name="Plan the week").click()
+    expect(page.locator("#plan-progress")).to_contain_text("Waiting for the background worker")
+    shot(page, "04-plan-waiting-for-the-worker")
+    run_worker()
     proposal = page.locator("#plan-proposal")
     expect(proposal).to_contain_text("Proposed plan")
     expect(page.locator("#plan-placements tbody tr")).to_have_count(3)
     expect(page.locator("#plan-unplaced")).to_contain_text("Night install")
     expect(page.locator("#plan-unplaced")).to_contain_text("leaves no start for a 2-hour job")
-    shot(page, "04-plan-proposal")
+    shot(page, "05-plan-proposal")
 
     page.get_by_role("button", name="Apply the plan (3)").click()
     expect(page.locator("#board-message")).to_contain_text("Plan applied: 3 of 3 placements booked.")
@@ -110,7 +116,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
         for offset in range(5):
             day = monday + dt.timedelta(days=offset)
             assert WorkOrder.objects.for_technician(tech).on_day(day).count() <= 2
-    shot(page, "05-plan-applied")
+    shot(page, "06-plan-applied")
 
     # A completed job without a summary: one click writes it from the job's record.
     done = WorkOrderFactory(

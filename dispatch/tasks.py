@@ -1,0 +1,15 @@
+"""dispatch's background tasks (Django's tasks framework; README "Background worker").
+
+A task is a thin entry point: it takes JSON-able arguments (ids, not objects) and calls one
+service, which does the work and records its outcome where the pages read it.
+"""
+
+from django.tasks import task
+
+from dispatch import services
+
+
+@task()
+def plan_week_task(run_id: str) -> None:
+    """Plan the week of a PlanRun (dispatch.services.plan_run_execute)."""
+    services.plan_run_execute(run_id=run_id)
