@@ -25,3 +25,15 @@ def turn_key() -> str:
     """A voice-agent turn's key: a double tap is one turn. Not an idempotency_key, so tech.js
     does not queue agent turns offline (a reply to an old sentence would make no sense)."""
     return format_html('<input type="hidden" name="turn_key" value="{}">', uuid.uuid4())
+
+
+@register.filter
+def amount(item, quantity: int) -> str:
+    """`{{ row.item|amount:row.quantity }}`: '542 ft', '4' (inventory's way of saying a quantity)."""
+    return item.amount(quantity)
+
+
+@register.filter
+def amount_of(item, change: int) -> str:
+    """`{{ m.item|amount_of:m.quantity_change }}`: '4 × RJ45 Connector', '20 ft of Cat6 Cable'."""
+    return item.amount_of(abs(change))
