@@ -204,7 +204,10 @@ def test_a_refused_action_swaps_in_place_and_no_reload_shows_an_error_page(brows
 
 
 # Every control a thumb can hit, on the pages that carry the microphone.
-CONTROLS = "main a, main button, main select, main input:not([type=hidden]), main textarea, main summary, header a, header button"
+CONTROLS = ", ".join(
+    [f"main {tag}" for tag in ("a", "button", "select", "input:not([type=hidden])", "textarea", "summary")]
+    + ["header a", "header button"]
+)
 
 OVERLAPS = """([controls, dock]) => {
   const d = document.querySelector(dock).getBoundingClientRect();
