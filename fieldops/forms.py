@@ -75,6 +75,8 @@ class ClockInForm(forms.Form):
         queryset=Truck.objects.filter(active=True, is_office_truck=False),
         error_messages={"required": "Pick your truck.", "invalid_choice": "Pick one of the trucks."},
     )
+    # "Yes, I share it with them": the answer to the question a truck in use asks.
+    share = forms.BooleanField(required=False)
 
 
 class CompleteForm(forms.Form):

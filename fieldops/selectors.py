@@ -75,6 +75,17 @@ def my_day(technician: Technician) -> MyDay:
     )
     unread = ManualNotification.objects.filter(technician=technician, is_read=False).count()
     trucks = list(Truck.objects.filter(active=True, is_office_truck=False).order_by("name"))
+    drivers: dict[int, list[str]] = defaultdict(list)
+    for truck_id, name in (
+        ClockRecord.objects.filter(clock_out_time__isnull=True, truck__isnull=False)
+        .exclude(technician=technician)
+        .order_by("technician__name")
+        .values_list("truck_id", "technician__name")
+    ):
+        drivers[truck_id].append(name)
+    for t in trucks:
+        # Who else is clocked in with it: "in use" on the clock-in list, "shared with" once on it.
+        t.drivers = " and ".join(drivers[t.pk])
     truck = next((t for t in trucks if t.pk == (state.truck_id or state.last_truck_id)), None)
     return MyDay(state, orders, current, next_order, tomorrow, messages, unread, trucks, truck)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from dispatch import clock
 from dispatch.models import (
@@ -45,6 +45,7 @@ from fieldops.state import (
     require,
     tap_time_refusal,
     technician_state,
+    truck_refusal,
 )
 from inventory.models import InventoryItem, MovementKind, StockMovement, Truck
 from inventory.services import truck_stock_consume, truck_stock_return
@@ -142,13 +143,49 @@ def _with_receive_time(metadata: dict) -> dict:
 # Shift
 
 
+def truck_drivers(truck: Truck, *, besides: Technician) -> list[Technician]:
+    """Who else is clocked in with `truck` now."""
+    return list(
+        Technician.objects.filter(clock_records__truck=truck, clock_records__clock_out_time__isnull=True)
+        .exclude(pk=besides.pk)
+        .order_by("name")
+    )
+
+
+def _lock_truck(truck: Truck) -> None:
+    """Two technicians clocking in with one truck at once are taken one after the other.
+
+    An advisory lock on PostgreSQL (a row lock on trucks would need UPDATE on it, which the
+    technicians' role has no business with); SQLite runs one write transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRUCK_LOCK, truck.pk])
+
+
+TRUCK_LOCK = 201  # the advisory lock's namespace: trucks
+
+
 @transaction.atomic
-def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHERE) -> ClockRecord:
-    """Open the technician's one clock record on a service truck, with a shift_start activity."""
+def clock_in(
+    *, technician: Technician, truck: Truck, location: Location = NOWHERE, share: bool = False
+) -> ClockRecord:
+    """Open the technician's one clock record on a service truck, with a shift_start activity.
+
+    One truck, one driver: a truck another technician is clocked in with is refused, unless the
+    office lets a crew share it and the technician says so (`share`); the shift_start activity
+    then records who shares it.
+    """
     state = _lock(technician)
     require(state, Step.CLOCK_IN)
     if truck.is_office_truck or not truck.active:
         raise ValidationError(f"{truck} is not a service truck in use: pick your truck.")
+    _lock_truck(truck)
+    truck = Truck.objects.get(pk=truck.pk)  # the office's latest word on sharing
+    drivers = truck_drivers(truck, besides=technician)
+    refusal = truck_refusal(truck, drivers, share=share)
+    if refusal:
+        raise ValidationError(refusal)
     now = clock.now()
     try:
         # The database allows one open record per technician; a second device racing us is refused.
@@ -156,8 +193,13 @@ def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHE
             record = ClockRecord.objects.create(technician=technician, truck=truck, clock_in_time=now)
     except IntegrityError as error:
         raise ValidationError("You are already clocked in.") from error
+    crew = {"shares_truck_with": [{"id": d.pk, "name": d.name} for d in drivers]} if drivers else None
     _activity(
-        technician=technician, activity_type=ActivityType.SHIFT_START, location=location, truck_id=truck.pk
+        technician=technician,
+        activity_type=ActivityType.SHIFT_START,
+        location=location,
+        truck_id=truck.pk,
+        metadata=crew,
     )
     return record
 

@@ -378,3 +378,23 @@ def tap_time_refusal(
             f"recorded step ({formatting.when(previous_at, seconds=True)})."
         )
     return None
+
+
+# One truck, one driver ---------------------------------------------------------------------
+
+
+def truck_refusal(truck, drivers: list[Technician], *, share: bool) -> str | None:
+    """Why the technician may not clock in with `truck`, which `drivers` are clocked in with now,
+    or None: one truck, one driver, unless the office lets a crew share it and the technician
+    says they share it (`share`)."""
+    if not drivers:
+        return None
+    names = " and ".join(d.name for d in drivers)
+    if not truck.crew_allowed:
+        return (
+            f"{truck} is in use: {names} is clocked in with it. One truck, one driver: pick your "
+            "own truck, or ask the office to let a crew share it."
+        )
+    if not share:
+        return f"{truck} is in use by {names}. Are you sharing it with them as a crew?"
+    return None

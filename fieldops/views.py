@@ -33,6 +33,7 @@ from fieldops.forms import (
     tapped_at_from,
 )
 from fieldops.models import ActivityType
+from fieldops.state import truck_refusal
 from inventory.models import StockMovement
 
 Page = Callable[[int], HttpResponse]
@@ -101,13 +102,13 @@ def _act(
 # My day
 
 
-def _my_day_page(request: HttpRequest, region: str = "shift") -> Page:
+def _my_day_page(request: HttpRequest, region: str = "shift", **extra) -> Page:
     """My day, or its `region` for htmx: the shift card, the road events or the messages."""
 
     def page(status: int) -> HttpResponse:
         day = selectors.my_day(request.technician)
         # A swapped-in region carries its own messages; the page shows them at its top.
-        context = {"day": day, "state": day.state, "fragment": wants_region(request)}
+        context = {"day": day, "state": day.state, "fragment": wants_region(request), **extra}
         return render_region(request, "fieldops/my_day.html", region, context, status=status)
 
     return page
@@ -127,15 +128,24 @@ def clock_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refuse(request, _form_error(form), page)
     technician, location = request.technician, location_from(request.POST)
-    truck = form.cleaned_data["truck"]
+    truck, share = form.cleaned_data["truck"], form.cleaned_data["share"]
+    drivers = services.truck_drivers(truck, besides=technician)
+    if drivers and truck.crew_allowed and not share:
+        # A truck a crew may share, in use: ask before clocking in (the service refuses it unasked).
+        asking = _my_day_page(request, share_truck=truck, share_with=_names(drivers))
+        return _refuse(request, truck_refusal(truck, drivers, share=False), asking, status=409)
     return _act(
         request,
         action="clock_in",
-        perform=lambda: services.clock_in(technician=technician, truck=truck, location=location),
-        success=f"Clocked in with {truck}.",
+        perform=lambda: services.clock_in(technician=technician, truck=truck, location=location, share=share),
+        success=f"Clocked in with {truck}" + (f", shared with {_names(drivers)}." if drivers else "."),
         page=page,
         redirect_to=reverse("fieldops:tech_home"),
     )
+
+
+def _names(technicians) -> str:
+    return " and ".join(t.name for t in technicians)
 
 
 def _shift_step(request: HttpRequest, action: str, service: Callable, success: str) -> HttpResponse:

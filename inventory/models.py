@@ -18,6 +18,13 @@ class Truck(models.Model):
     name = models.CharField(max_length=255)
     is_office_truck = models.BooleanField(default=False, db_default=False)
     active = models.BooleanField(default=True, db_default=True)
+    # One truck, one driver: a second technician clocks in with it only when the office allows a crew.
+    crew_allowed = models.BooleanField(
+        "crew may share it",
+        default=False,
+        db_default=False,
+        help_text="More than one technician may be clocked in with this truck at a time (a crew).",
+    )
     created_at = created_at_field()
 
     objects = TruckQuerySet.as_manager()
