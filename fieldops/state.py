@@ -180,6 +180,19 @@ def technician_state(technician: Technician) -> TechnicianState:
     return TechnicianState(**{**state.__dict__, "technician": technician})
 
 
+def work_order_phase(work_order: WorkOrder) -> str:
+    """Where an order in progress is, from its latest step ('Traveling', 'On site', 'Working',
+    'Paused'), or "" when nobody is on it. Reads `work_order.activities` (prefetched or not)."""
+    steps = [a for a in work_order.activities.all() if a.activity_type in JOB_STATE]
+    if not steps:
+        return ""
+    latest = max(steps, key=lambda a: (a.created_at, a.sequence))
+    if latest.activity_type == ActivityType.WORK_COMPLETED:
+        return ""
+    state = JOB_STATE[latest.activity_type]
+    return "" if state == State.ON_SHIFT else State(state).label
+
+
 # The steps, and the one rule for each --------------------------------------------------
 
 

@@ -37,3 +37,12 @@ def amount(item, quantity: int) -> str:
 def amount_of(item, change: int) -> str:
     """`{{ m.item|amount_of:m.quantity_change }}`: '4 × RJ45 Connector', '20 ft of Cat6 Cable'."""
     return item.amount_of(abs(change))
+
+
+@register.simple_tag
+def status_text(order, state) -> str:
+    """The order's status; in progress, with where the technician is on it ('In progress · On site')."""
+    text = order.get_status_display()
+    if order.status == "in_progress" and state is not None and state.work_order_id == order.pk:
+        return f"{text} · {state.label}"
+    return text
