@@ -141,6 +141,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
             "open": work_order.is_open,
             "steps": offline_plan(),
             "labels": {s.value: s.label for s in State},
+            "statuses": {s.value: s.label for s in WorkOrder.Status},
         }
     )
     return JobPage(

@@ -163,6 +163,14 @@
     var panel = box.closest("#panel") || document;
     var badge = panel.querySelector(".state-badge");
     if (badge && plan.labels && plan.labels[plan.state]) badge.textContent = plan.labels[plan.state];
+    // The order's status as the server will set it: in progress from travel, completed by Complete.
+    var status = document.getElementById("order-status");
+    if (status && plan.statuses) {
+      if (rule.closes) status.textContent = plan.statuses.completed;
+      else if (plan.open && plan.state !== "on_shift") {
+        status.textContent = plan.statuses.in_progress + " · " + plan.labels[plan.state];
+      }
+    }
     var since = panel.querySelector(".since");
     if (since) since.textContent = "since " + clockText(at) + " (saved on the phone)";
   }
