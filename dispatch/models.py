@@ -217,6 +217,25 @@ class WorkOrder(UpdatedAtModel):
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[WorkOrderStatus(self.status)]
 
+    def can_become(self, status: str) -> bool:
+        """The transition is allowed and the status would say what it means (status_refusal)."""
+        if not self.can_move_to(status):
+            return False
+        was, self.status = self.status, status
+        try:
+            return self.status_refusal() is None
+        finally:
+            self.status = was
+
+    def status_refusal(self) -> str | None:
+        """Why the order's status doesn't say what it means, or None. Scheduled means a technician
+        and a time are set (pending is the order not, or no longer, booked); in progress starts
+        with the technician's travel (fieldops sets it), completed and cancelled are final."""
+        booked = self.assigned_technician_id and self.scheduled_for
+        if self.status == WorkOrderStatus.SCHEDULED and not booked:
+            return "A work order is scheduled once it has a technician and a time: assign it instead."
+        return None
+
     @property
     def can_have_summary(self) -> bool:
         """A summary is written once the job is completed (work_order_summary_write enforces it)."""

@@ -157,6 +157,8 @@ def work_order_update(
     before = work_order_snapshot(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
+    if "status" in changes and (refusal := locked.status_refusal()):
+        raise ValidationError({"status": refusal})
     locked.full_clean()
     if work_order_snapshot(locked) != before:
         locked.version = F("version") + 1
@@ -185,6 +187,29 @@ def work_order_change_status(
             actor=actor,
         )
     return work_order
+
+
+@transaction.atomic
+def work_order_reopen_as_new(
+    *, work_order: WorkOrder, actor: Actor, created_by: AbstractBaseUser | None = None
+) -> WorkOrder:
+    """A cancelled order stays cancelled (final); its request comes back as a new pending order for
+    the same customer, each order's notes pointing at the other."""
+    locked = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    if locked.status != WorkOrderStatus.CANCELLED:
+        raise ValidationError("Only a cancelled work order is reopened as a new one.")
+    new = work_order_create(
+        actor=actor,
+        created_by=created_by,
+        customer=locked.customer,
+        title=locked.title,
+        brief_description=locked.brief_description,
+        job_type=locked.job_type,
+        status=WorkOrderStatus.PENDING,
+    )
+    work_order_note_add(work_order=new, text=f"Reopened from cancelled #{locked.pk}.", actor=actor)
+    work_order_note_add(work_order=locked, text=f"Reopened as #{new.pk}.", actor=actor)
+    return new
 
 
 @transaction.atomic

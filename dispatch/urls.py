@@ -17,6 +17,7 @@ urlpatterns = [
     path("work-orders/<int:pk>/status/", views.work_order_status, name="work_order_status"),
     path("work-orders/<int:pk>/suggestions/", views.work_order_suggestions, name="work_order_suggestions"),
     path("work-orders/<int:pk>/notes/", views.work_order_note, name="work_order_note"),
+    path("work-orders/<int:pk>/reopen/", views.work_order_reopen, name="work_order_reopen"),
     path("board/", views.board, name="board"),
     path("board/move/", views.board_move, name="board_move"),
     path("board/plan/", views.board_plan, name="board_plan"),

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -38,9 +39,27 @@ def idempotency_key_from(data: QueryDict, field: str = "idempotency_key") -> uui
         return None
 
 
+def tapped_at_from(data: QueryDict) -> datetime | None:
+    """When an action saved on the phone was tapped (`tapped_at`, milliseconds since the epoch, as
+    tech.js sends it), or None for an action sent as it was tapped. Nonsense is None too: the
+    action is then recorded when it arrives, and the bounds are fieldops.state's."""
+    try:
+        millis = int(data.get("tapped_at", ""))
+        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 # Sent along with an action but not part of it: the CSRF token (renewed before an offline replay),
-# the key itself, and the position the phone refreshes by itself.
-_NOT_THE_PAYLOAD = {"csrfmiddlewaretoken", "idempotency_key", "latitude", "longitude", "accuracy"}
+# the key itself, the position the phone refreshes by itself and the tap time of a replay.
+_NOT_THE_PAYLOAD = {
+    "csrfmiddlewaretoken",
+    "idempotency_key",
+    "latitude",
+    "longitude",
+    "accuracy",
+    "tapped_at",
+}
 
 
 def request_fingerprint(path: str, data: QueryDict) -> str:
@@ -56,6 +75,8 @@ class ClockInForm(forms.Form):
         queryset=Truck.objects.filter(active=True, is_office_truck=False),
         error_messages={"required": "Pick your truck.", "invalid_choice": "Pick one of the trucks."},
     )
+    # "Yes, I share it with them": the answer to the question a truck in use asks.
+    share = forms.BooleanField(required=False)
 
 
 class CompleteForm(forms.Form):

@@ -26,10 +26,12 @@ from fieldops.state import (  # noqa: F401  (the state's readers import it from 
     TechnicianState,
     allowed_steps,
     check,
+    offline_plan,
+    part_undo_refusal,
     technician_state,
     technician_states,
 )
-from inventory.models import MovementKind, StockMovement, Truck, TruckInventory
+from inventory.models import COUNT_UNITS, MovementKind, StockMovement, Truck, TruckInventory
 
 # The technician's pages
 
@@ -73,6 +75,17 @@ def my_day(technician: Technician) -> MyDay:
     )
     unread = ManualNotification.objects.filter(technician=technician, is_read=False).count()
     trucks = list(Truck.objects.filter(active=True, is_office_truck=False).order_by("name"))
+    drivers: dict[int, list[str]] = defaultdict(list)
+    for truck_id, name in (
+        ClockRecord.objects.filter(clock_out_time__isnull=True, truck__isnull=False)
+        .exclude(technician=technician)
+        .order_by("technician__name")
+        .values_list("truck_id", "technician__name")
+    ):
+        drivers[truck_id].append(name)
+    for t in trucks:
+        # Who else is clocked in with it: "in use" on the clock-in list, "shared with" once on it.
+        t.drivers = " and ".join(drivers[t.pk])
     truck = next((t for t in trucks if t.pk == (state.truck_id or state.last_truck_id)), None)
     return MyDay(state, orders, current, next_order, tomorrow, messages, unread, trucks, truck)
 
@@ -85,6 +98,8 @@ class JobPage:
     stock: list[TruckInventory]
     steps: set[str] = field(default_factory=set)
     part_refusal: str = ""
+    parts_used: list[StockMovement] = field(default_factory=list)
+    offline_plan: str = "{}"
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -119,7 +134,42 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
         )
     steps = allowed_steps(state, work_order)
     part_refusal = check(state, Step.USE_PART, work_order) or ""
-    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal)
+    parts_used = part_uses(work_order, technician)
+    plan = json.dumps(
+        {
+            "state": state.state,
+            "open": work_order.is_open,
+            "steps": offline_plan(),
+            "labels": {s.value: s.label for s in State},
+            "statuses": {s.value: s.label for s in WorkOrder.Status},
+        }
+    )
+    return JobPage(
+        state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal, parts_used, plan
+    )
+
+
+# The ledger's return movement that undoes a use names it in its reason.
+UNDO_REASON = "Undo of #{pk}"
+
+
+def part_uses(work_order: WorkOrder, technician: Technician) -> list[StockMovement]:
+    """The parts used on a job, newest first, each marked `undone` when Undo put them back and
+    carrying `undo_refusal` (fieldops.state.part_undo_refusal: "" when Undo may be offered)."""
+    movements = list(
+        StockMovement.objects.filter(
+            work_order=work_order, kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB]
+        )
+        .select_related("item", "work_order")
+        .order_by("-created_at", "-pk")
+    )
+    undone = {m.reason for m in movements if m.kind == MovementKind.RETURNED_FROM_JOB}
+    used = [m for m in movements if m.kind == MovementKind.USED_ON_JOB]
+    now = clock.now()
+    for movement in used:
+        movement.undone = UNDO_REASON.format(pk=movement.pk) in undone
+        movement.undo_refusal = part_undo_refusal(movement, technician, now) or ""
+    return used
 
 
 # Timesheets
@@ -322,7 +372,6 @@ def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
 
 # Job summaries: the paragraph the office could send the customer ---------------------
 
-COUNT_UNITS = {"unit", "units", "each", "ea", "pc", "pcs", "piece", "pieces"}
 PAUSED = {ActivityType.WORK_PAUSED}
 RESUMED = {ActivityType.WORK_RESUMED, ActivityType.WORK_COMPLETED, ActivityType.LEFT_SITE}
 

@@ -6,11 +6,14 @@ double tap) are applied one after the other and the second sees what the first d
 
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from dispatch import clock
 from dispatch.models import (
@@ -33,9 +36,19 @@ from fieldops.models import (
     TechnicianActivity,
     TravelLog,
 )
-from fieldops.state import State, Step, TechnicianState, require, technician_state
-from inventory.models import InventoryItem, StockMovement, Truck
-from inventory.services import truck_stock_consume
+from fieldops.state import (
+    STEP_ACTIVITY,
+    State,
+    Step,
+    TechnicianState,
+    part_undo_refusal,
+    require,
+    tap_time_refusal,
+    technician_state,
+    truck_refusal,
+)
+from inventory.models import InventoryItem, MovementKind, StockMovement, Truck
+from inventory.services import truck_stock_consume, truck_stock_return
 
 
 @dataclass(frozen=True)
@@ -54,9 +67,45 @@ def _actor(technician: Technician) -> Actor:
     return Actor(ActorType.TECHNICIAN, technician.pk)
 
 
+@dataclass(frozen=True)
+class _Tap:
+    """An action saved on the phone: when it was tapped, and when the server received it."""
+
+    tapped_at: datetime
+    received_at: datetime
+
+
+_tap: ContextVar[_Tap | None] = ContextVar("techflow_tap", default=None)
+
+
+@contextmanager
+def _tapped(tapped_at: datetime, received_at: datetime):
+    """Within the block the services' clock reads the tap time, and activity rows keep the receive time."""
+    token = _tap.set(_Tap(tapped_at, received_at))
+    try:
+        with clock.frozen(tapped_at):
+            yield
+    finally:
+        _tap.reset(token)
+
+
 def _lock(technician: Technician) -> TechnicianState:
-    """Lock the technician's row and read their state under the lock."""
+    """Lock the technician's row and read their state under the lock.
+
+    A step tapped offline is refused when it was tapped before the technician's last recorded step.
+    """
     Technician.objects.select_for_update().filter(pk=technician.pk).values_list("pk", flat=True).get()
+    tap = _tap.get()
+    if tap is not None:
+        previous = (
+            TechnicianActivity.objects.filter(technician=technician)
+            .order_by("-created_at", "-sequence")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        refusal = tap_time_refusal(tap.tapped_at, now=tap.received_at, previous_at=previous)
+        if refusal:
+            raise ValidationError(f"Not recorded: {refusal}")
     return technician_state(technician)
 
 
@@ -79,20 +128,64 @@ def _activity(
         longitude=location.longitude,
         accuracy_meters=location.accuracy_meters,
         notes=notes or None,
-        metadata=metadata or {},
+        metadata=_with_receive_time(metadata or {}),
     )
+
+
+def _with_receive_time(metadata: dict) -> dict:
+    """An activity tapped offline keeps, beside its time (the tap), when the server received it."""
+    tap = _tap.get()
+    if tap is None:
+        return metadata
+    return {**metadata, "received_at": tap.received_at.isoformat(), "tapped_offline": True}
 
 
 # Shift
 
 
+def truck_drivers(truck: Truck, *, besides: Technician) -> list[Technician]:
+    """Who else is clocked in with `truck` now."""
+    return list(
+        Technician.objects.filter(clock_records__truck=truck, clock_records__clock_out_time__isnull=True)
+        .exclude(pk=besides.pk)
+        .order_by("name")
+    )
+
+
+def _lock_truck(truck: Truck) -> None:
+    """Two technicians clocking in with one truck at once are taken one after the other.
+
+    An advisory lock on PostgreSQL (a row lock on trucks would need UPDATE on it, which the
+    technicians' role has no business with); SQLite runs one write transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRUCK_LOCK, truck.pk])
+
+
+TRUCK_LOCK = 201  # the advisory lock's namespace: trucks
+
+
 @transaction.atomic
-def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHERE) -> ClockRecord:
-    """Open the technician's one clock record on a service truck, with a shift_start activity."""
+def clock_in(
+    *, technician: Technician, truck: Truck, location: Location = NOWHERE, share: bool = False
+) -> ClockRecord:
+    """Open the technician's one clock record on a service truck, with a shift_start activity.
+
+    One truck, one driver: a truck another technician is clocked in with is refused, unless the
+    office lets a crew share it and the technician says so (`share`); the shift_start activity
+    then records who shares it.
+    """
     state = _lock(technician)
     require(state, Step.CLOCK_IN)
     if truck.is_office_truck or not truck.active:
         raise ValidationError(f"{truck} is not a service truck in use: pick your truck.")
+    _lock_truck(truck)
+    truck = Truck.objects.get(pk=truck.pk)  # the office's latest word on sharing
+    drivers = truck_drivers(truck, besides=technician)
+    refusal = truck_refusal(truck, drivers, share=share)
+    if refusal:
+        raise ValidationError(refusal)
     now = clock.now()
     try:
         # The database allows one open record per technician; a second device racing us is refused.
@@ -100,8 +193,13 @@ def clock_in(*, technician: Technician, truck: Truck, location: Location = NOWHE
             record = ClockRecord.objects.create(technician=technician, truck=truck, clock_in_time=now)
     except IntegrityError as error:
         raise ValidationError("You are already clocked in.") from error
+    crew = {"shares_truck_with": [{"id": d.pk, "name": d.name} for d in drivers]} if drivers else None
     _activity(
-        technician=technician, activity_type=ActivityType.SHIFT_START, location=location, truck_id=truck.pk
+        technician=technician,
+        activity_type=ActivityType.SHIFT_START,
+        location=location,
+        truck_id=truck.pk,
+        metadata=crew,
     )
     return record
 
@@ -163,20 +261,29 @@ def break_end(*, technician: Technician, location: Location = NOWHERE) -> Techni
 def job_travel_start(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TravelLog:
-    """Start driving to a job: a travel log opens and a travel_start activity is written."""
+    """Start driving to a job: a travel log opens, a travel_start activity is written and the work
+    order is in progress (traveling, on site, working or paused is the activity's to say)."""
     state = _lock(technician)
     require(state, Step.TRAVEL_START, work_order)
     now = clock.now()
     log = TravelLog.objects.create(work_order=work_order, technician=technician, travel_start_time=now)
     _activity(
         technician=technician,
-        activity_type=ActivityType.TRAVEL_START,
+        activity_type=STEP_ACTIVITY[Step.TRAVEL_START],
         location=location,
         work_order=work_order,
         truck_id=state.truck_id,
         metadata={"travel_log_id": log.pk},
     )
+    _in_progress(work_order, technician)
     return log
+
+
+def _in_progress(work_order: WorkOrder, technician: Technician) -> None:
+    if work_order.status != WorkOrderStatus.IN_PROGRESS:
+        work_order_change_status(
+            work_order=work_order, status=WorkOrderStatus.IN_PROGRESS, actor=_actor(technician)
+        )
 
 
 @transaction.atomic
@@ -199,27 +306,25 @@ def job_arrive(
     )
     arrived = _activity(
         technician=technician,
-        activity_type=ActivityType.ARRIVED_ON_SITE,
+        activity_type=STEP_ACTIVITY[Step.ARRIVE],
         location=location,
         work_order=work_order,
         truck_id=state.truck_id,
     )
-    if work_order.status != WorkOrderStatus.IN_PROGRESS:
-        work_order_change_status(
-            work_order=work_order, status=WorkOrderStatus.IN_PROGRESS, actor=_actor(technician)
-        )
+    # An order whose travel started before statuses meant what they say.
+    _in_progress(work_order, technician)
     return arrived
 
 
 def _job_step(
-    technician: Technician, work_order: WorkOrder, step: Step, activity_type: str, location: Location
+    technician: Technician, work_order: WorkOrder, step: Step, location: Location
 ) -> TechnicianActivity:
     """A step that is only its activity row: lock the technician, ask the state machine, record it."""
     state = _lock(technician)
     require(state, step, work_order)
     return _activity(
         technician=technician,
-        activity_type=activity_type,
+        activity_type=STEP_ACTIVITY[step],
         location=location,
         work_order=work_order,
         truck_id=state.truck_id,
@@ -231,7 +336,7 @@ def job_work_start(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Start the work on site."""
-    return _job_step(technician, work_order, Step.WORK_START, ActivityType.WORK_STARTED, location)
+    return _job_step(technician, work_order, Step.WORK_START, location)
 
 
 @transaction.atomic
@@ -239,7 +344,7 @@ def job_pause(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Pause the work."""
-    return _job_step(technician, work_order, Step.PAUSE, ActivityType.WORK_PAUSED, location)
+    return _job_step(technician, work_order, Step.PAUSE, location)
 
 
 @transaction.atomic
@@ -247,7 +352,7 @@ def job_resume(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Resume paused work."""
-    return _job_step(technician, work_order, Step.RESUME, ActivityType.WORK_RESUMED, location)
+    return _job_step(technician, work_order, Step.RESUME, location)
 
 
 @transaction.atomic
@@ -262,7 +367,7 @@ def job_complete(
     require(state, Step.COMPLETE, work_order)
     done = _activity(
         technician=technician,
-        activity_type=ActivityType.WORK_COMPLETED,
+        activity_type=STEP_ACTIVITY[Step.COMPLETE],
         location=location,
         work_order=work_order,
         truck_id=state.truck_id,
@@ -280,7 +385,7 @@ def job_leave(
     *, technician: Technician, work_order: WorkOrder, location: Location = NOWHERE
 ) -> TechnicianActivity:
     """Leave the site: the technician is free for the next job."""
-    return _job_step(technician, work_order, Step.LEAVE, ActivityType.LEFT_SITE, location)
+    return _job_step(technician, work_order, Step.LEAVE, location)
 
 
 @transaction.atomic
@@ -310,6 +415,29 @@ def job_part_use(
         work_order=work_order,
         actor=_actor(technician),
         technician=technician,
+    )
+
+
+@transaction.atomic
+def job_part_undo(*, technician: Technician, movement: StockMovement) -> StockMovement:
+    """Put back on the truck parts the technician used on a job a few minutes ago: a returning
+    movement in the ledger (the use stays in it), refused after TECHFLOW_PART_UNDO_MINUTES."""
+    _lock(technician)
+    movement = StockMovement.objects.select_related("work_order", "item", "truck").get(pk=movement.pk)
+    movement.undone = StockMovement.objects.filter(
+        kind=MovementKind.RETURNED_FROM_JOB, reason=selectors.UNDO_REASON.format(pk=movement.pk)
+    ).exists()
+    refusal = part_undo_refusal(movement, technician, clock.now())
+    if refusal:
+        raise ValidationError(refusal)
+    return truck_stock_return(
+        truck=movement.truck,
+        item=movement.item,
+        quantity=-movement.quantity_change,
+        work_order=movement.work_order,
+        actor=_actor(technician),
+        technician=technician,
+        reason=selectors.UNDO_REASON.format(pk=movement.pk),
     )
 
 
@@ -418,6 +546,7 @@ def action_perform(
     success_message: str,
     redirect_to: str,
     fingerprint: str = "",
+    tapped_at: datetime | None = None,
 ) -> Outcome:
     """Run an action once per idempotency key; a repeat of the key answers what the first run answered.
 
@@ -427,7 +556,23 @@ def action_perform(
     same way and nothing half-done is left behind. The key back with a different action or request
     (`fingerprint`, the hash of what was sent) is a conflict (the IETF Idempotency-Key draft's 422):
     nothing is done and the first answer is not given.
+
+    `tapped_at`: an action saved on the phone offline is performed at the time it was tapped
+    (the services' clock reads it), within the bounds of `fieldops.state.tap_time_refusal`;
+    its activity rows keep the receive time in their metadata.
     """
+    run = perform
+    if tapped_at is not None:
+        received_at = clock.now()
+        refusal = tap_time_refusal(tapped_at, now=received_at)
+        at = min(tapped_at, received_at)
+
+        def run() -> object:
+            if refusal:
+                raise ValidationError(f"Not recorded: {refusal}")
+            with _tapped(at, received_at):
+                return perform()
+
     try:
         with transaction.atomic():
             record = ProcessedAction.objects.create(
@@ -439,7 +584,7 @@ def action_perform(
             )
             try:
                 with transaction.atomic():
-                    perform()
+                    run()
             except ValidationError as error:
                 record.ok = False
                 record.message = _error_text(error)

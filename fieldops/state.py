@@ -8,12 +8,14 @@ read it (`allowed_steps`, `check`) instead of restating a precondition.
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
 
+from dispatch import formatting
 from dispatch.models import Technician, WorkOrder
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
 
@@ -178,6 +180,19 @@ def technician_state(technician: Technician) -> TechnicianState:
     return TechnicianState(**{**state.__dict__, "technician": technician})
 
 
+def work_order_phase(work_order: WorkOrder) -> str:
+    """Where an order in progress is, from its latest step ('Traveling', 'On site', 'Working',
+    'Paused'), or "" when nobody is on it. Reads `work_order.activities` (prefetched or not)."""
+    steps = [a for a in work_order.activities.all() if a.activity_type in JOB_STATE]
+    if not steps:
+        return ""
+    latest = max(steps, key=lambda a: (a.created_at, a.sequence))
+    if latest.activity_type == ActivityType.WORK_COMPLETED:
+        return ""
+    state = JOB_STATE[latest.activity_type]
+    return "" if state == State.ON_SHIFT else State(state).label
+
+
 # The steps, and the one rule for each --------------------------------------------------
 
 
@@ -213,6 +228,21 @@ SHIFT_STEPS = {
     Step.BREAK_END: {State.ON_BREAK},
     Step.TRAVEL_START: {State.ON_SHIFT},
 }
+
+
+# What each step on a job writes, and so the state it leads to (JOB_STATE of that activity):
+# the services write these rows, and the job page's offline plan advances by them.
+STEP_ACTIVITY = {
+    Step.TRAVEL_START: ActivityType.TRAVEL_START,
+    Step.ARRIVE: ActivityType.ARRIVED_ON_SITE,
+    Step.WORK_START: ActivityType.WORK_STARTED,
+    Step.PAUSE: ActivityType.WORK_PAUSED,
+    Step.RESUME: ActivityType.WORK_RESUMED,
+    Step.COMPLETE: ActivityType.WORK_COMPLETED,
+    Step.LEAVE: ActivityType.LEFT_SITE,
+}
+# Parts go on the job the technician is at: arrived, working or paused on it.
+PART_STATES = {State.ON_SITE, State.WORKING, State.PAUSED}
 
 
 def _not_now(state: TechnicianState, step: str) -> str:
@@ -277,6 +307,23 @@ def _part_refusal(state: TechnicianState, work_order: WorkOrder | None) -> str |
         )
     if state.work_order_id != work_order.pk and work_order.assigned_technician_id != state.technician.pk:
         return f"Job #{work_order.pk} is not one of your jobs: parts go on your own job."
+    if state.work_order_id != work_order.pk or state.state not in PART_STATES:
+        return f"Parts go on a job once you have arrived on site: {state.explain()}"
+    return None
+
+
+def part_undo_refusal(movement, technician: Technician, now: datetime) -> str | None:
+    """Why a part used on a job may not be put back with Undo, or None: only the technician's own
+    use, on a job still open, within TECHFLOW_PART_UNDO_MINUTES of it."""
+    minutes = settings.TECHFLOW_PART_UNDO_MINUTES
+    if movement.technician_id != technician.pk or movement.quantity_change >= 0:
+        return "Only parts you used yourself can be put back."
+    if getattr(movement, "undone", False):
+        return "These parts are already back on the truck."
+    if movement.work_order is not None and not movement.work_order.is_open:
+        return f"Job #{movement.work_order_id} is closed: ask the office to correct its parts."
+    if now - movement.created_at > timedelta(minutes=minutes):
+        return f"Undo is for {minutes} minutes after using a part: ask the office to correct it."
     return None
 
 
@@ -295,3 +342,72 @@ def allowed_steps(state: TechnicianState, work_order: WorkOrder | None = None) -
     if work_order is not None:
         steps |= {*JOB_STEPS, Step.USE_PART}
     return {step for step in steps if check(state, step, work_order) is None}
+
+
+def offline_plan() -> dict[str, dict]:
+    """Each step on a job: the states it is allowed in, the state it leads to, and whether it
+    needs the job open; the job page sends this to the phone so that, offline, the screen advances
+    to the next step by the same rules (the server checks every step again when it arrives)."""
+    plan = {}
+    for step, activity in STEP_ACTIVITY.items():
+        allowed = SHIFT_STEPS.get(step) or JOB_STEPS[step]
+        plan[step.value] = {
+            "in": sorted(s.value for s in allowed),
+            "to": JOB_STATE[activity].value,
+            "open": step in (Step.TRAVEL_START, Step.WORK_START, Step.COMPLETE, Step.PAUSE, Step.RESUME),
+            "closes": step == Step.COMPLETE,
+        }
+    return plan
+
+
+# When a step happened ---------------------------------------------------------------------
+
+# A phone's clock a little ahead of the server's is a clock, not a tap from the future.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def tap_time_refusal(
+    tapped_at: datetime, *, now: datetime, previous_at: datetime | None = None
+) -> str | None:
+    """Why an action saved on the phone may not be recorded at the time it was tapped, or None.
+
+    Not in the future (beyond CLOCK_SKEW), not older than TECHFLOW_OFFLINE_MAX_AGE_HOURS, and not
+    before the technician's previous recorded step (`previous_at`).
+    """
+    hours = settings.TECHFLOW_OFFLINE_MAX_AGE_HOURS
+    if tapped_at > now + CLOCK_SKEW:
+        return (
+            f"It was saved with a time in the future ({formatting.when(tapped_at)}): "
+            "check the phone's clock, then do it again."
+        )
+    if now - tapped_at > timedelta(hours=hours):
+        return (
+            f"It was saved on the phone more than {hours} hours ago ({formatting.when(tapped_at)}): "
+            "tell the office what happened and when."
+        )
+    if previous_at is not None and tapped_at < previous_at:
+        return (
+            f"It was tapped at {formatting.when(tapped_at, seconds=True)}, before your last "
+            f"recorded step ({formatting.when(previous_at, seconds=True)})."
+        )
+    return None
+
+
+# One truck, one driver ---------------------------------------------------------------------
+
+
+def truck_refusal(truck, drivers: list[Technician], *, share: bool) -> str | None:
+    """Why the technician may not clock in with `truck`, which `drivers` are clocked in with now,
+    or None: one truck, one driver, unless the office lets a crew share it and the technician
+    says they share it (`share`)."""
+    if not drivers:
+        return None
+    names = " and ".join(d.name for d in drivers)
+    if not truck.crew_allowed:
+        return (
+            f"{truck} is in use: {names} is clocked in with it. One truck, one driver: pick your "
+            "own truck, or ask the office to let a crew share it."
+        )
+    if not share:
+        return f"{truck} is in use by {names}. Are you sharing it with them as a crew?"
+    return None

@@ -23,6 +23,7 @@ urlpatterns = [
     path("jobs/<int:pk>/leave/", views.job_step, {"step": "leave"}, name="job_leave"),
     path("jobs/<int:pk>/notes/", views.job_note_add, name="job_note_add"),
     path("jobs/<int:pk>/parts/", views.job_part_use, name="job_part_use"),
+    path("jobs/<int:pk>/parts/<int:movement_pk>/undo/", views.job_part_undo, name="job_part_undo"),
     path("agent/", agent_views.agent_page, name="agent_page"),
     path("agent/say/", agent_views.agent_say, name="agent_say"),
 ]

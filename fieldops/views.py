@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -30,8 +30,11 @@ from fieldops.forms import (
     idempotency_key_from,
     location_from,
     request_fingerprint,
+    tapped_at_from,
 )
 from fieldops.models import ActivityType
+from fieldops.state import truck_refusal
+from inventory.models import StockMovement
 
 Page = Callable[[int], HttpResponse]
 
@@ -45,11 +48,11 @@ def _form_error(form: Form) -> str:
 
 
 def _refuse(request: HttpRequest, message: str, page: Page, status: int = 400) -> HttpResponse:
-    """Bad input: a clear message and a 4xx (200 to htmx, which swaps it in)."""
+    """Bad input: a clear message and a 4xx, with the region it came from (htmx swaps it in place)."""
     if _wants_json(request):
         return JsonResponse({"ok": False, "message": message}, status=status)
     messages.error(request, message)
-    return page(200 if wants_region(request) else status)
+    return page(status)
 
 
 def _act(
@@ -77,6 +80,7 @@ def _act(
         success_message=success,
         redirect_to=redirect_to,
         fingerprint=request_fingerprint(request.path, request.POST),
+        tapped_at=tapped_at_from(request.POST),
     )
     if outcome.conflict:
         return _refuse(request, outcome.message, page, status=422)
@@ -92,16 +96,20 @@ def _act(
         response = HttpResponse(status=204)
         response["HX-Redirect"] = outcome.redirect_to
         return response
-    return page(200 if outcome.ok or wants_region(request) else 409)
+    return page(200 if outcome.ok else 409)
 
 
 # My day
 
 
-def _my_day_page(request: HttpRequest) -> Page:
+def _my_day_page(request: HttpRequest, region: str = "shift", **extra) -> Page:
+    """My day, or its `region` for htmx: the shift card, the road events or the messages."""
+
     def page(status: int) -> HttpResponse:
         day = selectors.my_day(request.technician)
-        return render(request, "fieldops/my_day.html", {"day": day, "state": day.state}, status=status)
+        # A swapped-in region carries its own messages; the page shows them at its top.
+        context = {"day": day, "state": day.state, "fragment": wants_region(request), **extra}
+        return render_region(request, "fieldops/my_day.html", region, context, status=status)
 
     return page
 
@@ -120,15 +128,24 @@ def clock_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refuse(request, _form_error(form), page)
     technician, location = request.technician, location_from(request.POST)
-    truck = form.cleaned_data["truck"]
+    truck, share = form.cleaned_data["truck"], form.cleaned_data["share"]
+    drivers = services.truck_drivers(truck, besides=technician)
+    if drivers and truck.crew_allowed and not share:
+        # A truck a crew may share, in use: ask before clocking in (the service refuses it unasked).
+        asking = _my_day_page(request, share_truck=truck, share_with=_names(drivers))
+        return _refuse(request, truck_refusal(truck, drivers, share=False), asking, status=409)
     return _act(
         request,
         action="clock_in",
-        perform=lambda: services.clock_in(technician=technician, truck=truck, location=location),
-        success=f"Clocked in with {truck}.",
+        perform=lambda: services.clock_in(technician=technician, truck=truck, location=location, share=share),
+        success=f"Clocked in with {truck}" + (f", shared with {_names(drivers)}." if drivers else "."),
         page=page,
         redirect_to=reverse("fieldops:tech_home"),
     )
+
+
+def _names(technicians) -> str:
+    return " and ".join(t.name for t in technicians)
 
 
 def _shift_step(request: HttpRequest, action: str, service: Callable, success: str) -> HttpResponse:
@@ -174,7 +191,7 @@ def event_record(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in EVENTS:
         raise Http404("No such event.")
     activity_type, success = EVENTS[kind]
-    page = _my_day_page(request)
+    page = _my_day_page(request, "road")
     form = EventForm(request.POST)
     if not form.is_valid():
         return _refuse(request, _form_error(form), page)
@@ -201,8 +218,8 @@ def message_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
         action="message_mark_read",
         perform=lambda: services.message_mark_read(technician=technician, message=message),
         success="Marked read.",
-        page=_my_day_page(request),
-        redirect_to=reverse("fieldops:tech_home") + "#messages",
+        page=_my_day_page(request, "messages"),
+        redirect_to=reverse("fieldops:tech_home") + "#office-messages",
     )
 
 
@@ -216,12 +233,14 @@ def _work_order_for_technician(request: HttpRequest, pk: int) -> WorkOrder:
     )
 
 
-def _job_page(request: HttpRequest, order: WorkOrder, **forms: Form) -> Page:
+def _job_page(request: HttpRequest, order: WorkOrder, region: str = "panel", **forms: Form) -> Page:
+    """The job page, or its `region` for htmx: the step panel, the notes or the parts."""
+
     def page(status: int) -> HttpResponse:
         job = selectors.job_page(request.technician, order)
-        # The page shows messages at its top; a swapped-in panel carries its own.
+        # The page shows messages at its top; a swapped-in region carries its own.
         context = {"order": order, "job": job, "state": job.state, "fragment": wants_region(request), **forms}
-        return render_region(request, "fieldops/job_detail.html", "panel", context, status=status)
+        return render_region(request, "fieldops/job_detail.html", region, context, status=status)
 
     return page
 
@@ -288,7 +307,7 @@ def job_complete(request: HttpRequest, pk: int) -> HttpResponse:
 def job_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     order = _work_order_for_technician(request, pk)
     form = NoteForm(request.POST)
-    page = _job_page(request, order, note_form=form)
+    page = _job_page(request, order, "notes", note_form=form)
     if not form.is_valid():
         return _refuse(request, _form_error(form), page)
     technician, data = request.technician, form.cleaned_data
@@ -309,7 +328,7 @@ def job_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 def job_part_use(request: HttpRequest, pk: int) -> HttpResponse:
     order = _work_order_for_technician(request, pk)
     form = PartForm(request.POST)
-    page = _job_page(request, order, part_form=form)
+    page = _job_page(request, order, "parts", part_form=form)
     if not form.is_valid():
         return _refuse(request, _form_error(form), page)
     technician, item, quantity = request.technician, form.cleaned_data["item"], form.cleaned_data["quantity"]
@@ -319,8 +338,29 @@ def job_part_use(request: HttpRequest, pk: int) -> HttpResponse:
         perform=lambda: services.job_part_use(
             technician=technician, work_order=order, item=item, quantity=quantity
         ),
-        success=f"Used {quantity} × {item.name}.",
+        success=f"Used {item.amount_of(quantity)}.",
         page=page,
+        redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#parts",
+    )
+
+
+@require_POST
+@technician_required
+def job_part_undo(request: HttpRequest, pk: int, movement_pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    movement = get_object_or_404(
+        StockMovement.objects.select_related("item"),
+        pk=movement_pk,
+        work_order=order,
+        technician=request.technician,
+    )
+    technician = request.technician
+    return _act(
+        request,
+        action="job_part_undo",
+        perform=lambda: services.job_part_undo(technician=technician, movement=movement),
+        success=f"Put back {movement.item.amount_of(-movement.quantity_change)} on the truck.",
+        page=_job_page(request, order, "parts"),
         redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#parts",
     )
 

@@ -28,8 +28,8 @@ class TruckInventoryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Truck)
 class TruckAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_office_truck", "active", "item_lines", "created_at"]
-    list_filter = ["active", "is_office_truck"]
+    list_display = ["name", "is_office_truck", "active", "crew_allowed", "item_lines", "created_at"]
+    list_filter = ["active", "is_office_truck", "crew_allowed"]
     search_fields = ["name"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"

@@ -18,6 +18,13 @@ class Truck(models.Model):
     name = models.CharField(max_length=255)
     is_office_truck = models.BooleanField(default=False, db_default=False)
     active = models.BooleanField(default=True, db_default=True)
+    # One truck, one driver: a second technician clocks in with it only when the office allows a crew.
+    crew_allowed = models.BooleanField(
+        "crew may share it",
+        default=False,
+        db_default=False,
+        help_text="More than one technician may be clocked in with this truck at a time (a crew).",
+    )
     created_at = created_at_field()
 
     objects = TruckQuerySet.as_manager()
@@ -55,6 +62,23 @@ STANDARD_QUANTITY_BY_CATEGORY = {
     ItemCategory.TOOLS: 2,
     ItemCategory.POWER_SUPPLIES: 10,
 }
+
+
+# Units that only count things: "4 × RJ45 Connector", never "4 units".
+COUNT_UNITS = {"unit", "units", "each", "ea", "pc", "pcs", "piece", "pieces"}
+# Units written as symbols, never pluralised: "542 ft", not "542 fts".
+SYMBOL_UNITS = {"ft", "m", "cm", "mm", "in", "yd", "kg", "g", "lb", "lbs", "oz", "l", "ml", "gal"}
+
+
+def amount_text(quantity: int, unit: str | None) -> str:
+    """A quantity as it is said: '542 ft', '2 boxes', '1 roll', and a bare '4' for counted things."""
+    unit = (unit or "").strip()
+    if not unit or unit.lower() in COUNT_UNITS:
+        return str(quantity)
+    if unit.lower() in SYMBOL_UNITS or quantity == 1:
+        return f"{quantity} {unit}"
+    plural = unit + ("es" if unit.endswith(("s", "x", "ch", "sh")) else "s")
+    return f"{quantity} {plural}"
 
 
 class InventoryItemQuerySet(models.QuerySet):
@@ -96,6 +120,16 @@ class InventoryItem(UpdatedAtModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def amount(self, quantity: int) -> str:
+        """`quantity` of this item in its unit, as it is said ('542 ft', '4')."""
+        return amount_text(quantity, self.unit)
+
+    def amount_of(self, quantity: int) -> str:
+        """'4 × RJ45 Connector', '20 ft of Cat6 Cable'."""
+        if not self.unit or self.unit.strip().lower() in COUNT_UNITS:
+            return f"{quantity} × {self.name}"
+        return f"{self.amount(quantity)} of {self.name}"
 
     def needs_restock(self, quantity: int) -> bool:
         """A truck holding `quantity` of this item is below its minimum (or out of something it carries)."""

@@ -64,8 +64,8 @@ def _move(
 ) -> StockMovement:
     if row.quantity + change < 0:
         raise ValidationError(
-            f"Not enough {item.name} on {truck}: {row.quantity} {item.unit or 'unit'}"
-            f"{'' if row.quantity == 1 else 's'} left, {-change} needed."
+            f"Not enough {item.name} on {truck}: {item.amount(row.quantity)} left, "
+            f"{item.amount(-change)} needed."
         )
     row.quantity += change
     row.save(update_fields=["quantity", "last_updated"])
@@ -218,8 +218,9 @@ def truck_stock_return(
     work_order: WorkOrder,
     actor: Actor,
     technician: Technician | None = None,
+    reason: str = "",
 ) -> StockMovement:
-    """Put parts back on the truck that a job did not use after all."""
+    """Put parts back on the truck that a job did not use after all (`reason` says why, in the ledger)."""
     _check_truck(truck)
     _check_quantity(quantity)
     # Lock the stock row first: two returns for the same job then see each other's movement.
@@ -245,6 +246,7 @@ def truck_stock_return(
         truck=truck,
         work_order=work_order,
         technician=technician,
+        reason=reason,
     )
 
 

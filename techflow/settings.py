@@ -218,6 +218,12 @@ TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
 TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
 
+# The phone: an action saved offline is recorded at the time it was tapped, when it arrives
+# within this many hours of it (otherwise refused with the reason); Undo of a part used on a
+# job is offered for this many minutes.
+TECHFLOW_OFFLINE_MAX_AGE_HOURS = env.int("TECHFLOW_OFFLINE_MAX_AGE_HOURS", default=12)
+TECHFLOW_PART_UNDO_MINUTES = env.int("TECHFLOW_PART_UNDO_MINUTES", default=5)
+
 # Operations (see the README's Deploy section).
 TECHFLOW_BACKUP_DIR = env.path("TECHFLOW_BACKUP_DIR", default=BASE_DIR / "backups")
 # The System page flags, and records an operational event for, queries running longer than this.

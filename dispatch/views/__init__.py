@@ -27,6 +27,7 @@ from dispatch.views.work_orders import (
     work_order_export,
     work_order_list,
     work_order_note,
+    work_order_reopen,
     work_order_schedule,
     work_order_status,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "work_order_export",
     "work_order_list",
     "work_order_note",
+    "work_order_reopen",
     "work_order_schedule",
     "work_order_status",
     "work_order_suggestions",

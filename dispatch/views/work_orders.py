@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
@@ -133,7 +134,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
     next_statuses = [
         (value, WorkOrderStatus(value).label)
         for value in WorkOrder.TRANSITIONS[WorkOrderStatus(order.status)]
-        if value != WorkOrderStatus.CANCELLED
+        if value != WorkOrderStatus.CANCELLED and order.can_become(value)
     ]
     note_form = forms.get("note_form") or NoteForm()
     return {
@@ -250,6 +251,25 @@ def work_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, pk, error, panel, status_form=form)
     return _after_action(request, pk, f"Status is now {order.get_status_display().lower()}.")
+
+
+@require_POST
+@office_required
+def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """A cancelled order's request again, as a new pending order: the office goes to it."""
+    order = get_object_or_404(WorkOrder, pk=pk)
+    try:
+        new = services.work_order_reopen_as_new(
+            work_order=order, actor=Actor.for_user(request.user), created_by=request.user
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "reopen")
+    messages.success(request, f"Reopened as a new work order, #{new.pk}: assign it when you're ready.")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("dispatch:work_order_detail", args=[new.pk])
+        return response
+    return redirect("dispatch:work_order_detail", pk=new.pk)
 
 
 @require_POST

@@ -56,11 +56,33 @@ def test_a_cancelled_job_takes_no_parts(setup):
     _use(tech, cancelled, item, "cancelled")
 
 
+def test_parts_before_arriving_are_refused_with_the_reason(setup):
+    tech, _, item, order = setup
+    _use(tech, order, item, "once you have arrived on site: you are on shift")
+    services.job_travel_start(technician=tech, work_order=order)
+    _use(tech, order, item, f"once you have arrived on site: you are traveling to job #{order.pk}")
+
+
+def test_parts_on_site_working_and_paused_are_taken(setup):
+    tech, truck, item, order = setup
+    services.job_travel_start(technician=tech, work_order=order)
+    services.job_arrive(technician=tech, work_order=order)
+    services.job_part_use(technician=tech, work_order=order, item=item, quantity=1)
+    services.job_work_start(technician=tech, work_order=order)
+    services.job_part_use(technician=tech, work_order=order, item=item, quantity=1)
+    services.job_pause(technician=tech, work_order=order)
+    services.job_part_use(technician=tech, work_order=order, item=item, quantity=1)
+    assert TruckInventory.objects.get(truck=truck, item=item).quantity == 7
+
+
 def test_the_steps_allowed_follow_the_state(setup):
     tech, _, _, order = setup
-    assert allowed_steps(technician_state(tech), order) >= {Step.TRAVEL_START, Step.USE_PART, Step.CLOCK_OUT}
+    assert allowed_steps(technician_state(tech), order) >= {Step.TRAVEL_START, Step.CLOCK_OUT}
     assert Step.ARRIVE not in allowed_steps(technician_state(tech), order)
+    assert Step.USE_PART not in allowed_steps(technician_state(tech), order)
     services.job_travel_start(technician=tech, work_order=order)
     state = technician_state(tech)
     assert Step.ARRIVE in allowed_steps(state, order)
     assert check(state, Step.CLOCK_OUT) == f"You can't clock out now: you are traveling to job #{order.pk}."
+    services.job_arrive(technician=tech, work_order=order)
+    assert Step.USE_PART in allowed_steps(technician_state(tech), order)

@@ -367,11 +367,17 @@ def test_an_empty_note_is_refused(tech, order):
     _refused(services.job_note_add, "Write the note", technician=tech, work_order=order, text=" ")
 
 
+def _arrive(tech, order):
+    services.job_travel_start(technician=tech, work_order=order)
+    services.job_arrive(technician=tech, work_order=order)
+
+
 def test_parts_used_come_off_the_technicians_own_truck(tech, truck, order):
     item = InventoryItemFactory(name="RJ45 Connector")
     TruckInventoryFactory(truck=truck, item=item, quantity=10)
     other_truck_row = TruckInventoryFactory(item=item, quantity=10)
     services.clock_in(technician=tech, truck=truck)
+    _arrive(tech, order)
     movement = services.job_part_use(technician=tech, work_order=order, item=item, quantity=4)
     assert movement.kind == MovementKind.USED_ON_JOB and movement.work_order == order
     assert movement.technician == tech and movement.truck == truck
@@ -384,6 +390,7 @@ def test_using_more_parts_than_the_truck_has_is_refused_and_changes_nothing(tech
     item = InventoryItemFactory(name="PoE Switch")
     TruckInventoryFactory(truck=truck, item=item, quantity=2)
     services.clock_in(technician=tech, truck=truck)
+    _arrive(tech, order)
     _refused(
         services.job_part_use,
         "Not enough PoE Switch",

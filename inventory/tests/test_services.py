@@ -206,7 +206,7 @@ def test_parts_used_on_a_job_leave_the_truck_linked_to_the_work_order(truck, cam
 
 def test_using_more_than_the_truck_holds_is_refused_clearly(truck, camera):
     stock(truck, camera, 1)
-    with pytest.raises(ValidationError, match="Not enough IP Dome Camera.*1 unit left, 2 needed"):
+    with pytest.raises(ValidationError, match="Not enough IP Dome Camera.*: 1 left, 2 needed"):
         truck_stock_consume(truck=truck, item=camera, quantity=2, work_order=WorkOrderFactory(), actor=OFFICE)
     assert on_truck(truck, camera) == 1
 

@@ -1,8 +1,12 @@
 /* TechFlow technician pages.
  * - Every action form gets the phone's location (when the technician allowed it).
- * - Actions taken offline wait in IndexedDB ("N waiting") and are replayed in order
- *   when the connection returns: on the 'online' event and on every page load, so no
- *   Background Sync is needed. A refused replay is shown, never dropped.
+ * - Actions taken offline wait in IndexedDB ("N waiting") with the time they were tapped, and
+ *   are replayed in order when the connection returns: on the 'online' event and on every page
+ *   load, so no Background Sync is needed. The server records each at its tap time (within the
+ *   bounds of fieldops/state.py). A duplicate tap is saved once. After a replay the phone says
+ *   how many were sent and, for each one refused, why; a refused replay is never dropped.
+ * - Offline, a step on the job page advances the screen to the next step by the page's offline
+ *   plan (fieldops.state's rules, sent by the server), so a whole job can be done in a dead zone.
  * The pages work without this file: it only adds to plain form posts.
  */
 (function () {
@@ -10,6 +14,11 @@
   var DB_NAME = "techflow-tech";
   var STORE = "actions";
   var REFUSED = "techflow-refused";
+  var SENT = "techflow-sent";
+  // Not part of what an action does (fieldops.forms._NOT_THE_PAYLOAD): ignored when comparing taps.
+  var NOT_PAYLOAD = ["csrfmiddlewaretoken", "idempotency_key", "latitude", "longitude", "accuracy", "tapped_at"];
+  // Two identical taps of a form that is not a step (a note, a part) within this time are one.
+  var SAME_TAP_MS = 60000;
   var coords = null;
   var replaying = false;
 
@@ -84,10 +93,11 @@
     var banner = document.getElementById("offline-banner");
     if (banner) banner.hidden = navigator.onLine;
   }
-  function report(lines, title) {
+  function report(lines, title, ok) {
     var box = document.getElementById("replay-report");
-    if (!box || !lines.length) return;
+    if (!box || (!lines.length && !title)) return;
     box.hidden = false;
+    box.classList.toggle("replay-ok", !!ok);
     box.textContent = "";
     var head = document.createElement("div");
     head.textContent = title;
@@ -104,9 +114,65 @@
     ok.addEventListener("click", function () { sessionStorage.removeItem(REFUSED); box.hidden = true; });
     box.appendChild(ok);
   }
-  function showRefused() {
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  // What the last replay did: "3 saved actions sent", and each refusal with its reason.
+  function showReplayed() {
     var refused = JSON.parse(sessionStorage.getItem(REFUSED) || "[]");
-    report(refused, "Not done: the office system refused these saved actions");
+    var sent = parseInt(sessionStorage.getItem(SENT) || "0", 10);
+    sessionStorage.removeItem(SENT);
+    if (!sent && !refused.length) return;
+    var title = sent ? plural(sent, "saved action") + " sent" : "";
+    if (refused.length) {
+      title = (title ? title + ". " : "") + "Not done: the office system refused " +
+        (refused.length === 1 ? "this saved action" : "these saved actions");
+    }
+    report(refused, title, !refused.length);
+  }
+
+  function payloadOf(body) {
+    var params = new URLSearchParams(body);
+    NOT_PAYLOAD.forEach(function (name) { params.delete(name); });
+    params.sort();
+    return params.toString();
+  }
+  function clockText(ms) {
+    return new Date(ms).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  }
+
+  // Offline, the job page moves on to the next step as the server would (the page's offline plan).
+  function advance(form, at) {
+    var box = form.closest && form.closest("[data-offline-plan]");
+    var step = form.dataset.step;
+    if (!box || !step) return;
+    var plan = JSON.parse(box.dataset.offlinePlan || "{}");
+    var rule = (plan.steps || {})[step];
+    if (!rule) return;
+    plan.state = rule.to;
+    if (rule.closes) plan.open = false;
+    box.dataset.offlinePlan = JSON.stringify(plan);
+    box.querySelectorAll("form[data-step]").forEach(function (other) {
+      var r = plan.steps[other.dataset.step];
+      other.hidden = !(r && r.in.indexOf(plan.state) !== -1 && (!r.open || plan.open));
+    });
+    box.querySelectorAll(".lead-text").forEach(function (p) { p.hidden = true; });
+    var saved = box.querySelector(".saved-line");
+    if (saved) {
+      saved.textContent = form.dataset.label + " saved on the phone at " + clockText(at) + ".";
+      saved.hidden = false;
+    }
+    var panel = box.closest("#panel") || document;
+    var badge = panel.querySelector(".state-badge");
+    if (badge && plan.labels && plan.labels[plan.state]) badge.textContent = plan.labels[plan.state];
+    // The order's status as the server will set it: in progress from travel, completed by Complete.
+    var status = document.getElementById("order-status");
+    if (status && plan.statuses) {
+      if (rule.closes) status.textContent = plan.statuses.completed;
+      else if (plan.open && plan.state !== "on_shift") {
+        status.textContent = plan.statuses.in_progress + " · " + plan.labels[plan.state];
+      }
+    }
+    var since = panel.querySelector(".since");
+    if (since) since.textContent = "since " + clockText(at) + " (saved on the phone)";
   }
 
   function queueForm(form) {
@@ -119,10 +185,29 @@
       page: location.pathname,
       at: Date.now()
     };
+    var banner = document.getElementById("offline-banner");
+    return queued().then(function (items) {
+      var same = items.filter(function (other) {
+        return other.url === item.url && payloadOf(other.body) === payloadOf(item.body) &&
+          (form.dataset.step || item.at - other.at < SAME_TAP_MS);
+      });
+      if (same.length) {
+        // An impatient second tap: the first one is already saved.
+        if (banner) {
+          banner.textContent = item.label + " is already saved on the phone.";
+          banner.hidden = false;
+        }
+        return showCount();
+      }
+      return saveForm(form, item);
+    });
+  }
+  function saveForm(form, item) {
     return enqueue(item).then(function () {
       // The next tap on this form is a new action, not a repeat of the saved one.
       setField(form, "idempotency_key", uuid());
       form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+      advance(form, item.at);
       var banner = document.getElementById("offline-banner");
       if (banner) {
         banner.textContent = item.label + " saved on the phone. It is sent when you're back online.";
@@ -137,6 +222,7 @@
     if (replaying || !navigator.onLine) return Promise.resolve();
     replaying = true;
     var sent = 0;
+    var done = 0;
     var refused = [];
     var blocked = false;
     return queued().then(function (items) {
@@ -145,6 +231,8 @@
           if (!go) return false;
           var body = new URLSearchParams(item.body);
           body.set("csrfmiddlewaretoken", csrfToken());
+          // Recorded at the time it was tapped, not when it arrives.
+          if (item.at) body.set("tapped_at", String(Math.round(item.at)));
           return fetch(item.url, {
             method: "POST",
             body: body,
@@ -156,7 +244,8 @@
             var type = response.headers.get("Content-Type") || "";
             if (type.indexOf("application/json") === -1) { blocked = true; return false; }
             return response.json().then(function (answer) {
-              if (!answer.ok) refused.push(item.label + ": " + answer.message);
+              if (!answer.ok) refused.push(item.label + ": " + answer.message + " (tapped at " + clockText(item.at) + ")");
+              else done += 1;
               sent += 1;
               return dequeue(item.id).then(function () { return true; });
             });
@@ -169,6 +258,7 @@
         var before = JSON.parse(sessionStorage.getItem(REFUSED) || "[]");
         sessionStorage.setItem(REFUSED, JSON.stringify(before.concat(refused)));
       }
+      if (done) sessionStorage.setItem(SENT, String(parseInt(sessionStorage.getItem(SENT) || "0", 10) + done));
       if (blocked) report(["Sign in again to send the actions waiting on this phone."], "Not sent yet");
       if (sent) { location.reload(); return; }
       showCount();
@@ -225,7 +315,7 @@
 
   function start() {
     showOnline();
-    showRefused();
+    showReplayed();
     // A page read from the phone's cache carries keys already used: make them new.
     if (!navigator.onLine) freshKeys();
     showCount().then(replay);

@@ -163,7 +163,16 @@ def test_loaded_before_the_shift_starts_nobody_is_clocked_in_and_today_is_all_pe
 def test_loaded_while_technicians_drive_to_the_first_job_their_travel_is_open(load_at):
     load_at((2025, 11, 8, 7, 45))  # a Saturday: the first jobs start at 8:00
     today = WorkOrder.objects.today()
-    assert set(today.values_list("status", flat=True)) == {WorkOrderStatus.SCHEDULED}
+    # In progress from the start of travel: the first four are on their way, the rest scheduled.
+    driving_to = set(
+        TravelLog.objects.filter(travel_end_time__isnull=True).values_list("work_order", flat=True)
+    )
+    assert set(today.filter(pk__in=driving_to).values_list("status", flat=True)) == {
+        WorkOrderStatus.IN_PROGRESS
+    }
+    assert set(today.exclude(pk__in=driving_to).values_list("status", flat=True)) == {
+        WorkOrderStatus.SCHEDULED
+    }
     open_logs = TravelLog.objects.filter(travel_end_time__isnull=True)
     assert open_logs.count() == 4
     assert {local_clock(log.travel_start_time) for log in open_logs} == {dt.time(7, 30)}

@@ -453,14 +453,15 @@ def test_shift_activities_match_the_clock_records(loaded):
 
 @on_both_days
 def test_todays_in_progress_jobs_show_travel_arrival_and_work_started(loaded):
+    # In progress from the start of travel: each in-progress order's visit so far, in its order.
+    visit = [
+        {ActivityType.TRAVEL_START},
+        {ActivityType.TRAVEL_END, ActivityType.ARRIVED_ON_SITE},
+        {ActivityType.WORK_STARTED},
+    ]
     for order in WorkOrder.objects.filter(status=WorkOrderStatus.IN_PROGRESS):
         kinds = set(order.activities.values_list("activity_type", flat=True))
-        assert kinds == {
-            ActivityType.TRAVEL_START,
-            ActivityType.TRAVEL_END,
-            ActivityType.ARRIVED_ON_SITE,
-            ActivityType.WORK_STARTED,
-        }
+        assert any(kinds == set().union(*visit[:n]) for n in (1, 2, 3)), (order, kinds)
 
 
 @on_wednesday

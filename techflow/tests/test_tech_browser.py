@@ -351,7 +351,9 @@ def test_an_offline_action_the_server_refuses_is_shown_not_dropped(browser, live
 
     report = page.locator("#replay-report")
     report.wait_for()
-    assert "Start travel: You can't start travel now: you are not clocked in." in report.inner_text()
+    # Tapped before the clock-out the office recorded: refused, with the reason.
+    assert "Start travel: Not recorded: It was tapped at" in report.inner_text()
+    assert "before your last recorded step" in report.inner_text()
     shot(page, "tech-10-refused-replay")
     assert not TechnicianActivity.objects.filter(activity_type=ActivityType.TRAVEL_START).exists()
     context.close()
