@@ -15,6 +15,8 @@ from dispatch.views.board import _board_context, _parse_day
 from dispatch.views.common import render_region
 
 SUGGEST = "dispatch/work_order_suggest.html"
+# The best few, then "show all": at hundreds of technicians the whole ranking is a long page.
+SUGGESTIONS_SHOWN = 6
 
 
 def _first_open_day() -> date:
@@ -60,7 +62,10 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     elif day < clock.localdate():
         context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
     else:
-        context["suggestions"] = suggestions.work_order_suggestions(order, day)
+        ranked = suggestions.work_order_suggestions(order, day)
+        show_all = request.GET.get("all") == "1"
+        context["suggestions"] = ranked if show_all else ranked[:SUGGESTIONS_SHOWN]
+        context["more"] = 0 if show_all else max(0, len(ranked) - SUGGESTIONS_SHOWN)
     return render_region(request, SUGGEST, "results", context)
 
 
@@ -88,7 +93,7 @@ def board_plan(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         context = {"plan": planner.week_plan(plan_day(day)), "view": view, "day": day}
         return render_region(request, "dispatch/board.html", "plan", context)
-    context = _board_context(view, day)
+    context = _board_context(view, day, request.GET.get("page"))
     context["plan"] = planner.week_plan(plan_day(day))
     return render_region(request, "dispatch/board.html", "live", context)
 
@@ -131,6 +136,6 @@ def board_plan_apply(request: HttpRequest) -> HttpResponse:
         f"Plan applied: {len(applied)} of {len(parsed)} placement{'s' if len(parsed) != 1 else ''} booked."
     ]
     message = {"ok": not refused, "plan": True, "text": lines + refused}
-    context = _board_context(view, day, message)
+    context = _board_context(view, day, request.POST.get("page"), message)
     context["clear_plan"] = True
     return render_region(request, "dispatch/board.html", "live", context)
