@@ -24,6 +24,7 @@ from dispatch.forms import (
     WorkOrderEditForm,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
 from dispatch.views.common import error_messages, render_region
@@ -34,7 +35,15 @@ PAGE_SIZE = 25
 
 def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
     queryset = WorkOrder.objects.select_related("customer", "assigned_technician")
-    return WorkOrderFilter(request.GET or None, queryset=queryset)
+    filterset = WorkOrderFilter(request.GET or None, queryset=queryset)
+    # The customer select offers only the chosen customer (a search swaps matches in, as on the
+    # new-order form): rendering every customer made the list a megabyte. The chosen one is the
+    # only value this request can submit, so it is also all the field validates against.
+    chosen = request.GET.get("customer", "")
+    field = filterset.form.fields["customer"]
+    field.queryset = Customer.objects.filter(pk=int(chosen)) if chosen.isdigit() else Customer.objects.none()
+    field.widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change', {bubbles: true}))"
+    return filterset
 
 
 @require_GET
@@ -42,7 +51,9 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": CappedPaginator}).configure(
+        table
+    )
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)
@@ -50,6 +61,8 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "table": table,
         "count": table.paginator.count,
+        "capped": table.paginator.capped,
+        "cap": table.paginator.cap,
         "export_query": export_query.urlencode(),
     }
     data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
