@@ -16,7 +16,6 @@ from dispatch.views.notifications import (
     notifications_mark_all_read,
 )
 from dispatch.views.suggestions import board_plan, board_plan_apply, work_order_suggestions
-from dispatch.views.technicians import technician_detail, technician_edit, technician_list
 from dispatch.views.today import office_home
 from dispatch.views.work_orders import (
     work_order_availability,
@@ -47,9 +46,6 @@ __all__ = [
     "notification_set_read",
     "notifications_mark_all_read",
     "office_home",
-    "technician_detail",
-    "technician_edit",
-    "technician_list",
     "work_order_availability",
     "work_order_create",
     "work_order_customer_options",
