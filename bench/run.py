@@ -364,10 +364,12 @@ def main() -> None:
         [PYTHON, __file__, "--inspect", "--timeout", str(args.timeout)],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if inspected.returncode:
+        sys.stderr.write(inspected.stderr[-5000:])
+        raise SystemExit("bench: counting the queries failed (its error is above)")
     found = json.loads(inspected.stdout.strip().splitlines()[-1])
     ids, queries = found["ids"], found["queries"]
 
