@@ -172,7 +172,8 @@ class Session:
                 "Referer": f"{origin}/login/",
             },
         )
-        if status != 302 or "sessionid" not in self.cookies:
+        # The session cookie is __Host-sessionid behind TLS (techflow/settings.py), sessionid otherwise.
+        if status != 302 or not any(name.endswith("sessionid") for name in self.cookies):
             raise SystemExit(f"bench: logging in as {username} failed (HTTP {status})")
 
 
