@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,9 +50,12 @@ def _week_from(request: HttpRequest) -> date:
 @office_required
 def timesheets(request: HttpRequest) -> HttpResponse:
     week = _week_from(request)
-    rows = timesheet_week(week)
+    page = dispatch_selectors.technician_page(request.GET.get("page"), TECHNICIANS_SHOWN)
+    rows = timesheet_week(week, [technician.pk for technician in page])
     days = [week + timedelta(days=n) for n in range(7)]
     context = {
+        "technician_page": page,
+        "page_base": f"{reverse('field:timesheets')}?week={week.isoformat()}&",
         "week": week,
         "days": days,
         "rows": rows,

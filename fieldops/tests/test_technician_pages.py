@@ -65,3 +65,13 @@ def test_the_field_view_shows_a_page_of_technicians(office_client):
     second = office_client.get("/office/field/?page=2", headers=HX).content.decode()
     assert f"Crew {FIELD_ROWS + 1:03d}" in second and "Crew 000" not in second
     assert "/office/field/?page=2" in second  # the poll keeps the page
+
+
+def test_timesheets_show_a_page_of_technicians(office_client):
+    for i in range(FIELD_ROWS + 2):
+        ClockRecordFactory(technician=TechnicianFactory(name=f"Crew {i:03d}"))
+    first = office_client.get("/office/field/timesheets/").content.decode()
+    assert "Crew 000" in first and f"Crew {FIELD_ROWS:03d}" not in first
+    assert f"1–{FIELD_ROWS} of {FIELD_ROWS + 2} technicians" in first
+    second = office_client.get("/office/field/timesheets/?page=2").content.decode()
+    assert f"Crew {FIELD_ROWS + 1:03d}" in second and "Crew 000" not in second
