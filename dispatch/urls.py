@@ -7,6 +7,9 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.office_home, name="office_home"),
     path("work-orders/", views.work_order_list, name="work_order_list"),
+    path(
+        "work-orders/technicians/", views.work_order_technician_options, name="work_order_technician_options"
+    ),
     path("work-orders/export.csv", views.work_order_export, name="work_order_export"),
     path("work-orders/new/", views.work_order_create, name="work_order_create"),
     path("work-orders/new/customers/", views.work_order_customer_options, name="work_order_customer_options"),

@@ -204,3 +204,19 @@ def test_the_admin_work_order_changelist_counts_once_up_to_the_cap(monkeypatch):
     assert "More than 3 work orders" in response.content.decode()
     assert response.context["cl"].date_hierarchy is None
     assert response.context["cl"].full_result_count is None
+
+
+def test_the_work_order_filter_renders_only_the_chosen_technician_and_searches_the_rest(office_client):
+    chosen, other = TechnicianFactory(name="Chosen Tech"), TechnicianFactory(name="Other Tech")
+    WorkOrderFactory(assigned_technician=chosen, title="Chosen tech job")
+    WorkOrderFactory(assigned_technician=other, title="Other tech job")
+    html = office_client.get("/office/work-orders/").content.decode()
+    select = html.split('id="id_technician"')[1].split("</select>")[0]
+    assert "Any technician" in select and "Chosen Tech" not in select and "Other Tech" not in select
+    html = office_client.get(f"/office/work-orders/?technician={chosen.pk}").content.decode()
+    select = html.split('id="id_technician"')[1].split("</select>")[0]
+    assert "Chosen Tech" in select and "Other Tech" not in select
+    assert "Chosen tech job" in html and "Other tech job" not in html
+    options = office_client.get(f"/office/work-orders/technicians/?q=other&technician={chosen.pk}")
+    text = options.content.decode()
+    assert "<html" not in text and "Other Tech" in text and f'value="{chosen.pk}" selected' in text

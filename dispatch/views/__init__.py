@@ -28,6 +28,7 @@ from dispatch.views.work_orders import (
     work_order_note,
     work_order_schedule,
     work_order_status,
+    work_order_technician_options,
 )
 
 __all__ = [
@@ -56,5 +57,6 @@ __all__ = [
     "work_order_note",
     "work_order_schedule",
     "work_order_status",
+    "work_order_technician_options",
     "work_order_suggestions",
 ]

@@ -33,16 +33,22 @@ from dispatch.views.suggestions import default_suggest_day
 PAGE_SIZE = 25
 
 
+def _offer_only_the_chosen(field, value: str, model) -> None:
+    """A select over a table of thousands holds only the chosen row (its search swaps matches in).
+
+    The chosen row is the only value this request can submit, so it is also all the field
+    validates against; a swap tells the filter form that the choice may have changed.
+    """
+    field.queryset = model.objects.filter(pk=int(value)) if value.isdigit() else model.objects.none()
+    field.widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change', {bubbles: true}))"
+
+
 def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
     queryset = WorkOrder.objects.select_related("customer", "assigned_technician")
     filterset = WorkOrderFilter(request.GET or None, queryset=queryset)
-    # The customer select offers only the chosen customer (a search swaps matches in, as on the
-    # new-order form): rendering every customer made the list a megabyte. The chosen one is the
-    # only value this request can submit, so it is also all the field validates against.
-    chosen = request.GET.get("customer", "")
-    field = filterset.form.fields["customer"]
-    field.queryset = Customer.objects.filter(pk=int(chosen)) if chosen.isdigit() else Customer.objects.none()
-    field.widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change', {bubbles: true}))"
+    # Rendering every customer made the list a megabyte; every technician, tens of kilobytes.
+    _offer_only_the_chosen(filterset.form.fields["customer"], request.GET.get("customer", ""), Customer)
+    _offer_only_the_chosen(filterset.form.fields["technician"], request.GET.get("technician", ""), Technician)
     return filterset
 
 
@@ -74,6 +80,26 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
             customer=data.get("customer"),
         )
     return render_region(request, "dispatch/work_order_list.html", "results", context)
+
+
+TECHNICIAN_OPTIONS_LIMIT = 50
+
+
+@require_GET
+@office_required
+def work_order_technician_options(request: HttpRequest) -> HttpResponse:
+    """The list filter's technician options for a search (names containing it), as a fragment."""
+    query = request.GET.get("q", "").strip()
+    selected = request.GET.get("technician", "")
+    technicians = Technician.objects.filter(name__icontains=query) if query else Technician.objects.all()
+    if selected.isdigit():
+        technicians = technicians | Technician.objects.filter(pk=int(selected))
+    context = {
+        "technicians": list(technicians.order_by("name", "id")[:TECHNICIAN_OPTIONS_LIMIT]),
+        "selected": selected,
+        "query": query,
+    }
+    return render(request, "dispatch/work_order_list.html#technician_options", context)
 
 
 @require_GET
