@@ -63,6 +63,8 @@ class Customer(UpdatedAtModel):
     class Meta:
         db_table = "customers"
         ordering = ["name"]
+        # The customer list and pickers read customers by name, a page at a time.
+        indexes = [models.Index(fields=["name", "id"], name="idx_customers_name")]
         constraints = [
             models.CheckConstraint(condition=ID_AT_LEAST_ONE, name="customers_id_gte_1"),
             models.CheckConstraint(
@@ -391,7 +393,9 @@ class ManualNotification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [choices_check("priority", Priority, "manual_notifications_priority_valid")]
         indexes = [
-            models.Index(fields=["technician"], name="idx_manual_notif_unread", condition=Q(is_read=False))
+            models.Index(fields=["technician"], name="idx_manual_notif_unread", condition=Q(is_read=False)),
+            # The inbox's "sent" list: the latest first.
+            models.Index(fields=["-created_at", "-id"], name="idx_manual_notif_created"),
         ]
 
     def __str__(self) -> str:

@@ -15,9 +15,13 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The rows, up to one past the cap (SELECT COUNT(*) FROM (... LIMIT cap + 1))."""
-        head = self.object_list[: self.cap + 1]
-        rows = getattr(head, "data", head)  # django-tables2 pages its BoundRows: count their queryset
-        return rows.count() if isinstance(rows, QuerySet) else len(head)
+        rows = self.object_list
+        while not isinstance(rows, QuerySet) and hasattr(rows, "data"):
+            rows = rows.data  # django-tables2 pages its BoundRows over TableQuerysetData: count the queryset
+        if isinstance(rows, QuerySet):
+            # The order is the page's, not the count's: without it no sort runs before the limit.
+            return rows.order_by()[: self.cap + 1].count()
+        return len(self.object_list[: self.cap + 1])
 
     @property
     def capped(self) -> bool:

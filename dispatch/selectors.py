@@ -49,7 +49,7 @@ def _change_sources() -> list[QuerySet]:
         # A new alert raises the latest id; marking one read lowers the unread count, which
         # reads only the partial index of unread rows.
         (Notification.objects.all, Max("id")),
-        (lambda: Notification.objects.filter(is_read=False), Count("id")),
+        (lambda: Notification.objects.filter(is_read=False), Count("*")),
         *_CHANGE_SOURCES,
     ]
     return [_one_value(rows(), aggregate) for rows, aggregate in sources]

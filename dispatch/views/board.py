@@ -15,7 +15,7 @@ from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
 TRAY_SHOWN = 40
-TECHNICIANS_SHOWN = 25
+TECHNICIANS_SHOWN = 15  # rows of the day and week grids per page (a week row holds up to 14 cards)
 # Where a card dropped on a day of the week view lands when it had no time yet.
 DEFAULT_WEEK_TIME = time(9)
 
