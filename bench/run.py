@@ -172,7 +172,8 @@ class Session:
                 "Referer": f"{origin}/login/",
             },
         )
-        if status != 302 or "sessionid" not in self.cookies:
+        # The session cookie is __Host-sessionid behind TLS (techflow/settings.py), sessionid otherwise.
+        if status != 302 or not any(name.endswith("sessionid") for name in self.cookies):
             raise SystemExit(f"bench: logging in as {username} failed (HTTP {status})")
 
 
@@ -364,10 +365,12 @@ def main() -> None:
         [PYTHON, __file__, "--inspect", "--timeout", str(args.timeout)],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if inspected.returncode:
+        sys.stderr.write(inspected.stderr[-5000:])
+        raise SystemExit("bench: counting the queries failed (its error is above)")
     found = json.loads(inspected.stdout.strip().splitlines()[-1])
     ids, queries = found["ids"], found["queries"]
 

@@ -29,6 +29,7 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
 )
+from dispatch.pagination import LargeTableAdmin
 from dispatch.services import (
     Actor,
     customer_save,
@@ -88,7 +89,7 @@ class TechnicianAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "phone",
@@ -98,10 +99,9 @@ class CustomerAdmin(admin.ModelAdmin):
         "preferred_schedule_end",
         "created_at",
     ]
-    list_filter = ["is_new_customer"]
+    list_filter = ["is_new_customer", "created_at"]
     search_fields = ["name", "address", "phone", "email"]
     readonly_fields = ["created_at", "updated_at"]
-    date_hierarchy = "created_at"
     ordering = ["name"]
 
     def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
@@ -171,7 +171,7 @@ class WorkOrderAdminForm(forms.ModelForm):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "title",
@@ -193,7 +193,6 @@ class WorkOrderAdmin(admin.ModelAdmin):
         ("Scheduling", {"fields": ["status", "assigned_technician", "scheduled_for"]}),
         ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
-    date_hierarchy = "scheduled_for"
     ordering = ["-scheduled_for", "-id"]
     inlines = [WorkOrderNoteInline, WorkOrderHistoryInline]
     actions = ["cancel_work_orders"]
@@ -262,14 +261,13 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkOrderNote)
-class WorkOrderNoteAdmin(admin.ModelAdmin):
+class WorkOrderNoteAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["created_at", "work_order", "technician", "alert_office", "note"]
-    list_filter = ["alert_office", "technician"]
+    list_filter = ["alert_office", "technician", "created_at"]
     search_fields = ["note_text", "work_order__title", "technician__name"]
     list_select_related = ["work_order", "technician"]
     autocomplete_fields = ["work_order", "technician"]
     readonly_fields = ["created_at", "updated_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
     @admin.display(description="note")
@@ -282,8 +280,22 @@ class WorkOrderNoteAdmin(admin.ModelAdmin):
         _note_save(request, obj)
 
 
+class TrackedFieldFilter(admin.SimpleListFilter):
+    """The fields history is written for, from the model: the plain filter would SELECT DISTINCT
+    over every history row to find them."""
+
+    title = "field changed"
+    parameter_name = "field_changed"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(name, name.replace("_", " ")) for name in WorkOrder.TRACKED_FIELDS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(field_changed=self.value()) if self.value() else queryset
+
+
 @admin.register(WorkOrderHistory)
-class WorkOrderHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WorkOrderHistoryAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "work_order",
@@ -293,20 +305,18 @@ class WorkOrderHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "changed_by_type",
         "changed_by_id",
     ]
-    list_filter = ["changed_by_type", "field_changed"]
+    list_filter = ["changed_by_type", TrackedFieldFilter, "created_at"]
     search_fields = ["work_order__title", "old_value", "new_value"]
     list_select_related = ["work_order"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
 
 @admin.register(CustomerHistory)
-class CustomerHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CustomerHistoryAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "customer", "work_order", "summary", "created_by_type", "created_by_id"]
-    list_filter = ["created_by_type"]
+    list_filter = ["created_by_type", "created_at"]
     search_fields = ["customer__name", "notes", "work_order__title"]
     list_select_related = ["customer", "work_order"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
     @admin.display(description="notes")
@@ -335,26 +345,24 @@ class ReadStateAdminMixin:
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadStateAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(LargeTableAdmin, ReadStateAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "notification_type", "work_order", "summary", "is_read"]
-    list_filter = ["is_read", "notification_type"]
+    list_filter = ["is_read", "notification_type", "created_at"]
     search_fields = ["message", "work_order__title"]
     list_select_related = ["work_order"]
     autocomplete_fields = ["work_order"]
     readonly_fields = ["created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
 
 @admin.register(ManualNotification)
-class ManualNotificationAdmin(ReadStateAdminMixin, admin.ModelAdmin):
+class ManualNotificationAdmin(LargeTableAdmin, ReadStateAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "technician", "priority", "work_order", "summary", "is_read"]
-    list_filter = ["is_read", "priority", "technician"]
+    list_filter = ["is_read", "priority", "technician", "created_at"]
     search_fields = ["message", "technician__name", "work_order__title"]
     list_select_related = ["technician", "work_order"]
     autocomplete_fields = ["technician", "work_order"]
     readonly_fields = ["created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
 
@@ -365,7 +373,7 @@ class CommunicationCallDetailInline(admin.StackedInline):
 
 
 @admin.register(CommunicationMessage)
-class CommunicationMessageAdmin(admin.ModelAdmin):
+class CommunicationMessageAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "channel_type",
@@ -377,18 +385,17 @@ class CommunicationMessageAdmin(admin.ModelAdmin):
         "sent_at",
         "read_at",
     ]
-    list_filter = ["channel_type", "direction"]
+    list_filter = ["channel_type", "direction", "created_at"]
     search_fields = ["subject", "body", "customer__name", "technician__name", "work_order__title"]
     list_select_related = ["customer", "technician", "work_order"]
     autocomplete_fields = ["customer", "technician", "work_order"]
     readonly_fields = ["id", "created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [CommunicationCallDetailInline]
 
 
 @admin.register(CommunicationCallDetail)
-class CommunicationCallDetailAdmin(admin.ModelAdmin):
+class CommunicationCallDetailAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "communication_message",
         "message_created_at",
@@ -399,12 +406,11 @@ class CommunicationCallDetailAdmin(admin.ModelAdmin):
         "queue_name",
         "transferred_to",
     ]
-    list_filter = ["call_type", "call_outcome", "queue_name"]
+    list_filter = ["call_type", "call_outcome", "queue_name", "communication_message__created_at"]
     search_fields = ["transcription", "queue_name", "communication_message__customer__name"]
     list_select_related = ["communication_message", "transferred_to"]
     autocomplete_fields = ["communication_message", "transferred_to"]
     readonly_fields = ["id"]
-    date_hierarchy = "communication_message__created_at"
     ordering = ["-communication_message__created_at"]
 
     @admin.display(description="at", ordering="communication_message__created_at")

@@ -63,6 +63,8 @@ class Customer(UpdatedAtModel):
     class Meta:
         db_table = "customers"
         ordering = ["name"]
+        # The customer list and pickers read customers by name, a page at a time.
+        indexes = [models.Index(fields=["name", "id"], name="idx_customers_name")]
         constraints = [
             models.CheckConstraint(condition=ID_AT_LEAST_ONE, name="customers_id_gte_1"),
             models.CheckConstraint(
@@ -101,7 +103,17 @@ class WorkOrderQuerySet(TouchingQuerySet):
         return self.on_day(clock.localdate())
 
     def open(self) -> "WorkOrderQuerySet":
-        return self.exclude(status__in=[WorkOrder.Status.COMPLETED, WorkOrder.Status.CANCELLED])
+        return self.filter(OPEN)
+
+    def to_place(self) -> "WorkOrderQuerySet":
+        """The board's tray: open work without a technician, or pending (idx_work_orders_to_place)."""
+        return self.filter(TO_PLACE)
+
+    def late_to_start(self) -> "WorkOrderQuerySet":
+        """Orders whose time has passed and whose work hasn't started (`WorkOrder.is_late_to_start`)."""
+        return self.filter(
+            status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED], scheduled_for__lt=clock.now()
+        )
 
 
 class WorkOrderStatus(models.TextChoices):
@@ -110,6 +122,12 @@ class WorkOrderStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# Open orders, and the open work the board's tray offers for placing; the tray's partial index
+# has the same condition, so its scan never walks past the closed orders of past years.
+OPEN = ~Q(status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED])
+TO_PLACE = OPEN & (Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING))
 
 
 class JobType(models.TextChoices):
@@ -209,6 +227,9 @@ class WorkOrder(UpdatedAtModel):
             models.Index(fields=["scheduled_for"], name="idx_work_orders_scheduled"),
             # A technician's day and the dispatch board read by (technician, time).
             models.Index(fields=["assigned_technician", "scheduled_for"], name="idx_work_orders_tech_sched"),
+            # The live pages' change digest reads the latest change (dispatch.selectors.office_fingerprint).
+            models.Index(fields=["updated_at"], name="idx_work_orders_updated"),
+            models.Index(fields=["scheduled_for", "id"], name="idx_work_orders_to_place", condition=TO_PLACE),
         ]
 
     def __str__(self) -> str:
@@ -305,7 +326,11 @@ class WorkOrderHistory(models.Model):
         db_table = "work_order_history"
         ordering = ["created_at", "id"]
         verbose_name_plural = "work order history"
-        indexes = [models.Index(fields=["work_order", "created_at"], name="idx_wo_history_work_order")]
+        indexes = [
+            models.Index(fields=["work_order", "created_at"], name="idx_wo_history_work_order"),
+            # The admin's changelist: the latest changes first.
+            models.Index(fields=["-created_at", "-id"], name="idx_wo_history_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field_changed}: {self.old_value} → {self.new_value}"
@@ -387,7 +412,9 @@ class ManualNotification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [choices_check("priority", Priority, "manual_notifications_priority_valid")]
         indexes = [
-            models.Index(fields=["technician"], name="idx_manual_notif_unread", condition=Q(is_read=False))
+            models.Index(fields=["technician"], name="idx_manual_notif_unread", condition=Q(is_read=False)),
+            # The inbox's "sent" list: the latest first.
+            models.Index(fields=["-created_at", "-id"], name="idx_manual_notif_created"),
         ]
 
     def __str__(self) -> str:

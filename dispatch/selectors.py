@@ -1,11 +1,14 @@
 """Reads the office pages share. Field data (travel, activity, parts) comes through relations."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Aggregate, Count, Max, Prefetch, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -23,22 +26,50 @@ from dispatch.models import (
 )
 from dispatch.scheduling import WORKDAY_END, WORKDAY_START, schedule_refusals, week_of
 
+# What else the live office pages show, from apps dispatch may not import (fieldops registers
+# the field's activity and clock records in its ready()).
+_CHANGE_SOURCES: list[tuple[Callable[[], QuerySet], Aggregate]] = []
+
+
+def register_change_source(rows: Callable[[], QuerySet], aggregate: Aggregate) -> None:
+    """Make office_fingerprint move with `aggregate` over `rows()`: keep it one index step (a max)."""
+    _CHANGE_SOURCES.append((rows, aggregate))
+
+
+def _one_value(rows: QuerySet, aggregate: Aggregate) -> QuerySet:
+    """`SELECT <aggregate> FROM ...`: the constant grouping keeps Django from grouping by the key."""
+    return rows.order_by().values(_=Value(1)).annotate(value=aggregate).values("value")
+
+
+def _change_sources() -> list[QuerySet]:
+    sources = [
+        # Orders are never deleted (their history protects them; the archive moves only closed,
+        # old ones), so the latest change says enough: one step of idx_work_orders_updated.
+        (WorkOrder.objects.all, Max("updated_at")),
+        # A new alert raises the latest id; marking one read lowers the unread count, which
+        # reads only the partial index of unread rows.
+        (Notification.objects.all, Max("id")),
+        (lambda: Notification.objects.filter(is_read=False), Count("*")),
+        *_CHANGE_SOURCES,
+    ]
+    return [_one_value(rows(), aggregate) for rows, aggregate in sources]
+
 
 def office_fingerprint() -> str:
     """A short digest that changes whenever anything the live office pages show changes.
 
-    Three aggregate queries over indexed columns: the polls compare it and answer 204
-    when nothing moved.
+    One statement of a few index lookups (a max per table, not a scan of any), so an
+    unchanged poll costs next to nothing: the polls compare it and answer 204.
     """
-    orders = WorkOrder.objects.aggregate(at=Max("updated_at"), n=Count("id"))
-    alerts = Notification.objects.aggregate(last=Max("id"), unread=Count("id", filter=Q(is_read=False)))
-    field = Technician.objects.aggregate(
-        act=Max("activities__created_at"),
-        clock_in=Max("clock_records__clock_in_time"),
-        clock_out=Max("clock_records__clock_out_time"),
-    )
-    raw = repr((sorted(orders.items()), sorted(alerts.items()), sorted(field.items())))
-    return hashlib.blake2s(raw.encode(), digest_size=8).hexdigest()
+    parts, params = [], []
+    for queryset in _change_sources():
+        sql, query_params = queryset.query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return hashlib.blake2s(repr(row).encode(), digest_size=8).hexdigest()
 
 
 def unread_alert_count() -> int:
@@ -48,13 +79,21 @@ def unread_alert_count() -> int:
 # Today and the board ------------------------------------------------------------------
 
 
-def today_overview(alerts_shown: int) -> dict:
-    """What Today shows: each active technician's clock and jobs today, the unassigned and late
-    jobs and the latest unread alerts, in a fixed number of queries."""
-    orders = list(WorkOrder.objects.today().select_related("customer", "assigned_technician"))
-    technicians = list(Technician.objects.filter(active=True).with_open_clock())
+def technician_page(page_number: str | None, per_page: int, queryset: QuerySet | None = None) -> Page:
+    """One page of the active technicians, by name: the live pages window their rows."""
+    technicians = queryset if queryset is not None else Technician.objects.all()
+    return Paginator(technicians.filter(active=True).order_by("name", "id"), per_page).get_page(page_number)
+
+
+def today_overview(alerts_shown: int, page_number: str | None, technicians_shown: int) -> dict:
+    """What Today shows: a page of active technicians with their clock and jobs today, today's
+    unassigned jobs, the day's figures and the latest unread alerts, in a fixed number of
+    queries that read no more than the day and the page."""
+    page = technician_page(page_number, technicians_shown, Technician.objects.with_open_clock())
+    today = WorkOrder.objects.today()
     by_technician: dict[int | None, list[WorkOrder]] = {}
-    for order in orders:
+    orders = today.filter(assigned_technician__in=[technician.pk for technician in page])
+    for order in orders.select_related("customer", "assigned_technician"):
         by_technician.setdefault(order.assigned_technician_id, []).append(order)
     rows = [
         {
@@ -62,17 +101,18 @@ def today_overview(alerts_shown: int) -> dict:
             "clock": getattr(technician, "open_clock", None),  # unset when clocked out
             "orders": by_technician.get(technician.pk, []),
         }
-        for technician in technicians
+        for technician in page
     ]
     return {
         "rows": rows,
-        "unassigned": by_technician.get(None, []),
-        "late": [order for order in orders if order.is_late_to_start],
+        "technician_page": page,
+        "unassigned": list(today.filter(assigned_technician__isnull=True).select_related("customer")),
+        "late_count": today.late_to_start().count(),
         "alerts": list(
             Notification.objects.filter(is_read=False).select_related("work_order")[:alerts_shown]
         ),
         "alert_count": unread_alert_count(),
-        "order_count": len(orders),
+        "order_count": today.count(),
     }
 
 
@@ -80,9 +120,12 @@ def today_overview(alerts_shown: int) -> dict:
 BOARD_HOURS = range(WORKDAY_START.hour, WORKDAY_END.hour)
 
 
-def board_grid(view: str, day: date, tray_shown: int) -> dict:
-    """The board's columns (hours of `day`, or the days of its week), each active technician's
-    jobs that count in them, and the tray of work to place: a fixed number of queries."""
+def board_grid(
+    view: str, day: date, tray_shown: int, page_number: str | None, technicians_shown: int
+) -> dict:
+    """The board's columns (hours of `day`, or the days of its week), a page of active
+    technicians with their jobs that count in them, and the tray of work to place: a fixed
+    number of queries, each reading no more than the page's technicians and the tray."""
     if view == "week":
         first, after = week_of(day)
         columns = [
@@ -106,9 +149,10 @@ def board_grid(view: str, day: date, tray_shown: int) -> dict:
             for hour in BOARD_HOURS
         ]
         orders = WorkOrder.objects.booked().on_day(day)
-    technicians = list(Technician.objects.filter(active=True))
+    page = technician_page(page_number, technicians_shown)
     cells: dict[tuple, list[WorkOrder]] = {}
-    for order in orders.select_related("customer"):
+    page_orders = orders.filter(assigned_technician__in=[technician.pk for technician in page])
+    for order in page_orders.select_related("customer"):
         local = timezone.localtime(order.scheduled_for)
         hour = min(max(local.hour, BOARD_HOURS.start), BOARD_HOURS.stop - 1)
         key = local.date() if view == "week" else hour
@@ -118,17 +162,21 @@ def board_grid(view: str, day: date, tray_shown: int) -> dict:
             "technician": technician,
             "cells": [(column, cells.get((technician.pk, column["key"]), [])) for column in columns],
         }
-        for technician in technicians
+        for technician in page
     ]
-    tray_query = WorkOrder.objects.open().filter(
-        Q(assigned_technician__isnull=True) | Q(status=WorkOrderStatus.PENDING)
-    )
+    tray_query = WorkOrder.objects.to_place()
     tray = list(
         tray_query.select_related("customer", "assigned_technician").order_by("scheduled_for", "id")[
             :tray_shown
         ]
     )
-    return {"columns": columns, "rows": rows, "tray": tray, "tray_count": tray_query.count()}
+    return {
+        "columns": columns,
+        "rows": rows,
+        "technician_page": page,
+        "tray": tray,
+        "tray_count": tray_query.count(),
+    }
 
 
 # Work order detail ---------------------------------------------------------------------
@@ -151,11 +199,6 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
     )
     return get_object_or_404(queryset, pk=pk)
-
-
-def related_queryset(model, name: str) -> QuerySet:
-    """The default queryset of a reverse relation's model, without importing the other app."""
-    return model._meta.get_field(name).related_model._default_manager.all()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.office_home, name="office_home"),
     path("work-orders/", views.work_order_list, name="work_order_list"),
+    path(
+        "work-orders/technicians/", views.work_order_technician_options, name="work_order_technician_options"
+    ),
     path("work-orders/export.csv", views.work_order_export, name="work_order_export"),
     path("work-orders/new/", views.work_order_create, name="work_order_create"),
     path("work-orders/new/customers/", views.work_order_customer_options, name="work_order_customer_options"),
@@ -28,9 +31,6 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/notes/", views.customer_note_add, name="customer_note_add"),
-    path("technicians/", views.technician_list, name="technician_list"),
-    path("technicians/<int:pk>/", views.technician_detail, name="technician_detail"),
-    path("technicians/<int:pk>/edit/", views.technician_edit, name="technician_edit"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/badge/", views.notification_badge, name="notification_badge"),
     path("notifications/read-all/", views.notifications_mark_all_read, name="notifications_mark_all_read"),

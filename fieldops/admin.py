@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from dispatch import clock
 from dispatch.admin import ReadOnlyAdminMixin
+from dispatch.pagination import LargeTableAdmin
 from fieldops.models import (
     ClockRecord,
     OperationalEvent,
@@ -18,14 +19,13 @@ from fieldops.models import (
 
 
 @admin.register(ClockRecord)
-class ClockRecordAdmin(admin.ModelAdmin):
+class ClockRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["technician", "truck", "clock_in_time", "clock_out_time", "is_open"]
-    list_filter = ["technician", "truck", ("clock_out_time", admin.EmptyFieldListFilter)]
+    list_filter = ["technician", "truck", ("clock_out_time", admin.EmptyFieldListFilter), "clock_in_time"]
     search_fields = ["technician__name", "truck__name"]
     list_select_related = ["technician", "truck"]
     autocomplete_fields = ["technician", "truck"]
     readonly_fields = ["created_at"]
-    date_hierarchy = "clock_in_time"
     ordering = ["-clock_in_time"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClockRecord]:
@@ -38,14 +38,13 @@ class ClockRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(TravelLog)
-class TravelLogAdmin(admin.ModelAdmin):
+class TravelLogAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["technician", "work_order", "travel_start_time", "travel_end_time"]
-    list_filter = ["technician"]
+    list_filter = ["technician", "travel_start_time"]
     search_fields = ["technician__name", "work_order__title"]
     list_select_related = ["technician", "work_order"]
     autocomplete_fields = ["technician", "work_order"]
     readonly_fields = ["created_at"]
-    date_hierarchy = "travel_start_time"
     ordering = ["-travel_start_time"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TravelLog]:
@@ -54,14 +53,13 @@ class TravelLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(TechnicianActivity)
-class TechnicianActivityAdmin(admin.ModelAdmin):
+class TechnicianActivityAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["created_at", "technician", "activity_type", "work_order", "truck", "has_location"]
-    list_filter = ["activity_type", "technician", "truck"]
+    list_filter = ["activity_type", "technician", "truck", "created_at"]
     search_fields = ["technician__name", "work_order__title", "address", "notes"]
     list_select_related = ["technician", "work_order", "truck"]
     autocomplete_fields = ["technician", "work_order", "truck"]
     readonly_fields = ["id", "created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TechnicianActivity]:
@@ -81,13 +79,12 @@ class VoiceAgentInteractionInline(admin.TabularInline):
 
 
 @admin.register(VoiceAgentSession)
-class VoiceAgentSessionAdmin(admin.ModelAdmin):
+class VoiceAgentSessionAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["id", "technician", "work_order", "session_start", "session_end", "is_active"]
-    list_filter = ["is_active", "technician"]
+    list_filter = ["is_active", "technician", "session_start"]
     search_fields = ["technician__name", "work_order__title"]
     list_select_related = ["technician", "work_order"]
     autocomplete_fields = ["technician", "work_order"]
-    date_hierarchy = "session_start"
     ordering = ["-session_start"]
     inlines = [VoiceAgentInteractionInline]
 
@@ -97,14 +94,13 @@ class VoiceAgentSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(VoiceAgentInteraction)
-class VoiceAgentInteractionAdmin(admin.ModelAdmin):
+class VoiceAgentInteractionAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = ["created_at", "session", "interaction_type", "summary"]
-    list_filter = ["interaction_type"]
+    list_filter = ["interaction_type", "created_at"]
     search_fields = ["content", "session__technician__name"]
     list_select_related = ["session__technician"]
     autocomplete_fields = ["session"]
     readonly_fields = ["created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
     @admin.display(description="content")
@@ -114,7 +110,7 @@ class VoiceAgentInteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OperationalEvent)
-class OperationalEventAdmin(admin.ModelAdmin):
+class OperationalEventAdmin(LargeTableAdmin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "severity",
@@ -130,12 +126,12 @@ class OperationalEventAdmin(admin.ModelAdmin):
         "event_category",
         ("resolved_at", admin.EmptyFieldListFilter),
         "source_system",
+        "created_at",
     ]
     search_fields = ["title", "description", "event_type", "source_system"]
     list_select_related = ["resolved_by"]
     autocomplete_fields = ["resolved_by"]
     readonly_fields = ["id", "created_at"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at"]
     actions = ["mark_resolved"]
 
@@ -148,14 +144,13 @@ class OperationalEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcessedAction)
-class ProcessedActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProcessedActionAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The idempotency keys phones sent: read only, written by the technician pages alone."""
 
     list_display = ["created_at", "technician", "action", "ok", "message"]
-    list_filter = ["action", "ok"]
+    list_filter = ["action", "ok", "created_at"]
     search_fields = ["key", "action", "technician__name", "message"]
     list_select_related = ["technician"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessedAction]:

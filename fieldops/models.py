@@ -34,6 +34,8 @@ class ClockRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["clock_in_time"], name="idx_technician_clock_records_date"),
+            # The office's change digest reads the latest clock-out (dispatch.selectors.office_fingerprint).
+            models.Index(fields=["clock_out_time"], name="idx_clock_records_out"),
         ]
 
     def __str__(self) -> str:

@@ -1,15 +1,18 @@
-"""The office's live view of the field, under /office/field/."""
+"""The office's pages about the field: the live view under /office/field/, and the technicians."""
 
 from django.urls import path
 
-from fieldops import office_views
+from fieldops import office_views, technician_views
 
 app_name = "field"
 
 urlpatterns = [
-    path("", office_views.field_overview, name="field_overview"),
-    path("timesheets/", office_views.timesheets, name="timesheets"),
-    path("timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
-    path("work-orders/<int:pk>/summary/", office_views.work_order_summary, name="work_order_summary"),
-    path("transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
+    path("field/", office_views.field_overview, name="field_overview"),
+    path("field/timesheets/", office_views.timesheets, name="timesheets"),
+    path("field/timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
+    path("field/work-orders/<int:pk>/summary/", office_views.work_order_summary, name="work_order_summary"),
+    path("field/transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
+    path("technicians/", technician_views.technician_list, name="technician_list"),
+    path("technicians/<int:pk>/", technician_views.technician_detail, name="technician_detail"),
+    path("technicians/<int:pk>/edit/", technician_views.technician_edit, name="technician_edit"),
 ]

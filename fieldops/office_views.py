@@ -5,10 +5,12 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock
+from dispatch import selectors as dispatch_selectors
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
 from dispatch.models import Technician, WorkOrder
@@ -18,17 +20,21 @@ from dispatch.views.work_orders import work_order_answer
 from fieldops import selectors, services
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
+TECHNICIANS_SHOWN = 25
+
 
 @require_GET
 @office_required
 def field_overview(request: HttpRequest) -> HttpResponse:
     """Each technician's state now, since when, their job and last known location; htmx polls the table."""
-    states = technician_states(Technician.objects.filter(active=True).order_by("name"))
+    page = dispatch_selectors.technician_page(request.GET.get("page"), TECHNICIANS_SHOWN)
+    states = technician_states(Technician.objects.filter(pk__in=[t.pk for t in page]).order_by("name", "id"))
     orders = WorkOrder.objects.select_related("customer").in_bulk(
         [s.work_order_id for s in states if s.work_order_id]
     )
     rows = [(state, orders.get(state.work_order_id)) for state in states]
-    return render_region(request, "fieldops/field_overview.html", "board", {"rows": rows, "now": clock.now()})
+    context = {"rows": rows, "technician_page": page, "now": clock.now()}
+    return render_region(request, "fieldops/field_overview.html", "board", context)
 
 
 def _week_from(request: HttpRequest) -> date:
@@ -44,9 +50,12 @@ def _week_from(request: HttpRequest) -> date:
 @office_required
 def timesheets(request: HttpRequest) -> HttpResponse:
     week = _week_from(request)
-    rows = timesheet_week(week)
+    page = dispatch_selectors.technician_page(request.GET.get("page"), TECHNICIANS_SHOWN)
+    rows = timesheet_week(week, [technician.pk for technician in page])
     days = [week + timedelta(days=n) for n in range(7)]
     context = {
+        "technician_page": page,
+        "page_base": f"{reverse('field:timesheets')}?week={week.isoformat()}&",
         "week": week,
         "days": days,
         "rows": rows,

@@ -195,21 +195,26 @@ def week_start_of(day: date) -> date:
     return scheduling.week_start(day)
 
 
-def timesheet_week(week_start: date) -> list[TimesheetRow]:
-    """Hours on the clock per technician per day of a week (Monday first), with breaks, in two queries.
+def timesheet_week(week_start: date, technician_ids: list[int] | None = None) -> list[TimesheetRow]:
+    """Hours on the clock per technician per day of a week (Monday first), with breaks, in two queries;
+    only the technicians of `technician_ids` when given (a page of them).
 
     A shift counts on the day it started; a shift still open counts up to now.
     """
     start, end = scheduling.days_bounds(week_start, week_start + timedelta(days=7))
     now = clock.now()
-    records = list(
-        ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)
-        .select_related("technician", "truck")
-        .order_by("technician__name", "technician_id", "clock_in_time")
-    )
+    records = ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)
     breaks = TechnicianActivity.objects.filter(
         created_at__gte=start, created_at__lt=end, activity_type__in=BREAK_TYPES
     ).order_by("technician_id", "created_at", "sequence")
+    if technician_ids is not None:
+        records = records.filter(technician__in=technician_ids)
+        breaks = breaks.filter(technician__in=technician_ids)
+    records = list(
+        records.select_related("technician", "truck").order_by(
+            "technician__name", "technician_id", "clock_in_time"
+        )
+    )
     break_events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for technician_id, at, kind in breaks.values_list("technician_id", "created_at", "activity_type"):
         break_events[technician_id].append((at, kind))

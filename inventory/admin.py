@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 
 from dispatch.admin import ReadOnlyAdminMixin, SharedChoicesInlineFormSet
+from dispatch.pagination import LargeTableAdmin
 from inventory.models import InventoryItem, StockMovement, Truck, TruckInventory
 
 LEDGER_HELP = (
@@ -62,9 +63,9 @@ class InventoryItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(TruckInventory)
-class TruckInventoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TruckInventoryAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["truck", "item", "item_category", "quantity", "last_updated"]
-    list_filter = ["truck", "item__category"]
+    list_filter = ["truck", "item__category", "last_updated"]
     search_fields = ["truck__name", "item__name"]
     list_select_related = ["truck", "item"]
     autocomplete_fields = ["truck", "item"]
@@ -72,7 +73,6 @@ class TruckInventoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["truck", "item", "quantity", "last_updated"], "description": LEDGER_HELP})
     ]
-    date_hierarchy = "last_updated"
     ordering = ["truck", "item__category", "item__name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TruckInventory]:
@@ -85,7 +85,7 @@ class TruckInventoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StockMovementAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "truck",
@@ -95,10 +95,9 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "quantity_after",
         "work_order_id",
     ]
-    list_filter = ["kind", "truck", "item__category"]
+    list_filter = ["kind", "truck", "item__category", "created_at"]
     search_fields = ["item__name", "truck__name", "reason"]
     list_select_related = ["truck", "item"]
-    date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     fieldsets = [
         (

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Model, Q, QuerySet, Sum
 
@@ -39,6 +40,7 @@ class MatrixRow:
 @dataclass
 class StockMatrix:
     trucks: list[Truck]
+    page: Page | None = None
     rows: list[MatrixRow] = field(default_factory=list)
 
     @property
@@ -51,23 +53,26 @@ class StockMatrix:
         return [(truck, sum(row.cells[i].low for row in self.rows)) for i, truck in enumerate(self.trucks)]
 
 
-def stock_matrix(*, category: str = "", low_only: bool = False) -> StockMatrix:
-    """Service trucks x active items with each cell's quantity and whether it is below the minimum."""
-    trucks = list(Truck.objects.service().order_by("name", "pk"))
+def stock_matrix(
+    *, category: str = "", low_only: bool = False, page_number: str | None = None, trucks_shown: int = 0
+) -> StockMatrix:
+    """A page of service trucks (all with trucks_shown=0) x active items with each cell's quantity
+    and whether it is below the minimum; low_only keeps the items low on a truck of the page."""
+    trucks_query = Truck.objects.service().order_by("name", "pk")
+    page = Paginator(trucks_query, trucks_shown).get_page(page_number) if trucks_shown else None
+    trucks = list(page) if page is not None else list(trucks_query)
     items = InventoryItem.objects.active().order_by("category", "name")
     if category:
         items = items.filter(category=category)
     items = list(items)
-    stock_rows = TruckInventory.objects.filter(
-        truck__active=True, truck__is_office_truck=False, item__active=True
-    )
+    stock_rows = TruckInventory.objects.filter(truck__in=[truck.pk for truck in trucks], item__active=True)
     if category:
         stock_rows = stock_rows.filter(item__category=category)
     quantities = {
         (truck_id, item_id): quantity
         for truck_id, item_id, quantity in stock_rows.values_list("truck_id", "item_id", "quantity")
     }
-    matrix = StockMatrix(trucks=trucks)
+    matrix = StockMatrix(trucks=trucks, page=page)
     for item in items:
         cells = []
         for truck in trucks:

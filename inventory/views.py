@@ -8,11 +8,13 @@ from django.db.models import QuerySet, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
+from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor
 from dispatch.views.common import render_region
 from inventory import selectors, services
@@ -25,6 +27,7 @@ from inventory.tables import InventoryItemTable, StockMovementTable
 INVALID = 422
 ITEMS_PER_PAGE = 50
 MOVEMENTS_PER_PAGE = 50
+TRUCKS_SHOWN = 20  # the stock matrix's columns per page
 
 
 def _service_truck(pk: int) -> Truck:
@@ -42,9 +45,12 @@ def stock_matrix(request: HttpRequest) -> HttpResponse:
     if category not in ItemCategory.values:
         category = ""
     low_only = request.GET.get("low") == "1"
-    matrix = selectors.stock_matrix(category=category, low_only=low_only)
+    matrix = selectors.stock_matrix(
+        category=category, low_only=low_only, page_number=request.GET.get("page"), trucks_shown=TRUCKS_SHOWN
+    )
     context = {
         "matrix": matrix,
+        "page_base": f"{reverse('inventory:stock_matrix')}?category={category}&low={int(low_only)}&",
         "categories": ItemCategory.choices,
         "category": category,
         "low_only": low_only,
@@ -248,7 +254,9 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     filterset = StockMovementFilter(request.GET or None, queryset=movements)
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
     table = StockMovementTable(filterset.qs if status == 200 else movements.none())
-    RequestConfig(request, paginate={"per_page": MOVEMENTS_PER_PAGE}).configure(table)
+    RequestConfig(
+        request, paginate={"per_page": MOVEMENTS_PER_PAGE, "paginator_class": CappedPaginator}
+    ).configure(table)
     selectors.movements_with_people([row.record for row in table.page.object_list] if table.page else [])
     return render_region(
         request, "inventory/movement_list.html", "results", {"filter": filterset, "table": table}, status

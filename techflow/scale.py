@@ -559,6 +559,7 @@ def generate(
         postgres = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             dropped = _drop_load_constraints(cursor) if postgres else []
+            indexes = _drop_load_indexes(cursor) if postgres else []
             copier = _Copier(cursor.cursor) if postgres else None
             if copier is not None:
                 copier.start()
@@ -586,6 +587,8 @@ def generate(
                 if copier is not None:
                     copier.close()
             if postgres:
+                for definition in indexes:
+                    cursor.execute(definition)
                 _restore_load_constraints(cursor, dropped)
             _reset_sequences([get_user_model(), *(t.model for t in build.tables.values()), Truck])
     if postgres:
@@ -637,6 +640,20 @@ def _drop_load_constraints(cursor) -> list[tuple[str, str, str]]:
     for table, name, _ in foreign_keys:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     return foreign_keys
+
+
+def _drop_load_indexes(cursor) -> list[str]:
+    """The loaded tables' secondary indexes (neither keys nor unique), to build once after the load:
+    one sorted build each is several times cheaper than updating them row by row during COPY."""
+    cursor.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid::regclass::text = ANY(%s) AND NOT indisprimary AND NOT indisunique",
+        [[m._meta.db_table for m in LOADED_MODELS]],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in indexes]
 
 
 def _restore_load_constraints(cursor, foreign_keys: list[tuple[str, str, str]]) -> None:

@@ -15,7 +15,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("office/inventory/", include("inventory.urls")),
-    path("office/field/", include("fieldops.office_urls")),
+    # /office/field/... and /office/technicians/...; the rest of /office/ is dispatch's.
+    path("office/", include("fieldops.office_urls")),
     path("office/", include("dispatch.urls")),
     path("tech/", include("fieldops.urls")),
     path("admin/system/", views.system, name="system"),

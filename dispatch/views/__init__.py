@@ -16,7 +16,6 @@ from dispatch.views.notifications import (
     notifications_mark_all_read,
 )
 from dispatch.views.suggestions import board_plan, board_plan_apply, board_plan_status, work_order_suggestions
-from dispatch.views.technicians import technician_detail, technician_edit, technician_list
 from dispatch.views.today import office_home
 from dispatch.views.work_orders import (
     work_order_availability,
@@ -30,6 +29,7 @@ from dispatch.views.work_orders import (
     work_order_reopen,
     work_order_schedule,
     work_order_status,
+    work_order_technician_options,
 )
 
 __all__ = [
@@ -49,9 +49,6 @@ __all__ = [
     "notification_set_read",
     "notifications_mark_all_read",
     "office_home",
-    "technician_detail",
-    "technician_edit",
-    "technician_list",
     "work_order_availability",
     "work_order_create",
     "work_order_customer_options",
@@ -63,5 +60,6 @@ __all__ = [
     "work_order_reopen",
     "work_order_schedule",
     "work_order_status",
+    "work_order_technician_options",
     "work_order_suggestions",
 ]

@@ -15,6 +15,7 @@ from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
 TRAY_SHOWN = 40
+TECHNICIANS_SHOWN = 15  # rows of the day and week grids per page (a week row holds up to 14 cards)
 # Where a card dropped on a day of the week view lands when it had no time yet.
 DEFAULT_WEEK_TIME = time(9)
 
@@ -26,9 +27,11 @@ def _parse_day(value: str | None) -> date:
         return clock.localdate()
 
 
-def _board_context(view: str, day: date, message: dict | None = None) -> dict:
-    fingerprint = selectors.office_fingerprint()
-    grid = selectors.board_grid(view, day, TRAY_SHOWN)
+def _board_context(
+    view: str, day: date, page: str | None, message: dict | None = None, fingerprint: str | None = None
+) -> dict:
+    fingerprint = fingerprint or selectors.office_fingerprint()
+    grid = selectors.board_grid(view, day, TRAY_SHOWN, page, TECHNICIANS_SHOWN)
     step = timedelta(days=7 if view == "week" else 1)
     return {
         "fingerprint": fingerprint,
@@ -37,6 +40,7 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
         "previous": (day - step).isoformat(),
         "next": (day + step).isoformat(),
         "today": clock.localdate().isoformat(),
+        "day_iso": day.isoformat(),
         **grid,
         "message": message,
         "max_jobs": scheduling.max_jobs_per_day(),
@@ -49,9 +53,11 @@ def _board_context(view: str, day: date, message: dict | None = None) -> dict:
 def board(request: HttpRequest) -> HttpResponse:
     view = "week" if request.GET.get("view") == "week" else "day"
     day = _parse_day(request.GET.get("date"))
-    if request.htmx and request.GET.get("since") and request.GET["since"] == selectors.office_fingerprint():
+    fingerprint = selectors.office_fingerprint()
+    if request.htmx and request.GET.get("since") == fingerprint:
         return HttpResponse(status=204)
-    return render_region(request, "dispatch/board.html", "live", _board_context(view, day))
+    context = _board_context(view, day, request.GET.get("page"), fingerprint=fingerprint)
+    return render_region(request, "dispatch/board.html", "live", context)
 
 
 def _target_time(order: WorkOrder, start: str, keep_time: bool) -> datetime | None:
@@ -71,11 +77,12 @@ def board_move(request: HttpRequest) -> HttpResponse:
     """Drop a card on a technician's slot (or back in the tray): assign or reschedule by the rules."""
     view = "week" if request.POST.get("view") == "week" else "day"
     day = _parse_day(request.POST.get("date"))
+    page = request.POST.get("page")
     order_id = request.POST.get("work_order", "")
     technician_id = request.POST.get("technician", "")
     if not order_id.isdigit() or not (technician_id == "" or technician_id.isdigit()):
         context = _board_context(
-            view, day, {"ok": False, "text": ["Drop a work order on a technician's slot."]}
+            view, day, page, {"ok": False, "text": ["Drop a work order on a technician's slot."]}
         )
         return render_region(request, "dispatch/board.html", "live", context, status=422)
     order = get_object_or_404(WorkOrder, pk=int(order_id))
@@ -84,7 +91,9 @@ def board_move(request: HttpRequest) -> HttpResponse:
         start = _target_time(order, request.POST.get("start", ""), request.POST.get("keep_time") == "1")
         version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
     except ValueError:
-        context = _board_context(view, day, {"ok": False, "text": ["That slot's time is not a valid time."]})
+        context = _board_context(
+            view, day, page, {"ok": False, "text": ["That slot's time is not a valid time."]}
+        )
         return render_region(request, "dispatch/board.html", "live", context, status=422)
     try:
         services.work_order_schedule(
@@ -106,8 +115,8 @@ def board_move(request: HttpRequest) -> HttpResponse:
             )
         status = 409 if isinstance(error, StaleWorkOrder) else 422
         return render_region(
-            request, "dispatch/board.html", "live", _board_context(view, day, message), status=status
+            request, "dispatch/board.html", "live", _board_context(view, day, page, message), status=status
         )
     where = f"{technician.name}, {formatting.when(start)}" if technician and start else "the tray"
     message = {"ok": True, "text": [f"#{order.pk} {order.title} → {where}."]}
-    return render_region(request, "dispatch/board.html", "live", _board_context(view, day, message))
+    return render_region(request, "dispatch/board.html", "live", _board_context(view, day, page, message))

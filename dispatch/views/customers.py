@@ -12,7 +12,8 @@ from dispatch import services
 from dispatch.access import office_required
 from dispatch.filters import CustomerFilter
 from dispatch.forms import CustomerForm, CustomerNoteForm
-from dispatch.models import Customer
+from dispatch.models import Customer, WorkOrder
+from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor
 from dispatch.tables import CustomerTable
 from dispatch.views.common import render_region
@@ -25,12 +26,27 @@ HISTORY_SHOWN = 30
 @require_GET
 @office_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    filterset = CustomerFilter(
-        request.GET or None, queryset=Customer.objects.annotate(order_count=Count("work_orders"))
-    )
+    filterset = CustomerFilter(request.GET or None, queryset=Customer.objects.all())
     table = CustomerTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    context = {"filter": filterset, "table": table, "count": table.paginator.count}
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": CappedPaginator}).configure(
+        table
+    )
+    # Orders are counted for the page's customers only, one grouped query over their index.
+    shown = [row.record.pk for row in table.page.object_list]
+    table.order_counts = dict(
+        WorkOrder.objects.filter(customer__in=shown)
+        .order_by()
+        .values_list("customer")
+        .annotate(n=Count("id"))
+        .values_list("customer", "n")
+    )
+    context = {
+        "filter": filterset,
+        "table": table,
+        "count": table.paginator.count,
+        "capped": table.paginator.capped,
+        "cap": table.paginator.cap,
+    }
     return render_region(request, "dispatch/customer_list.html", "results", context)
 
 

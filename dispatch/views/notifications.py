@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +11,7 @@ from dispatch import selectors, services
 from dispatch.access import office_required
 from dispatch.forms import ManualNotificationForm
 from dispatch.models import ManualNotification, Notification, Technician
+from dispatch.pagination import CappedPaginator
 from dispatch.views.common import error_messages, render_region
 
 PAGE_SIZE = 25
@@ -23,7 +23,7 @@ def _inbox_context(request: HttpRequest, send_form: ManualNotificationForm | Non
     inbox = Notification.objects.select_related("work_order")
     if show == "unread":
         inbox = inbox.filter(is_read=False)
-    page = Paginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
     form = send_form or ManualNotificationForm()
     technicians = list(Technician.objects.filter(active=True))
     form.fields["technician"].choices = [("", "Choose a technician")] + [(t.pk, t.name) for t in technicians]

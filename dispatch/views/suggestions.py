@@ -17,6 +17,8 @@ from dispatch.views.board import _board_context, _parse_day
 from dispatch.views.common import render_region
 
 SUGGEST = "dispatch/work_order_suggest.html"
+# The best few, then "show all": at hundreds of technicians the whole ranking is a long page.
+SUGGESTIONS_SHOWN = 6
 
 
 def _first_open_day() -> date:
@@ -62,7 +64,10 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     elif day < clock.localdate():
         context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
     else:
-        context["suggestions"] = suggestions.work_order_suggestions(order, day)
+        ranked = suggestions.work_order_suggestions(order, day)
+        show_all = request.GET.get("all") == "1"
+        context["suggestions"] = ranked if show_all else ranked[:SUGGESTIONS_SHOWN]
+        context["more"] = 0 if show_all else max(0, len(ranked) - SUGGESTIONS_SHOWN)
     return render_region(request, SUGGEST, "results", context)
 
 
@@ -89,7 +94,7 @@ def _render_plan(request: HttpRequest, run: PlanRun, view: str, day: date) -> Ht
     if request.htmx and not request.htmx.boosted:
         context = {**_plan_context(run), "view": view, "day": day}
         return render_region(request, "dispatch/board.html", "plan", context)
-    context = _board_context(view, day) | _plan_context(run)
+    context = _board_context(view, day, request.GET.get("page")) | _plan_context(run)
     return render_region(request, "dispatch/board.html", "live", context)
 
 
@@ -171,6 +176,6 @@ def board_plan_apply(request: HttpRequest) -> HttpResponse:
         f"Plan applied: {len(applied)} of {len(parsed)} placement{'s' if len(parsed) != 1 else ''} booked."
     ]
     message = {"ok": not refused, "plan": True, "text": lines + refused}
-    context = _board_context(view, day, message)
+    context = _board_context(view, day, request.POST.get("page"), message)
     context["clear_plan"] = True
     return render_region(request, "dispatch/board.html", "live", context)

@@ -25,6 +25,7 @@ from dispatch.forms import (
     WorkOrderEditForm,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
 from dispatch.views.common import error_messages, render_region
@@ -33,9 +34,23 @@ from dispatch.views.suggestions import default_suggest_day
 PAGE_SIZE = 25
 
 
+def _offer_only_the_chosen(field, value: str, model) -> None:
+    """A select over a table of thousands holds only the chosen row (its search swaps matches in).
+
+    The chosen row is the only value this request can submit, so it is also all the field
+    validates against; a swap tells the filter form that the choice may have changed.
+    """
+    field.queryset = model.objects.filter(pk=int(value)) if value.isdigit() else model.objects.none()
+    field.widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change', {bubbles: true}))"
+
+
 def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
     queryset = WorkOrder.objects.select_related("customer", "assigned_technician")
-    return WorkOrderFilter(request.GET or None, queryset=queryset)
+    filterset = WorkOrderFilter(request.GET or None, queryset=queryset)
+    # Rendering every customer made the list a megabyte; every technician, tens of kilobytes.
+    _offer_only_the_chosen(filterset.form.fields["customer"], request.GET.get("customer", ""), Customer)
+    _offer_only_the_chosen(filterset.form.fields["technician"], request.GET.get("technician", ""), Technician)
+    return filterset
 
 
 @require_GET
@@ -43,7 +58,9 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": CappedPaginator}).configure(
+        table
+    )
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)
@@ -51,6 +68,8 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "table": table,
         "count": table.paginator.count,
+        "capped": table.paginator.capped,
+        "cap": table.paginator.cap,
         "export_query": export_query.urlencode(),
     }
     data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
@@ -62,6 +81,26 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
             customer=data.get("customer"),
         )
     return render_region(request, "dispatch/work_order_list.html", "results", context)
+
+
+TECHNICIAN_OPTIONS_LIMIT = 50
+
+
+@require_GET
+@office_required
+def work_order_technician_options(request: HttpRequest) -> HttpResponse:
+    """The list filter's technician options for a search (names containing it), as a fragment."""
+    query = request.GET.get("q", "").strip()
+    selected = request.GET.get("technician", "")
+    technicians = Technician.objects.filter(name__icontains=query) if query else Technician.objects.all()
+    if selected.isdigit():
+        technicians = technicians | Technician.objects.filter(pk=int(selected))
+    context = {
+        "technicians": list(technicians.order_by("name", "id")[:TECHNICIAN_OPTIONS_LIMIT]),
+        "selected": selected,
+        "query": query,
+    }
+    return render(request, "dispatch/work_order_list.html#technician_options", context)
 
 
 @require_GET

@@ -5,8 +5,10 @@ from django.urls import reverse
 
 from inventory.tests.factories import InventoryItemFactory, TruckFactory
 from inventory.tests.helpers import count_queries, fill, stock
+from inventory.views import TRUCKS_SHOWN
 
 pytestmark = pytest.mark.django_db
+
 URL = reverse("inventory:stock_matrix")
 
 
@@ -105,5 +107,9 @@ def test_matrix_runs_the_same_queries_at_3x5_and_at_50_trucks_x_500_items(office
     fill(47, 495)
     large = count_queries(office_client, URL)
     page = office_client.get(URL).content.decode()
-    assert page.count('id="cell-') == 50 * 500
+    assert page.count('id="cell-') == TRUCKS_SHOWN * 500  # a page of trucks, every item
+    assert "Trucks 1–20 of 50" in page
     assert small == large
+    assert count_queries(office_client, f"{URL}?page=3") == large
+    last = office_client.get(f"{URL}?page=3").content.decode()
+    assert last.count('id="cell-') == 10 * 500 and "Trucks 41–50 of 50" in last

@@ -46,6 +46,7 @@
       keep_time: slot.dataset.keepTime || "",
       view: root.dataset.view,
       date: root.dataset.date,
+      page: root.dataset.page || "",
     };
     if (override) values.override_window = "on";
     htmx.ajax("POST", root.dataset.moveUrl, { target: "#board-live", swap: "outerHTML", values: values });
