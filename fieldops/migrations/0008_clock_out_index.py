@@ -5,8 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0007_indexes_for_pages_at_scale"),
-        ("fieldops", "0006_processed_action_fingerprint_per_technician"),
+        ("dispatch", "0008_indexes_for_pages_at_scale"),
+        ("fieldops", "0007_statuses_mean_what_they_say"),
         ("inventory", "0005_created_at_reads_techflow_clock"),
     ]
 

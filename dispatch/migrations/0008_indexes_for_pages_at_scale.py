@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0006_note_author"),
+        ("dispatch", "0007_plan_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0007_indexes_for_pages_at_scale"),
+        ("dispatch", "0008_indexes_for_pages_at_scale"),
     ]
 
     operations = [
