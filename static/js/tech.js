@@ -166,9 +166,12 @@
     // The order's status as the server will set it: in progress from travel, completed by Complete.
     var status = document.getElementById("order-status");
     if (status && plan.statuses) {
-      if (rule.closes) status.textContent = plan.statuses.completed;
-      else if (plan.open && plan.state !== "on_shift") {
+      if (rule.closes) {
+        status.textContent = plan.statuses.completed;
+        status.className = "badge status-completed";
+      } else if (plan.open && plan.state !== "on_shift") {
         status.textContent = plan.statuses.in_progress + " · " + plan.labels[plan.state];
+        status.className = "badge status-in_progress";
       }
     }
     var since = panel.querySelector(".since");

@@ -287,8 +287,12 @@ def test_todays_morning_orders_are_under_way_or_done_and_the_rest_scheduled(load
         WorkOrderStatus.IN_PROGRESS,
         WorkOrderStatus.COMPLETED,
     }
-    # An order with a technician and a time is "scheduled" by the services' own rule.
-    assert set(today.exclude(pk__in=morning).values_list("status", flat=True)) == {WorkOrderStatus.SCHEDULED}
+    # An order with a technician and a time is "scheduled" by the services' own rule, and in
+    # progress once its technician has set off for it.
+    rest = today.exclude(pk__in=morning)
+    set_off = rest.filter(travel_logs__isnull=False)
+    assert set(rest.exclude(pk__in=set_off).values_list("status", flat=True)) <= {WorkOrderStatus.SCHEDULED}
+    assert set(set_off.values_list("status", flat=True)) <= {WorkOrderStatus.IN_PROGRESS}
     for order in morning.filter(status=WorkOrderStatus.COMPLETED):
         done = order.activities.get(activity_type=ActivityType.WORK_COMPLETED).created_at
         assert done <= timezone.now()
