@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from dispatch import messaging
 from dispatch.models import (
     ActorType,
     Customer,
@@ -383,7 +384,10 @@ def work_order_schedule(
         changes["status"] = WorkOrderStatus.SCHEDULED
     elif locked.status == WorkOrderStatus.SCHEDULED and (technician is None or scheduled_for is None):
         changes["status"] = WorkOrderStatus.PENDING
-    return work_order_update(work_order=work_order, actor=actor, **changes)
+    updated = work_order_update(work_order=work_order, actor=actor, **changes)
+    if moved:
+        messaging.booking_confirmed(updated)
+    return updated
 
 
 @transaction.atomic
@@ -413,7 +417,7 @@ def work_order_open(
         if technician is not None and scheduled_for is not None
         else WorkOrderStatus.PENDING
     )
-    return work_order_create(
+    order = work_order_create(
         actor=actor,
         created_by=created_by,
         customer=customer,
@@ -424,6 +428,8 @@ def work_order_open(
         scheduled_for=scheduled_for,
         status=status,
     )
+    messaging.booking_confirmed(order)
+    return order
 
 
 @dataclass(frozen=True)
@@ -480,6 +486,7 @@ CUSTOMER_FIELDS = (
     "is_new_customer",
     "preferred_schedule_start",
     "preferred_schedule_end",
+    "messages_opt_out",
 )
 
 
