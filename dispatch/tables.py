@@ -97,7 +97,9 @@ class CallTable(tables.Table):
         order_by=("call_detail__sentiment_score",),
     )
     body = tables.Column(verbose_name="About", orderable=False)
-    callback = tables.Column(accessor="call_detail__called_back_at", verbose_name="Callback", orderable=False)
+    callback = tables.Column(
+        accessor="call_detail__called_back_at", verbose_name="Callback", orderable=False, empty_values=()
+    )
 
     class Meta:
         model = CommunicationMessage
