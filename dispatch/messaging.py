@@ -288,6 +288,10 @@ def reminders_queue() -> int:
     orders = (
         WorkOrder.objects.booked()
         .filter(status=WorkOrderStatus.SCHEDULED, scheduled_for__gte=start, scheduled_for__lt=end)
+        # Those reminded already (an earlier run today) are left out before the per-message key check.
+        .exclude(
+            messages__kind=MessageKind.REMINDER, messages__created_at__gte=day_bounds(clock.localdate())[0]
+        )
         .select_related("customer", "assigned_technician")
     )
     count = 0

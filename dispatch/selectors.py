@@ -216,7 +216,8 @@ def message_entry(message: CommunicationMessage, technicians: dict[int, str] | N
         if message.direction == "outbound"
         else f"{message.get_channel_type_display()} from the customer",
         message.body,
-        who,
+        " · ".join(filter(None, [who, message.get_delivery_status_display().lower()])),
+        alert=message.delivery_status == "failed",
         work_order_id=message.work_order_id,
     )
 

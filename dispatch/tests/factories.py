@@ -110,3 +110,13 @@ class CommunicationCallDetailFactory(factory.django.DjangoModelFactory):
     wait_time_seconds = 12
     call_outcome = models.CallOutcome.ANSWERED
     queue_name = "support"
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MessageTemplate
+        django_get_or_create = ("kind",)
+
+    kind = factory.Iterator(models.MessageKind.values)
+    subject = "Your visit on {date}"
+    body = "Hello {customer}, {technician} comes at {time}."

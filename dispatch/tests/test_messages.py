@@ -327,3 +327,11 @@ def test_the_message_list_shows_delivery_and_a_retry_and_runs_the_same_queries_a
     message = CommunicationMessage.objects.first()
     refused = office_client.post(reverse("dispatch:message_retry", args=[message.pk]), HTTP_HX_REQUEST="true")
     assert refused.status_code == 409
+
+
+def test_the_admin_refuses_a_template_with_a_wrong_placeholder(admin_client):
+    response = admin_client.post(
+        "/admin/dispatch/messagetemplate/add/", {"kind": "reminder", "subject": "Hi {nobody}", "body": "Hi"}
+    )
+    assert response.status_code == 200 and "Unknown placeholder" in response.content.decode()
+    assert not MessageTemplate.objects.exists()
