@@ -24,6 +24,7 @@ from dispatch.models import (
     Customer,
     Direction,
     ManualNotification,
+    MessageTemplate,
     Priority,
     Technician,
     WorkOrder,
@@ -274,3 +275,19 @@ def test_deleting_a_work_order_in_raw_sql_takes_its_notes_as_the_seed_says():
         cursor.execute("SELECT id FROM work_order_notes")
         remaining = {row[0] for row in cursor.fetchall()}
     assert remaining == {kept.pk}
+
+
+@pytest.mark.parametrize("status", ["delivered", "SENT", "lost"])
+def test_a_message_with_an_unknown_delivery_status_is_refused(status):
+    with violates("communication_messages_delivery_status_valid"):
+        CommunicationMessageFactory(delivery_status=status)
+
+
+def test_a_message_without_a_delivery_status_or_with_a_known_one_is_accepted():
+    for status in ("", "queued", "retrying", "sent", "failed"):
+        CommunicationMessageFactory(delivery_status=status)
+
+
+def test_a_message_template_of_an_unknown_kind_is_refused():
+    with violates("message_templates_kind_valid"):
+        MessageTemplate.objects.create(kind="birthday", subject="Hi", body="Hi")
