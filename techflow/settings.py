@@ -200,9 +200,10 @@ TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
 TECHFLOW_PHONE_TOKENS = env.list("TECHFLOW_PHONE_TOKENS", default=[])
 
 # Customer messages (README "Customer messages"). E-mail through Django's backends: EMAIL_URL, e.g.
-# smtp+tls://user:password@smtp.example.com:587 (default: printed to the console). Texts through
+# smtp+tls://user:password@smtp.example.com:587 (default: see below). Texts through
 # TECHFLOW_SMS_BACKEND: "console" (logged, the default) or "twilio" (any Twilio-compatible REST API).
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Without EMAIL_URL: printed in development, Django's own default (SMTP on localhost) otherwise.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _email_options = {
     option: _email[key]
     for key, option in (
