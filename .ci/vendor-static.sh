@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Puts the pinned front-end libraries under static/vendor/ (not committed: fetched
+# Puts the pinned front-end libraries (htmx, Bootstrap, its icons, Chart.js) under static/vendor/ (not committed: fetched
 # by package name with npm, checked against the integrity npm records, and served
 # by whitenoise; no CDN at run time).
 set -euo pipefail
@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 HTMX=htmx.org@2.0.9
 BOOTSTRAP=bootstrap@5.3.9
 ICONS=bootstrap-icons@1.13.2
+CHARTJS=chart.js@4.6.1
 dest=static/vendor
 stamp="$dest/.versions"
-want="$HTMX $BOOTSTRAP $ICONS"
+want="$HTMX $BOOTSTRAP $ICONS $CHARTJS"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
@@ -22,7 +23,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" >/dev/null 2>&1)
+(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" "$CHARTJS" >/dev/null 2>&1)
 for tgz in "$work"/*.tgz; do
   name=$(basename "$tgz" .tgz)
   mkdir -p "$work/$name"
@@ -30,17 +31,18 @@ for tgz in "$work"/*.tgz; do
 done
 
 rm -rf "$dest"
-mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts"
+mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/chartjs"
 cp "$work"/htmx.org-*/package/dist/htmx.min.js "$dest/htmx/"
 cp "$work"/bootstrap-5*/package/dist/css/bootstrap.min.css "$dest/bootstrap/"
 cp "$work"/bootstrap-5*/package/dist/js/bootstrap.bundle.min.js "$dest/bootstrap/"
 cp "$work"/bootstrap-icons-*/package/font/bootstrap-icons.min.css "$dest/bootstrap-icons/"
 cp "$work"/bootstrap-icons-*/package/font/fonts/bootstrap-icons.woff* "$dest/bootstrap-icons/fonts/"
+cp "$work"/chart.js-*/package/dist/chart.umd.min.js "$dest/chartjs/"
 for lic in "$work"/*/package/LICENSE*; do
   cp "$lic" "$dest/$(basename "$(dirname "$(dirname "$lic")")").LICENSE"
 done
 # The source maps these files name are not shipped; drop the references so
 # browsers and collectstatic's manifest don't go looking for them.
-sed -i '/sourceMappingURL/d' "$dest"/bootstrap/*.min.* 
+sed -i '/sourceMappingURL/d' "$dest"/bootstrap/*.min.* "$dest"/chartjs/*.min.js
 echo "$want" > "$stamp"
 echo "vendored $want into $dest/"

@@ -16,12 +16,14 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from dispatch.messaging import template_errors
 from dispatch.models import (
     CommunicationCallDetail,
     CommunicationMessage,
     Customer,
     CustomerHistory,
     ManualNotification,
+    MessageTemplate,
     Notification,
     PlanRun,
     Technician,
@@ -428,3 +430,24 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["requested_by"]
     ordering = ["-created_at"]
     show_full_result_count = False
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["kind", "subject", "body"]
+
+    def clean(self):
+        data = super().clean()
+        # The same check as the office's wording page.
+        for name in ("subject", "body"):
+            for error in template_errors(data.get(name) or ""):
+                self.add_error(name, error)
+        return data
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ["kind", "subject", "updated_at"]
+    search_fields = ["subject", "body"]

@@ -1,10 +1,15 @@
 """Filters for the office lists; their state lives in the URL."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 
-from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch import clock
+from dispatch.models import CallType, CommunicationMessage, Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.scheduling import day_bounds
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -69,5 +74,54 @@ class CustomerFilter(django_filters.FilterSet):
                 | Q(address__icontains=word)
                 | Q(phone__icontains=word)
                 | Q(email__icontains=word)
+            )
+        return queryset
+
+
+# The call log reads the last 30 days unless a period is given: a year of calls stays off the page.
+CALL_LOG_DEFAULT_DAYS = 30
+
+
+class CallFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    call_type = django_filters.MultipleChoiceFilter(
+        field_name="call_detail__call_type", choices=CallType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    technician = django_filters.ModelChoiceFilter(
+        queryset=Technician.objects.filter(active=True), empty_label="Any technician"
+    )
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    work_order = django_filters.NumberFilter(field_name="work_order_id", label="Work order #")
+    since = django_filters.DateFilter(
+        method="since_day", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        method="until_day", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = CommunicationMessage
+        fields = ["q", "call_type", "technician", "customer", "work_order", "since", "until"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("since"):
+            data["since"] = (clock.localdate() - timedelta(days=CALL_LOG_DEFAULT_DAYS)).isoformat()
+        super().__init__(data, *args, **kwargs)
+
+    # A day runs midnight to midnight in the company's zone (scheduling.day_bounds).
+    def since_day(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(created_at__gte=day_bounds(value)[0])
+
+    def until_day(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(created_at__lt=day_bounds(value)[1])
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(customer__name__icontains=word)
+                | Q(customer__phone__icontains=word)
+                | Q(body__icontains=word)
+                | Q(call_detail__queue_name__icontains=word)
             )
         return queryset

@@ -4,7 +4,16 @@ from django import forms
 from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 
-from dispatch.models import Customer, JobType, Priority, Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import (
+    CallType,
+    Customer,
+    JobType,
+    MessageKind,
+    Priority,
+    Technician,
+    WorkOrder,
+    WorkOrderStatus,
+)
 from dispatch.services import CUSTOMER_FIELDS
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -68,6 +77,9 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = list(CUSTOMER_FIELDS)
         labels = {"is_new_customer": "New customer (no job done yet)"}
+        help_texts = {
+            "messages_opt_out": 'No booking confirmations, reminders, "on my way" or job-completed messages.'
+        }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "preferred_schedule_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -140,3 +152,31 @@ class FormRenderer(TemplatesSetting):
 
     field_template_name = "forms/field.html"
     bound_field_class = BootstrapBoundField
+
+
+class CallLogForm(forms.Form):
+    """A call the office logs by hand, from a customer or a work order (both optional)."""
+
+    call_type = forms.ChoiceField(choices=CallType.choices, initial=CallType.INBOUND, label="Call")
+    minutes = forms.IntegerField(min_value=0, max_value=600, required=False, label="Length (min)")
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    work_order = forms.ModelChoiceField(
+        queryset=WorkOrder.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    technician = forms.ModelChoiceField(
+        queryset=Technician.objects.filter(active=True), required=False, empty_label="No technician"
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class CallbackForm(forms.Form):
+    notes = forms.CharField(required=False, max_length=2000, label="What was said")
+
+
+class MessageTemplateForm(forms.Form):
+    kind = forms.ChoiceField(choices=MessageKind.choices, widget=forms.HiddenInput)
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

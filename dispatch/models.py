@@ -59,6 +59,11 @@ class Customer(UpdatedAtModel):
     preferred_schedule_start = models.TimeField(null=True, blank=True)
     preferred_schedule_end = models.TimeField(null=True, blank=True)
     created_at = created_at_field()
+    # Not in the seed: the customer asked us not to send them messages (confirmations, reminders,
+    # "on my way", job completed) by e-mail or text.
+    messages_opt_out = models.BooleanField(
+        default=False, db_default=False, verbose_name="No e-mails or texts from us"
+    )
 
     class Meta:
         db_table = "customers"
@@ -364,6 +369,7 @@ class Notification(models.Model):
         RUNNING_LATE = "running_late", "Running late"
         LOW_STOCK = "low_stock", "Low stock"
         SYSTEM = "system", "System"
+        CALL_FOLLOW_UP = "call_follow_up", "Call follow-up"
 
     work_order = models.ForeignKey(
         WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
@@ -434,6 +440,36 @@ class Direction(models.TextChoices):
     OUTBOUND = "outbound", "Outbound"
 
 
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RETRYING = "retrying", "Retrying"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class MessageKind(models.TextChoices):
+    """The messages TechFlow sends customers, each with an office-editable template."""
+
+    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+    REMINDER = "reminder", "Reminder the day before"
+    ON_MY_WAY = "on_my_way", "On my way"
+    JOB_COMPLETED = "job_completed", "Job completed"
+
+
+class CommunicationMessageQuerySet(models.QuerySet):
+    def calls(self) -> "CommunicationMessageQuerySet":
+        """Phone calls with their details (every call the office or an integration logs has them)."""
+        return self.filter(channel_type=Channel.PHONE, call_detail__isnull=False).select_related(
+            "call_detail", "customer", "technician", "work_order"
+        )
+
+    def awaiting_callback(self) -> "CommunicationMessageQuerySet":
+        """Missed calls and voicemails nobody has called back yet: the missed-call queue."""
+        return self.calls().filter(
+            call_detail__call_type__in=AWAITING_CALLBACK, call_detail__called_back_at__isnull=True
+        )
+
+
 class CommunicationMessage(models.Model):
     """A message or call with a customer or technician; the seed's communication_messages."""
 
@@ -459,6 +495,26 @@ class CommunicationMessage(models.Model):
     created_at = created_at_field()
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Not in the seed: who in the office logged the call or sent the message, and one key per
+    # message from outside (an integration's call id) or per message we send, so a retried
+    # webhook or task never records or sends twice.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # Not in the seed: a message we send (e-mail, text) is queued, then sent or retried until it
+    # fails for good; each attempt and the provider's last error are kept.
+    kind = models.CharField(max_length=30, choices=MessageKind, blank=True, default="", db_default="")
+    recipient = models.CharField(max_length=255, blank=True, default="", db_default="")
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus, blank=True, default="", db_default=""
+    )
+    attempts = models.IntegerField(default=0, db_default=0)
+    last_error = models.TextField(blank=True, default="", db_default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True, default="", db_default="")
+
+    objects = CommunicationMessageQuerySet.as_manager()
 
     class Meta:
         db_table = "communication_messages"
@@ -466,8 +522,21 @@ class CommunicationMessage(models.Model):
         constraints = [
             choices_check("channel_type", Channel, "communication_messages_channel_valid"),
             choices_check("direction", Direction, "communication_messages_direction_valid"),
+            models.CheckConstraint(
+                condition=Q(delivery_status="") | Q(delivery_status__in=DeliveryStatus.values),
+                name="communication_messages_delivery_status_valid",
+            ),
         ]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="idx_comm_messages_customer")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="idx_comm_messages_customer"),
+            models.Index(fields=["channel_type", "-created_at"], name="idx_comm_messages_channel"),
+            models.Index(fields=["work_order", "-created_at"], name="idx_comm_messages_work_order"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="idx_comm_messages_undelivered",
+                condition=Q(delivery_status__in=["queued", "retrying"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.get_channel_type_display()}"
@@ -478,6 +547,10 @@ class CallType(models.TextChoices):
     OUTBOUND = "outbound", "Outbound"
     MISSED = "missed", "Missed"
     VOICEMAIL = "voicemail", "Voicemail"
+
+
+# Calls the office owes a callback (the missed-call queue).
+AWAITING_CALLBACK = (CallType.MISSED, CallType.VOICEMAIL)
 
 
 class CallOutcome(models.TextChoices):
@@ -511,6 +584,12 @@ class CommunicationCallDetail(models.Model):
     )
     queue_name = models.TextField(null=True, blank=True)
     ivr_path = models.JSONField(null=True, blank=True)
+    # Not in the seed: when and by whom a missed call or voicemail was called back (closes it in the
+    # missed-call queue), and the follow-up event raised once when it waited too long.
+    called_back_at = models.DateTimeField(null=True, blank=True)
+    called_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         db_table = "communication_call_details"
@@ -534,9 +613,51 @@ class CommunicationCallDetail(models.Model):
                 name="call_details_sentiment_range",
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["call_type"],
+                name="idx_call_details_awaiting",
+                condition=Q(call_type__in=AWAITING_CALLBACK, called_back_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_call_type_display()} call"
+
+    # VADER's own thresholds on its compound score.
+    NEGATIVE_BELOW = -0.05
+    POSITIVE_ABOVE = 0.05
+
+    @property
+    def sentiment(self) -> str:
+        """'negative', 'neutral' or 'positive' from the stored score; '' when the call has none."""
+        if self.sentiment_score is None:
+            return ""
+        if self.sentiment_score <= self.NEGATIVE_BELOW:
+            return "negative"
+        if self.sentiment_score >= self.POSITIVE_ABOVE:
+            return "positive"
+        return "neutral"
+
+    @property
+    def awaits_callback(self) -> bool:
+        return self.call_type in AWAITING_CALLBACK and self.called_back_at is None
+
+
+class MessageTemplate(UpdatedAtModel):
+    """The office's wording of one kind of customer message; the built-in wording until edited."""
+
+    kind = models.CharField(max_length=30, choices=MessageKind, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+
+    class Meta:
+        db_table = "message_templates"
+        ordering = ["kind"]
+        constraints = [choices_check("kind", MessageKind, "message_templates_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
 
 
 # Plan the week, run in the background ----------------------------------------------------

@@ -15,6 +15,8 @@ from django.utils import timezone
 from dispatch import clock, formatting
 from dispatch.models import (
     ActorType,
+    Channel,
+    CommunicationMessage,
     Customer,
     JobType,
     ManualNotification,
@@ -197,6 +199,7 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         "stock_movements__truck",
         "notifications",
         Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
+        Prefetch("messages", queryset=CommunicationMessage.objects.select_related("call_detail")),
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -210,6 +213,56 @@ class TimelineEntry:
     detail: str = ""
     who: str = ""
     alert: bool = False
+    # A call's sentiment ('negative', 'neutral', 'positive'), shown as a coloured dot.
+    tone: str = ""
+    work_order_id: int | None = None
+
+
+CALL_ICONS = {
+    "inbound": "bi-telephone-inbound",
+    "outbound": "bi-telephone-outbound",
+    "missed": "bi-telephone-x",
+    "voicemail": "bi-voicemail",
+}
+CHANNEL_ICONS = {Channel.EMAIL: "bi-envelope", Channel.SMS: "bi-chat-dots", Channel.IN_APP: "bi-app"}
+
+
+def message_entry(message: CommunicationMessage, technicians: dict[int, str] | None = None) -> TimelineEntry:
+    """A call or a message to the customer as a timeline entry (its call_detail selected)."""
+    detail = getattr(message, "call_detail", None) if message.channel_type == Channel.PHONE else None
+    who = (technicians or {}).get(message.technician_id, "")
+    if detail is not None:
+        title = f"{detail.get_call_type_display()} call"
+        if detail.duration_seconds:
+            title += f" ({formatting.duration(timedelta(seconds=detail.duration_seconds))})"
+        extra = []
+        if detail.awaits_callback:
+            extra.append("awaiting callback")
+        elif detail.called_back_at:
+            extra.append(f"called back {formatting.when(detail.called_back_at)}")
+        return TimelineEntry(
+            message.created_at,
+            "call",
+            CALL_ICONS.get(detail.call_type, "bi-telephone"),
+            title,
+            " · ".join(filter(None, [message.body, *extra])),
+            who,
+            alert=detail.awaits_callback or detail.sentiment == "negative",
+            tone=detail.sentiment,
+            work_order_id=message.work_order_id,
+        )
+    return TimelineEntry(
+        message.created_at,
+        "message",
+        CHANNEL_ICONS.get(message.channel_type, "bi-chat-left"),
+        f"{message.get_channel_type_display()} to the customer: {message.subject}"
+        if message.direction == "outbound"
+        else f"{message.get_channel_type_display()} from the customer",
+        message.body,
+        " · ".join(filter(None, [who, message.get_delivery_status_display().lower()])),
+        alert=message.delivery_status == "failed",
+        work_order_id=message.work_order_id,
+    )
 
 
 def _user_names(history, notes=()) -> dict[int, str]:
@@ -357,8 +410,35 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 f"{manual.get_priority_display()} · {'read' if manual.is_read else 'not read yet'}",
             )
         )
+    for message in work_order.messages.all():
+        entries.append(message_entry(message, technicians))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
+
+
+def customer_timeline(customer: Customer, shown: int) -> list[TimelineEntry]:
+    """The customer's latest history lines, calls and messages, newest first: two queries, `shown` rows."""
+    history = list(customer.history.select_related("work_order")[:shown])
+    messages = list(
+        customer.messages.select_related("call_detail", "technician").order_by("-created_at")[:shown]
+    )
+    entries = [
+        TimelineEntry(
+            row.created_at,
+            "history",
+            "bi-journal-text",
+            row.get_created_by_type_display() or "Note",
+            row.notes or "",
+            work_order_id=row.work_order_id,
+        )
+        for row in history
+    ]
+    entries += [
+        message_entry(message, {message.technician_id: message.technician.name} if message.technician else {})
+        for message in messages
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:shown]
 
 
 # Scheduling ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from dispatch import clock, planner
+from dispatch import clock, messaging, planner
 from dispatch.models import (
     ActorType,
     Customer,
@@ -412,7 +412,10 @@ def work_order_schedule(
         changes["status"] = WorkOrderStatus.SCHEDULED
     elif locked.status == WorkOrderStatus.SCHEDULED and (technician is None or scheduled_for is None):
         changes["status"] = WorkOrderStatus.PENDING
-    return work_order_update(work_order=work_order, actor=actor, **changes)
+    updated = work_order_update(work_order=work_order, actor=actor, **changes)
+    if moved:
+        messaging.booking_confirmed(updated)
+    return updated
 
 
 @transaction.atomic
@@ -442,7 +445,7 @@ def work_order_open(
         if technician is not None and scheduled_for is not None
         else WorkOrderStatus.PENDING
     )
-    return work_order_create(
+    order = work_order_create(
         actor=actor,
         created_by=created_by,
         customer=customer,
@@ -453,6 +456,8 @@ def work_order_open(
         scheduled_for=scheduled_for,
         status=status,
     )
+    messaging.booking_confirmed(order)
+    return order
 
 
 @dataclass(frozen=True)
@@ -568,6 +573,7 @@ CUSTOMER_FIELDS = (
     "is_new_customer",
     "preferred_schedule_start",
     "preferred_schedule_end",
+    "messages_opt_out",
 )
 
 

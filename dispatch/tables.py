@@ -1,10 +1,15 @@
 """django-tables2 tables for the office lists."""
 
+from datetime import timedelta
+
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from dispatch.models import Customer, WorkOrder
+from dispatch import formatting
+from dispatch.models import CommunicationMessage, Customer, WorkOrder
+from dispatch.selectors import CALL_ICONS
 
 # Row links open the page itself; only sorting and paging swap the results in place.
 PLAIN_LINK = {"a": {"hx-boost": "false"}}
@@ -65,3 +70,103 @@ class CustomerTable(tables.Table):
         if record.preferred_schedule_start and record.preferred_schedule_end:
             return f"{record.preferred_schedule_start:%H:%M}–{record.preferred_schedule_end:%H:%M}"
         return "—"
+
+
+class CallTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="D M j, g:i A", verbose_name="When")
+    call_type = tables.Column(
+        accessor="call_detail__call_type", verbose_name="Call", order_by=("call_detail__call_type",)
+    )
+    customer = tables.Column(
+        order_by=("customer__name",),
+        linkify=lambda record: (
+            record.customer and reverse("dispatch:customer_detail", args=[record.customer_id])
+        ),
+        attrs=PLAIN_LINK,
+    )
+    work_order = tables.Column(
+        verbose_name="Work order",
+        linkify=lambda record: (
+            record.work_order_id and reverse("dispatch:work_order_detail", args=[record.work_order_id])
+        ),
+        attrs=PLAIN_LINK,
+    )
+    technician = tables.Column(order_by=("technician__name",))
+    duration = tables.Column(
+        accessor="call_detail__duration_seconds",
+        verbose_name="Length",
+        order_by=("call_detail__duration_seconds",),
+    )
+    sentiment = tables.Column(
+        accessor="call_detail__sentiment_score",
+        verbose_name="Mood",
+        order_by=("call_detail__sentiment_score",),
+    )
+    body = tables.Column(verbose_name="About", orderable=False)
+    callback = tables.Column(
+        accessor="call_detail__called_back_at", verbose_name="Callback", orderable=False, empty_values=()
+    )
+
+    class Meta:
+        model = CommunicationMessage
+        fields = (
+            "created_at",
+            "call_type",
+            "customer",
+            "work_order",
+            "technician",
+            "duration",
+            "sentiment",
+            "body",
+            "callback",
+        )
+        order_by = ("-created_at",)
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "call-table"}
+        empty_text = "No calls match these filters."
+
+    def render_call_type(self, record: CommunicationMessage) -> str:
+        return call_badge(record.call_detail)
+
+    def render_work_order(self, record: CommunicationMessage) -> str:
+        return f"#{record.work_order_id}"
+
+    def render_technician(self, value) -> str:
+        return value.name
+
+    def render_duration(self, value: int) -> str:
+        return formatting.duration(timedelta(seconds=value)) if value else "—"
+
+    def render_sentiment(self, record: CommunicationMessage) -> str:
+        return sentiment_dot(record.call_detail)
+
+    def render_body(self, value: str) -> str:
+        return value if len(value) <= 90 else value[:89] + "…"
+
+    def render_callback(self, record: CommunicationMessage) -> str:
+        detail = record.call_detail
+        if detail.called_back_at:
+            return f"Called back {formatting.when(detail.called_back_at)}"
+        if detail.awaits_callback:
+            return mark_safe('<span class="badge text-bg-warning">Awaiting callback</span>')
+        return "—"
+
+
+def call_badge(detail) -> str:
+    return format_html(
+        '<span class="call-type call-{}"><i class="bi {}" aria-hidden="true"></i> {}</span>',
+        detail.call_type,
+        CALL_ICONS.get(detail.call_type, "bi-telephone"),
+        detail.get_call_type_display(),
+    )
+
+
+def sentiment_dot(detail) -> str:
+    """The call's sentiment as a coloured dot with its score in words (for screen readers and the title)."""
+    if not detail.sentiment:
+        return "—"
+    return format_html(
+        '<span class="sentiment sentiment-{0}" title="Sentiment {1}">'
+        '<span class="visually-hidden">{0}</span></span> {1}',
+        detail.sentiment,
+        f"{detail.sentiment_score:+.2f}",
+    )

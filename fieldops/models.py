@@ -270,6 +270,10 @@ class OperationalEvent(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not in the seed: what the person who resolved it wrote, and the cause's key for events the
+    # system raises (one event per cause, e.g. "late_start:<work order>:<time>"; none for others).
+    resolution_note = models.TextField(blank=True, default="", db_default="")
+    cause_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
         db_table = "operational_event"
@@ -291,6 +295,10 @@ class OperationalEvent(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
 
 
 class ProcessedAction(models.Model):

@@ -15,4 +15,8 @@ urlpatterns = [
     path("technicians/", technician_views.technician_list, name="technician_list"),
     path("technicians/<int:pk>/", technician_views.technician_detail, name="technician_detail"),
     path("technicians/<int:pk>/edit/", technician_views.technician_edit, name="technician_edit"),
+    path("field/reports/", office_views.report_page, name="report_page"),
+    path("field/reports.csv", office_views.report_csv, name="report_csv"),
+    path("field/events/", office_views.event_list, name="event_list"),
+    path("field/events/<uuid:pk>/resolve/", office_views.event_resolve, name="event_resolve"),
 ]

@@ -2,9 +2,11 @@
 
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +19,9 @@ from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.common import render_region
 from dispatch.views.work_orders import work_order_answer
-from fieldops import selectors, services
+from fieldops import events, reports, selectors, services
+from fieldops.events import event_causes
+from fieldops.models import EventCategory, OperationalEvent, Severity
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
 TECHNICIANS_SHOWN = 25
@@ -145,3 +149,215 @@ def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return work_order_answer(request, pk, None, error)
     return work_order_answer(request, pk, "Summary written from the job's record.")
+
+
+# Operational events ------------------------------------------------------------------------
+
+EVENTS_PAGE_SIZE = 50
+EVENT_STATES = {"open": "Open", "resolved": "Resolved", "all": "All"}
+
+
+def _events_context(request: HttpRequest, **extra) -> dict:
+    state = request.GET.get("state") if request.GET.get("state") in EVENT_STATES else "open"
+    severity = request.GET.get("severity") if request.GET.get("severity") in Severity.values else ""
+    category = request.GET.get("category") if request.GET.get("category") in EventCategory.values else ""
+    events = OperationalEvent.objects.select_related("resolved_by")
+    if state == "open":
+        events = events.filter(resolved_at__isnull=True)
+    elif state == "resolved":
+        events = events.filter(resolved_at__isnull=False)
+    if severity:
+        events = events.filter(severity=severity)
+    if category:
+        events = events.filter(event_category=category)
+    page = Paginator(events.order_by("-created_at", "pk"), EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": page,
+        "rows": [(event, event_causes(event)) for event in page.object_list],
+        "count": page.paginator.count,
+        "state": state,
+        "severity": severity,
+        "category": category,
+        "states": EVENT_STATES,
+        "severities": Severity.choices,
+        "categories": EventCategory.choices,
+        "query": query.urlencode(),
+        **extra,
+    }
+
+
+@require_GET
+@office_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    return render_region(request, "fieldops/event_list.html", "events", _events_context(request))
+
+
+@require_POST
+@office_required
+def event_resolve(request: HttpRequest, pk: str) -> HttpResponse:
+    event = get_object_or_404(OperationalEvent, pk=pk)
+    try:
+        events.event_resolve(event=event, user=request.user, note=request.POST.get("note", "")[:2000])
+    except ValidationError as error:
+        context = _events_context(request, refusal=" ".join(error.messages), refused_pk=str(event.pk))
+        return render_region(request, "fieldops/event_list.html", "events", context, status=422)
+    if not request.htmx:
+        messages.success(request, f"Resolved: {event.title}")
+        return redirect(reverse("field:event_list"))
+    context = _events_context(request, done=f"Resolved: {event.title}")
+    return render_region(request, "fieldops/event_list.html", "events", context)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+MAX_CHART_SERIES = 10
+
+
+def _report_period(request: HttpRequest) -> tuple[date, date]:
+    """?start=&end= (dates); last week (Monday to Sunday) when absent or unreadable."""
+    this_monday = week_start_of(clock.localdate())
+    try:
+        first = date.fromisoformat(request.GET.get("start", ""))
+        last = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        return this_monday - timedelta(days=7), this_monday - timedelta(days=1)
+    return reports.clamp_period(first, last)
+
+
+def _report_for(request: HttpRequest) -> reports.Report:
+    first, last = _report_period(request)
+    technician = None
+    if (request.GET.get("technician") or "").isdigit():
+        technician = Technician.objects.filter(pk=int(request.GET["technician"])).first()
+    return reports.build_report(first=first, last=last, technician=technician)
+
+
+def _percent(value: float | None) -> float | None:
+    return round(value * 100, 1) if value is not None else None
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return round(value.total_seconds() / 3600, 2) if value is not None else None
+
+
+def _chart_data(report: reports.Report) -> dict:
+    labels = [f"{day:%a %b} {day.day}" for day in report.days]
+    jobs = [
+        {
+            "label": row.name,
+            "data": [report.jobs_by_day.get(row.technician_id, {}).get(day, 0) for day in report.days],
+        }
+        for row in report.technicians
+        if row.jobs
+    ]
+    if len(jobs) > MAX_CHART_SERIES:
+        jobs = [
+            {
+                "label": "All technicians",
+                "data": [sum(series["data"][i] for series in jobs) for i in range(len(labels))],
+            }
+        ]
+    return {
+        "days": labels,
+        "jobs": jobs,
+        "calls": {
+            "answered": [
+                sum(report.calls_by_day[day][t] for t in reports.ANSWERED_CALLS) for day in report.days
+            ],
+            "missed": [sum(report.calls_by_day[day][t] for t in reports.MISSED_CALLS) for day in report.days],
+        },
+        "technicians": [row.name for row in report.technicians[:40]],
+        "rates": {
+            "Utilisation": [_percent(row.utilisation) for row in report.technicians[:40]],
+            "Travel share": [_percent(row.travel_share) for row in report.technicians[:40]],
+            "On time": [_percent(row.on_time_rate) for row in report.technicians[:40]],
+            "First-time fix": [_percent(row.first_time_fix_rate) for row in report.technicians[:40]],
+        },
+        "job_types": [row.label for row in report.job_types],
+        "on_site_hours": [_hours(row.average_on_site) for row in report.job_types],
+        "parts_cost": [float(row.parts_cost) for row in report.job_types],
+    }
+
+
+@require_GET
+@office_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    """KPIs for a period and technician: charts (static/js/reports.js) over the same numbers as the tables."""
+    report = _report_for(request)
+    query = request.GET.copy()
+    query["start"], query["end"] = report.first.isoformat(), report.last.isoformat()
+    chart_data = _chart_data(report)
+    context = {
+        "report": report,
+        "chart_data": chart_data,
+        "call_rows": list(
+            zip(
+                chart_data["days"],
+                chart_data["calls"]["answered"],
+                chart_data["calls"]["missed"],
+                strict=True,
+            )
+        ),
+        "technicians": Technician.objects.filter(active=True).only("pk", "name"),
+        "query": query.urlencode(),
+    }
+    return render(request, "fieldops/reports.html", context)
+
+
+@require_GET
+@office_required
+def report_csv(request: HttpRequest) -> HttpResponse:
+    """Every number of the reports page, one per row: section, subject, metric, value."""
+    report = _report_for(request)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.first}-{report.last}.csv"'
+    writer = SafeWriter(response)
+    writer.writerow(["section", "subject", "metric", "value"])
+    writer.writerow(
+        [
+            "period",
+            f"{report.first}..{report.last}",
+            "technician",
+            report.technician.name if report.technician else "all",
+        ]
+    )
+    for metric, value in (
+        ("jobs completed", report.jobs),
+        ("first-time fix %", _percent(report.first_time_fix_rate)),
+        ("on-time arrival %", _percent(report.on_time_rate)),
+        ("travel share %", _percent(report.travel_share)),
+        ("utilisation %", _percent(report.utilisation)),
+        ("calls answered", report.calls_answered),
+        ("calls missed", report.calls_missed),
+    ):
+        writer.writerow(["total", "all", metric, "" if value is None else value])
+    for row in report.technicians:
+        for metric, value in (
+            ("jobs completed", row.jobs),
+            ("days worked", row.days_worked),
+            ("jobs per day", round(row.jobs_per_day, 2) if row.jobs_per_day is not None else None),
+            ("hours clocked", _hours(row.clocked)),
+            ("hours on site", _hours(row.on_site)),
+            ("hours travelling", _hours(row.travel)),
+            ("travel share %", _percent(row.travel_share)),
+            ("utilisation %", _percent(row.utilisation)),
+            ("on-time arrival %", _percent(row.on_time_rate)),
+            ("first-time fix %", _percent(row.first_time_fix_rate)),
+        ):
+            writer.writerow(["technician", row.name, metric, "" if value is None else value])
+        for day in report.days:
+            count = report.jobs_by_day.get(row.technician_id, {}).get(day, 0)
+            writer.writerow(["jobs per day", row.name, day.isoformat(), count])
+    for row in report.job_types:
+        writer.writerow(["job type", row.label, "jobs completed", row.jobs])
+        writer.writerow(["job type", row.label, "average hours on site", _hours(row.average_on_site)])
+        writer.writerow(["job type", row.label, "parts cost", f"{row.parts_cost:.2f}"])
+    for day in report.days:
+        counts = report.calls_by_day[day]
+        writer.writerow(
+            ["calls", day.isoformat(), "answered", sum(counts[t] for t in reports.ANSWERED_CALLS)]
+        )
+        writer.writerow(["calls", day.isoformat(), "missed", sum(counts[t] for t in reports.MISSED_CALLS)])
+    return response

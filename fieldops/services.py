@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from dispatch import clock
+from dispatch import clock, messaging
 from dispatch.models import (
     ActorType,
     ManualNotification,
@@ -25,7 +25,7 @@ from dispatch.models import (
     WorkOrderStatus,
 )
 from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_update
-from fieldops import selectors
+from fieldops import events, selectors
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -276,6 +276,7 @@ def job_travel_start(
         metadata={"travel_log_id": log.pk},
     )
     _in_progress(work_order, technician)
+    messaging.on_my_way(work_order, now)
     return log
 
 
@@ -376,7 +377,7 @@ def job_complete(
     actor = _actor(technician)
     work_order_note_add(work_order=work_order, text=f"Completed: {note}", actor=actor, technician=technician)
     work_order_change_status(work_order=work_order, status=WorkOrderStatus.COMPLETED, actor=actor)
-    work_order_summary_write(work_order=work_order, actor=actor)
+    messaging.job_completed(work_order_summary_write(work_order=work_order, actor=actor))
     return done
 
 
@@ -408,7 +409,7 @@ def job_part_use(
     state = _lock(technician)
     require(state, Step.USE_PART, work_order)
     truck = Truck.objects.get(pk=state.truck_id)
-    return truck_stock_consume(
+    movement = truck_stock_consume(
         truck=truck,
         item=item,
         quantity=quantity,
@@ -416,6 +417,8 @@ def job_part_use(
         actor=_actor(technician),
         technician=technician,
     )
+    events.truck_low_stock_check(truck_id=truck.pk, item=item, work_order=work_order)
+    return movement
 
 
 @transaction.atomic

@@ -64,6 +64,7 @@ class InventoryItemForm(forms.ModelForm):
             "description",
             "standard_quantity",
             "minimum_quantity",
+            "unit_cost",
             "active",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}

@@ -100,6 +100,10 @@ class InventoryItem(UpdatedAtModel):
         default=0, db_default=0, help_text="Below this a truck needs restocking."
     )
     active = models.BooleanField(default=True, db_default=True)
+    # Not in the seed: what one unit costs the company, for the reports' parts cost per job type.
+    unit_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="What one unit costs (optional)."
+    )
     created_at = created_at_field()
 
     objects = InventoryItemQuerySet.as_manager()

@@ -223,6 +223,54 @@ TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
 # job is offered for this many minutes.
 TECHFLOW_OFFLINE_MAX_AGE_HOURS = env.int("TECHFLOW_OFFLINE_MAX_AGE_HOURS", default=12)
 TECHFLOW_PART_UNDO_MINUTES = env.int("TECHFLOW_PART_UNDO_MINUTES", default=5)
+# The phone system's integration (README "Calls"): POST /api/calls/ with Authorization: Bearer <token>,
+# one token per integration, comma-separated. Empty: the endpoint refuses every call (401).
+TECHFLOW_PHONE_TOKENS = env.list("TECHFLOW_PHONE_TOKENS", default=[])
+
+# Customer messages (README "Customer messages"). E-mail through Django's backends: EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.example.com:587 (default: see below). Texts through
+# TECHFLOW_SMS_BACKEND: "console" (logged, the default) or "twilio" (any Twilio-compatible REST API).
+# Without EMAIL_URL: printed in development, Django's own default (SMTP on localhost) otherwise.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_email_options = {
+    option: _email[key]
+    for key, option in (
+        ("EMAIL_HOST", "host"),
+        ("EMAIL_PORT", "port"),
+        ("EMAIL_HOST_USER", "username"),
+        ("EMAIL_HOST_PASSWORD", "password"),
+        ("EMAIL_USE_TLS", "use_tls"),
+        ("EMAIL_USE_SSL", "use_ssl"),
+    )
+    if _email.get(key) not in (None, "")
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _email_options if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechFlow <no-reply@localhost>")
+TECHFLOW_COMPANY_NAME = env.str("TECHFLOW_COMPANY_NAME", default="TechFlow")
+TECHFLOW_SMS_BACKEND = env.str("TECHFLOW_SMS_BACKEND", default="console")
+TECHFLOW_SMS_URL = env.str("TECHFLOW_SMS_URL", default="https://api.twilio.com")
+TECHFLOW_SMS_ACCOUNT_SID = env.str("TECHFLOW_SMS_ACCOUNT_SID", default="")
+TECHFLOW_SMS_AUTH_TOKEN = env.str("TECHFLOW_SMS_AUTH_TOKEN", default="")
+TECHFLOW_SMS_FROM = env.str("TECHFLOW_SMS_FROM", default="")
+TECHFLOW_SMS_TIMEOUT = env.float("TECHFLOW_SMS_TIMEOUT", default=10.0)
+# A message the provider refused is tried again this many times in all, waiting longer each time.
+TECHFLOW_MESSAGE_ATTEMPTS = env.int("TECHFLOW_MESSAGE_ATTEMPTS", default=5)
+# "On my way" gives the customer an arrival estimate this many minutes after travel starts.
+TECHFLOW_ETA_MINUTES = env.int("TECHFLOW_ETA_MINUTES", default=30)
+# Reminders for tomorrow's jobs go out when send_customer_messages runs at or after this hour.
+TECHFLOW_REMINDER_HOUR = env.int("TECHFLOW_REMINDER_HOUR", default=17)
+
+# Operational events raised by `raise_due_events` (README "Operational events"), in minutes: a
+# technician not on site this long after a job's start, a job in progress this long past its
+# planned end, a missed call or voicemail not called back this long.
+TECHFLOW_LATE_START_MINUTES = env.int("TECHFLOW_LATE_START_MINUTES", default=15)
+TECHFLOW_OVERRUN_MINUTES = env.int("TECHFLOW_OVERRUN_MINUTES", default=15)
+TECHFLOW_MISSED_CALL_MINUTES = env.int("TECHFLOW_MISSED_CALL_MINUTES", default=60)
 
 # Operations (see the README's Deploy section).
 TECHFLOW_BACKUP_DIR = env.path("TECHFLOW_BACKUP_DIR", default=BASE_DIR / "backups")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dispatch.views.calls import call_post
 from techflow import views
 
 handler500 = "techflow.views.server_error"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The phone system posts calls here with its token (TECHFLOW_PHONE_TOKENS).
+    path("api/calls/", call_post, name="api_call_post"),
     path("office/inventory/", include("inventory.urls")),
     # /office/field/... and /office/technicians/...; the rest of /office/ is dispatch's.
     path("office/", include("fieldops.office_urls")),

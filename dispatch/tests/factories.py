@@ -117,3 +117,13 @@ class PlanRunFactory(factory.django.DjangoModelFactory):
         model = models.PlanRun
 
     day = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=1))
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.MessageTemplate
+        django_get_or_create = ("kind",)
+
+    kind = factory.Iterator(models.MessageKind.values)
+    subject = "Your visit on {date}"
+    body = "Hello {customer}, {technician} comes at {time}."

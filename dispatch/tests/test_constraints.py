@@ -24,6 +24,7 @@ from dispatch.models import (
     Customer,
     Direction,
     ManualNotification,
+    MessageTemplate,
     PlanRun,
     PlanRunStatus,
     Priority,
@@ -286,3 +287,19 @@ def test_a_plan_run_status_outside_its_choices_is_refused():
         PlanRun.objects.create(day=dt.date(2030, 3, 11), status="sleeping")
     PlanRun.objects.create(day=dt.date(2030, 3, 11), status=PlanRunStatus.RUNNING)
     assert PlanRun.objects.filter(status="running").count() == 1
+
+
+@pytest.mark.parametrize("status", ["delivered", "SENT", "lost"])
+def test_a_message_with_an_unknown_delivery_status_is_refused(status):
+    with violates("communication_messages_delivery_status_valid"):
+        CommunicationMessageFactory(delivery_status=status)
+
+
+def test_a_message_without_a_delivery_status_or_with_a_known_one_is_accepted():
+    for status in ("", "queued", "retrying", "sent", "failed"):
+        CommunicationMessageFactory(delivery_status=status)
+
+
+def test_a_message_template_of_an_unknown_kind_is_refused():
+    with violates("message_templates_kind_valid"):
+        MessageTemplate.objects.create(kind="birthday", subject="Hi", body="Hi")

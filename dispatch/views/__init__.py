@@ -1,6 +1,7 @@
 """Office pages under /office/: thin views over dispatch's services and selectors."""
 
 from dispatch.views.board import board, board_move
+from dispatch.views.calls import call_called_back, call_create, call_export, call_list, call_queue
 from dispatch.views.customers import (
     customer_create,
     customer_detail,
@@ -8,6 +9,7 @@ from dispatch.views.customers import (
     customer_list,
     customer_note_add,
 )
+from dispatch.views.messages import message_list, message_retry, message_templates
 from dispatch.views.notifications import (
     notification_badge,
     notification_list,
@@ -38,11 +40,19 @@ __all__ = [
     "board_plan",
     "board_plan_apply",
     "board_plan_status",
+    "call_called_back",
+    "call_create",
+    "call_export",
+    "call_list",
+    "call_queue",
     "customer_create",
     "customer_detail",
     "customer_edit",
     "customer_list",
     "customer_note_add",
+    "message_list",
+    "message_retry",
+    "message_templates",
     "notification_badge",
     "notification_list",
     "notification_send",

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from dispatch import services
+from dispatch import selectors, services
 from dispatch.access import office_required
 from dispatch.filters import CustomerFilter
-from dispatch.forms import CustomerForm, CustomerNoteForm
+from dispatch.forms import CallLogForm, CustomerForm, CustomerNoteForm
 from dispatch.models import Customer, WorkOrder
 from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor
@@ -60,8 +60,10 @@ def _detail_context(customer: Customer, note_form: CustomerNoteForm | None = Non
         "customer": customer,
         "orders": orders[:ORDERS_SHOWN],
         "more_orders": len(orders) > ORDERS_SHOWN,
-        "history": customer.history.select_related("work_order")[:HISTORY_SHOWN],
+        "history": selectors.customer_timeline(customer, HISTORY_SHOWN),
         "note_form": note_form or CustomerNoteForm(),
+        "call_form": CallLogForm(),
+        "call_customer": customer,
     }
 
 

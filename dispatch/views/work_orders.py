@@ -18,6 +18,7 @@ from dispatch.archive_search import archived_orders_matching
 from dispatch.csv_export import Echo, SafeWriter
 from dispatch.filters import WorkOrderFilter
 from dispatch.forms import (
+    CallLogForm,
     NoteForm,
     ScheduleForm,
     StatusForm,
@@ -189,6 +190,8 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         "needs_override": forms.get("needs_override", False),
         "open_panel": forms.get("open_panel", ""),
         "suggest_day": default_suggest_day(order),
+        "call_form": CallLogForm(),
+        "call_order": order,
     }
 
 

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 # Reachable without a login by design; the admin has its own login page.
 PUBLIC_PATHS = {"/login/", "/logout/", "/healthz"}
+# Integrations' endpoints: no session, their own token instead (401 without it).
+TOKEN_PATHS = {"/api/calls/"}
 SKIPPED_PREFIXES = ("/admin/",)
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 
@@ -48,7 +50,9 @@ def _walk(patterns, prefix: str = "/", converters: dict | None = None):
 
 def _protected_urls() -> list[tuple[str, object]]:
     return [
-        (url, callback) for url, callback in _walk(get_resolver().url_patterns) if url not in PUBLIC_PATHS
+        (url, callback)
+        for url, callback in _walk(get_resolver().url_patterns)
+        if url not in PUBLIC_PATHS | TOKEN_PATHS
     ]
 
 
@@ -80,6 +84,13 @@ def test_anonymous_get_is_sent_to_login_with_next(client, url, callback):
 @pytest.mark.parametrize("url", sorted(PUBLIC_PATHS - {"/logout/"}))
 def test_public_pages_open_without_a_login(client, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", sorted(TOKEN_PATHS))
+def test_integration_endpoints_refuse_a_post_without_their_token(client, url):
+    response = client.post(url, data="{}", content_type="application/json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_anonymous_visit_to_the_admin_goes_to_the_admin_login(client):

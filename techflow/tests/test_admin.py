@@ -40,6 +40,7 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     dispatch_models.CommunicationMessage: df.CommunicationMessageFactory,
     dispatch_models.CommunicationCallDetail: df.CommunicationCallDetailFactory,
     dispatch_models.PlanRun: df.PlanRunFactory,
+    dispatch_models.MessageTemplate: df.MessageTemplateFactory,
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,

@@ -20,6 +20,8 @@ TECH_READS = (
     ("dispatch", "Customer"),
     ("inventory", "Truck"),
     ("inventory", "InventoryItem"),
+    # The office's wording of the customer messages a technician's steps send ("on my way").
+    ("dispatch", "MessageTemplate"),
 )
 TECH_WRITES = (
     ("dispatch", "WorkOrder"),
@@ -75,7 +77,7 @@ class Command(BaseCommand):
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
         "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
         "row), customers (and UPDATE of is_new_customer and updated_at: completing a job clears the "
-        "flag), trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
+        "flag), trucks, inventory_items and message_templates, and SELECT, INSERT, UPDATE (never "
         "DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "

@@ -1,0 +1,178 @@
+"""The reports page's numbers, from a technician's day written through the services."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dispatch import calls
+from dispatch.models import JobType
+from dispatch.scheduling import week_start
+from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from fieldops import reports, services
+from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _day(tech, truck, day, jobs, item=None):
+    """Clock in at 8; each job (order, travel start, arrive, leave) as given; clock out at 16."""
+    with time_machine.travel(_at(day, 8), tick=False):
+        services.clock_in(technician=tech, truck=truck)
+    for order, (go, arrive, leave) in jobs:
+        with time_machine.travel(_at(day, *go), tick=False):
+            services.job_travel_start(technician=tech, work_order=order)
+        with time_machine.travel(_at(day, *arrive), tick=False):
+            services.job_arrive(technician=tech, work_order=order)
+            services.job_work_start(technician=tech, work_order=order)
+            if item is not None:
+                services.job_part_use(technician=tech, work_order=order, item=item, quantity=2)
+        with time_machine.travel(_at(day, *leave), tick=False):
+            services.job_complete(technician=tech, work_order=order, note="Done")
+            services.job_leave(technician=tech, work_order=order)
+    with time_machine.travel(_at(day, 16), tick=False):
+        services.clock_out(technician=tech)
+
+
+@pytest.fixture
+def last_week(now):
+    monday = week_start(timezone.localdate(now)) - dt.timedelta(days=7)
+    return monday, monday + dt.timedelta(days=6)
+
+
+@pytest.fixture
+def worked(last_week):
+    """Mike's Tuesday last week: two jobs, one of them followed up a week later; Sarah idle."""
+    monday, _ = last_week
+    tuesday = monday + dt.timedelta(days=1)
+    mike, truck = TechnicianFactory(name="Mike Johnson"), TruckFactory()
+    TechnicianFactory(name="Sarah Williams")
+    item = InventoryItemFactory(
+        name="Dome camera", unit_cost=Decimal("120.00"), standard_quantity=20, minimum_quantity=1
+    )
+    TruckInventoryFactory(truck=truck, item=item, quantity=20)
+    bank, school = CustomerFactory(name="City Bank"), CustomerFactory(name="School")
+    with time_machine.travel(_at(monday, 9), tick=False):
+        first = WorkOrderFactory(
+            assigned_technician=mike, customer=bank, job_type=JobType.REPAIR, scheduled_for=_at(tuesday, 9)
+        )
+        second = WorkOrderFactory(
+            assigned_technician=mike,
+            customer=school,
+            job_type=JobType.INSTALLATION,
+            scheduled_for=_at(tuesday, 13),
+        )
+    # Travel 8:30-9:00 (on time), on site 9:00-11:00; travel 12:30-13:30 (late), on site 13:30-15:00.
+    _day(
+        mike,
+        truck,
+        tuesday,
+        [(first, ((8, 30), (9, 0), (11, 0))), (second, ((12, 30), (13, 30), (15, 0)))],
+        item,
+    )
+    with time_machine.travel(_at(tuesday + dt.timedelta(days=7), 9), tick=False):
+        WorkOrderFactory(
+            customer=bank, scheduled_for=_at(tuesday + dt.timedelta(days=8), 9)
+        )  # the bank calls again
+    with time_machine.travel(_at(tuesday, 10), tick=False):
+        calls.call_record(call_type="inbound", customer=bank)
+        calls.call_record(call_type="missed", customer=school)
+        calls.call_record(call_type="voicemail", customer=school)
+    return mike, tuesday
+
+
+def test_the_report_counts_jobs_time_rates_costs_and_calls(last_week, worked):
+    mike, tuesday = worked
+    report = reports.build_report(first=last_week[0], last=last_week[1])
+    [row] = report.technicians  # Sarah did nothing and is left out
+    assert (row.name, row.jobs, row.days_worked, row.jobs_per_day) == ("Mike Johnson", 2, 1, 2.0)
+    assert row.clocked == dt.timedelta(hours=8)
+    assert row.on_site == dt.timedelta(hours=3, minutes=30)
+    assert row.travel == dt.timedelta(hours=1, minutes=30)
+    assert row.utilisation == pytest.approx(3.5 / 8) and row.travel_share == pytest.approx(1.5 / 8)
+    assert (row.arrivals, row.on_time) == (2, 1)
+    assert row.first_time_fixes == 1 and report.first_time_fix_rate == 0.5
+    assert report.jobs_by_day[mike.pk][tuesday] == 2
+    types = {t.job_type: t for t in report.job_types}
+    assert types[JobType.REPAIR].average_on_site == dt.timedelta(hours=2)
+    assert types[JobType.REPAIR].parts_cost == Decimal("240.00")
+    assert (report.calls_answered, report.calls_missed) == (1, 2)
+
+
+def test_the_report_for_one_technician_and_another_period(last_week, worked):
+    mike, _ = worked
+    other = TechnicianFactory()
+    assert reports.build_report(first=last_week[0], last=last_week[1], technician=other).jobs == 0
+    assert reports.build_report(first=last_week[0], last=last_week[1], technician=mike).jobs == 2
+    earlier = last_week[0] - dt.timedelta(days=14)
+    assert reports.build_report(first=earlier, last=earlier + dt.timedelta(days=6)).jobs == 0
+
+
+def test_a_period_is_at_most_92_days():
+    first, last = reports.clamp_period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert (last - first).days == 91 and last == dt.date(2026, 12, 31)
+
+
+def test_the_reports_page_defaults_to_last_week_with_charts_data_and_tables(office_client, last_week, worked):
+    response = office_client.get(reverse("field:report_page"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'value="{last_week[0].isoformat()}"' in html and f'value="{last_week[1].isoformat()}"' in html
+    assert 'id="report-data"' in html and "chart.umd.min.js" in html and "js/reports.js" in html
+    assert "<script>" not in html  # charts start from the static file, not inline code
+    assert "Mike Johnson" in html and "50%" in html
+
+
+def test_the_report_csv_has_every_number(office_client, last_week, worked):
+    response = office_client.get(reverse("field:report_csv"), {"start": last_week[0], "end": last_week[1]})
+    text = response.content.decode()
+    assert response["Content-Type"] == "text/csv"
+    assert "total,all,jobs completed,2" in text and "total,all,first-time fix %,50.0" in text
+    assert "technician,Mike Johnson,hours on site,3.5" in text
+    assert "job type,Repair,parts cost,240.00" in text
+    assert f"calls,{worked[1].isoformat()},missed,2" in text
+
+
+def test_a_technician_gets_403_on_the_reports(tech_client):
+    assert tech_client.get(reverse("field:report_page")).status_code == 403
+    assert tech_client.get(reverse("field:report_csv")).status_code == 403
+
+
+def test_bad_period_input_falls_back_to_last_week(office_client):
+    assert office_client.get(reverse("field:report_page"), {"start": "soon", "end": "x"}).status_code == 200
+
+
+def test_my_day_shows_the_technicians_own_week(tech_client, technician, now):
+    truck = TruckFactory()
+    monday = week_start(timezone.localdate(now))
+    if timezone.localdate(now) == monday:
+        pytest.skip("the pinned moment is a Monday morning: no earlier day this week")
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=_at(monday, 9))
+    _day(technician, truck, monday, [(order, ((8, 30), (9, 0), (10, 30)))])
+    html = tech_client.get("/tech/").content.decode()
+    assert "This week: 1 job, 1.5 h on site" in html
+
+
+def test_the_reports_page_runs_the_same_queries_at_two_sizes(office_client, last_week):
+    counts = []
+    monday = last_week[0]
+    for n in (1, 4):
+        for i in range(n):
+            tech, truck = TechnicianFactory(), TruckFactory()
+            day = monday + dt.timedelta(days=i % 5)
+            with time_machine.travel(_at(monday, 7), tick=False):
+                order = WorkOrderFactory(assigned_technician=tech, scheduled_for=_at(day, 9))
+            _day(tech, truck, day, [(order, ((8, 30), (9, 0), (10, 0)))])
+        with CaptureQueriesContext(connection) as queries:
+            assert office_client.get(reverse("field:report_page")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 15
