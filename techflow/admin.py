@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dispatch.admin import ReadOnlyAdminMixin
 from techflow.models import (
+    AdminChange,
     ArchivedStockMovement,
     ArchivedWorkOrder,
     ArchivedWorkOrderHistory,
@@ -120,3 +121,14 @@ class LoginThrottleAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
         login_throttle_unlock(throttles=queryset, by=request.user)
+
+
+@admin.register(AdminChange)
+class AdminChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The admin's own record (techflow/audit.py): who changed what, old and new values, and why."""
+
+    list_display = ["at", "user", "action", "content_type", "object_repr", "reason"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "object_id", "reason", "user__username"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "at"

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class TechflowAdminConfig(AdminConfig):
+    """Django's admin on TechFlow's site: every change audited, history read only (techflow/admin_site.py)."""
+
+    default_site = "techflow.admin_site.TechflowAdminSite"
 
 
 class TechflowConfig(AppConfig):

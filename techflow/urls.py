@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from techflow import views
 
+handler400 = "techflow.views.bad_request"
 handler500 = "techflow.views.server_error"
 
 admin.site.site_header = "TechFlow administration"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from dispatch import selectors, services
+from dispatch import parsing, selectors, services
 from dispatch.access import office_required
 from dispatch.archive_search import archived_orders_matching
 from dispatch.csv_export import Echo, SafeWriter
@@ -289,7 +289,7 @@ def _customer_options(query: str, selected: str | None) -> list[Customer]:
         customers = customers.filter(
             Q(name__icontains=query) | Q(address__icontains=query) | Q(phone__icontains=query)
         )
-    if selected and selected.isdigit():
+    if parsing.is_id(selected):
         customers = customers | Customer.objects.filter(pk=int(selected)).only("pk", "name", "address")
     return list(customers.order_by("name")[:CUSTOMER_OPTIONS_LIMIT])
 
@@ -372,4 +372,9 @@ def work_order_availability(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     start = form.cleaned_data.get("scheduled_for")
     customer = form.cleaned_data.get("customer")
-    return render(request, "dispatch/work_order_form.html#availability", _availability(customer, start))
+    context = _availability(customer, start)
+    if form.has_error("scheduled_for"):
+        # An unreadable or out-of-range time: say why no one is listed (400, swapped like a refusal).
+        context["time_error"] = " ".join(form.errors["scheduled_for"])
+        return render(request, "dispatch/work_order_form.html#availability", context, status=400)
+    return render(request, "dispatch/work_order_form.html#availability", context)
