@@ -30,9 +30,11 @@ migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 
 ## Runs the demo on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set).
+## The demo's logins sign in with their password alone (TECHFLOW_2FA_REQUIRED=none); set
+## TECHFLOW_2FA_REQUIRED=superusers to try the two-factor step (admin enrols on first sign-in).
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py setup_demo
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} TECHFLOW_2FA_REQUIRED=$${TECHFLOW_2FA_REQUIRED:-none} $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)

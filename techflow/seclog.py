@@ -66,7 +66,14 @@ def security_event(event: str, request: HttpRequest | None = None, *, user: obje
     logger.log(level, " ".join(f"{k}={_field(v)}" for k, v in fields.items()), extra={"security": fields})
 
 
-WARNING_EVENTS = {"login_failed", "lockout", "login_refused_locked", "permission_denied", "4xx_flood"}
+WARNING_EVENTS = {
+    "2fa_failed",
+    "login_failed",
+    "lockout",
+    "login_refused_locked",
+    "permission_denied",
+    "4xx_flood",
+}
 
 
 class OneLine(logging.Filter):

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     # Django's own widget templates, for the project's form renderer (TemplatesSetting).
     "django.forms",
     "django_htmx",
+    # TOTP two-factor sign-in for office staff and admins (techflow/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tables2",
     "django_filters",
     "dispatch",
@@ -63,6 +66,9 @@ MIDDLEWARE = [
     # Idle timeout and absolute lifetime of a session; then the login throttle (after CSRF).
     "techflow.security.SessionLifetimeMiddleware",
     "techflow.security.LoginThrottleMiddleware",
+    # The second step after the password: who must give a TOTP code, and nothing else until they do.
+    "django_otp.middleware.OTPMiddleware",
+    "techflow.two_factor.TwoFactorMiddleware",
     # Deny by default: every view needs a signed-in user unless marked
     # @login_not_required (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -173,6 +179,13 @@ TECHFLOW_TRUSTED_PROXIES = env.int("TECHFLOW_TRUSTED_PROXIES", default=0)
 # A 4xx flood: this many 4xx answers to one address within the window, logged once per window.
 TECHFLOW_4XX_FLOOD_LIMIT = env.int("TECHFLOW_4XX_FLOOD_LIMIT", default=50)
 TECHFLOW_4XX_FLOOD_WINDOW = env.int("TECHFLOW_4XX_FLOOD_WINDOW", default=60)
+
+# Two-factor sign-in (README "Two-factor sign-in"): who must enrol an authenticator app and give a
+# TOTP code after the password: "superusers" (default), "staff" (office staff too) or "none".
+TECHFLOW_2FA_REQUIRED = env.str("TECHFLOW_2FA_REQUIRED", default="superusers")
+if TECHFLOW_2FA_REQUIRED not in ("none", "superusers", "staff"):
+    raise ImproperlyConfigured("TECHFLOW_2FA_REQUIRED must be none, superusers or staff.")
+OTP_TOTP_ISSUER = "TechFlow"
 
 # Sessions (README "Sessions"): idle timeout set at sign-in by role, and an absolute lifetime.
 # A technician's phone sits in a pocket between jobs all shift; an office browser is left on a desk.

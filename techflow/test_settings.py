@@ -13,3 +13,5 @@ SECURE_SSL_REDIRECT = False
 # Serve static files straight from the finders: no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Most tests sign staff in with force_login; the two-factor tests set the policy they check.
+TECHFLOW_2FA_REQUIRED = "none"

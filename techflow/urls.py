@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from techflow import views
+from techflow import two_factor, views
 
 handler400 = "techflow.views.bad_request"
 handler500 = "techflow.views.server_error"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/2fa/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("login/2fa/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("office/inventory/", include("inventory.urls")),
     path("office/field/", include("fieldops.office_urls")),
     path("office/", include("dispatch.urls")),
