@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, static files included (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before WhiteNoise so static files get CORP too; Cache-Control: no-store for signed-in users;
     # logs permission denials and 4xx floods (techflow/security.py).
     "techflow.security.SecurityHeadersMiddleware",
@@ -89,6 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few <style> blocks (never a script: all JS is in static/).
+                "django.template.context_processors.csp",
             ],
             # The one time and duration formatter, in every template (dispatch.formatting).
             "builtins": ["dispatch.templatetags.formatting"],
@@ -166,6 +171,26 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Static files are ours alone: no Access-Control-Allow-Origin: * (CORP is added by techflow.security).
 WHITENOISE_ALLOW_ALL_ORIGINS = False
+
+# A strict Content-Security-Policy (README "Security headers"): our own origin only, no inline script
+# or eval (htmx runs with allowEval off), inline <style> only with the request's nonce, no plugins,
+# no <base>, no framing. Static files get it too (the middleware sits before WhiteNoise).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    # Bootstrap draws checkboxes and select arrows with data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Login throttle (techflow/security.py): this many failed sign-ins for one username, or from one
 # address (an office behind one NAT address shares it, hence more), within the window lock that

@@ -335,7 +335,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
     form.fields["customer"].queryset = Customer.objects.none()
     form.fields["customer"].choices = [("", "Choose a customer")] + [(c.pk, c.name) for c in customers]
     # A search swaps the options in; tell the form the customer may have changed.
-    form.fields["customer"].widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change'))"
+    form.fields["customer"].widget.attrs["data-change-after-swap"] = ""  # static/js/office.js
     customer = next((c for c in customers if str(c.pk) == str(selected)), None)
     start = (
         form.cleaned_data.get("scheduled_for") if form.is_bound and hasattr(form, "cleaned_data") else None
