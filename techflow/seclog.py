@@ -86,6 +86,15 @@ class OneLine(logging.Filter):
         return True
 
 
+class NoTracebackBelowError(logging.Filter):
+    """django.request's warnings (a 4xx: bad input refused, a 404) without a traceback; 5xx keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class JsonLines(logging.Formatter):
     """A JSON object per line, for log shippers (SECURITY_LOG_FORMAT=json)."""
 

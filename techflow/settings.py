@@ -255,7 +255,10 @@ SECURITY_LOG_FORMAT = env.str("SECURITY_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line": {"()": "techflow.seclog.OneLine"}},
+    "filters": {
+        "one_line": {"()": "techflow.seclog.OneLine"},
+        "no_traceback_below_error": {"()": "techflow.seclog.NoTracebackBelowError"},
+    },
     "formatters": {
         "security_text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "security_json": {"()": "techflow.seclog.JsonLines"},
@@ -272,6 +275,8 @@ LOGGING = {
     "loggers": {
         "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # A refused bad input (400) is a line, not a traceback.
+        "django.request": {"filters": ["no_traceback_below_error"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

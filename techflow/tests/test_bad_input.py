@@ -131,3 +131,10 @@ def test_availability_for_a_time_at_the_ends_of_the_calendar_says_why_there_is_n
     response = office_client.get(f"/office/work-orders/new/availability/?scheduled_for={day}T09:00")
     assert response.status_code == 400
     assert "between 2000 and 2099" in response.content.decode()
+
+
+def test_a_refused_bad_input_is_logged_on_one_line(office_client, caplog):
+    with caplog.at_level("WARNING", logger="django.request"):
+        office_client.get("/office/board/?date=9999-12-31")
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records and all(r.exc_info is None for r in records)
