@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from dispatch import services
 from dispatch.access import office_required
@@ -15,7 +14,7 @@ from dispatch.forms import CustomerForm, CustomerNoteForm
 from dispatch.models import Customer
 from dispatch.services import Actor
 from dispatch.tables import CustomerTable
-from dispatch.views.common import render_region
+from dispatch.views.common import paginate_table, render_region
 
 PAGE_SIZE = 25
 ORDERS_SHOWN = 50
@@ -29,7 +28,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=Customer.objects.annotate(order_count=Count("work_orders"))
     )
     table = CustomerTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate_table(request, table, PAGE_SIZE)
     context = {"filter": filterset, "table": table, "count": table.paginator.count}
     return render_region(request, "dispatch/customer_list.html", "results", context)
 

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from dispatch import parsing, selectors, services
 from dispatch.access import office_required
@@ -26,7 +25,7 @@ from dispatch.forms import (
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
-from dispatch.views.common import error_messages, render_region
+from dispatch.views.common import error_messages, paginate_table, render_region
 from dispatch.views.suggestions import default_suggest_day
 
 PAGE_SIZE = 25
@@ -42,7 +41,7 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    paginate_table(request, table, PAGE_SIZE)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)

@@ -138,3 +138,22 @@ def test_a_refused_bad_input_is_logged_on_one_line(office_client, caplog):
         office_client.get("/office/board/?date=9999-12-31")
     records = [r for r in caplog.records if r.name == "django.request"]
     assert records and all(r.exc_info is None for r in records)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/office/work-orders/",
+        "/office/customers/",
+        "/office/inventory/items/",
+        "/office/inventory/movements/",
+    ],
+)
+@pytest.mark.parametrize(
+    "query", ["per_page=0", "per_page=-1", "page=-1", "page=²", "page=99999999999999", "page=0"]
+)
+def test_a_list_page_ignores_a_page_size_from_the_url_and_shows_a_page_that_exists(office_client, url, query):
+    CustomerFactory()
+    response = office_client.get(f"{url}?{query}&q=zzz-nothing-matches")
+    assert response.status_code in (200, 400)
+    assert office_client.get(f"{url}?{query}").status_code == 200

@@ -16,6 +16,7 @@ HYPOTHESIS_PROFILE=thorough sends many more.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -29,7 +30,13 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.converters import IntConverter, PathConverter, SlugConverter, UUIDConverter
+from django.urls.converters import (
+    IntConverter,
+    PathConverter,
+    SlugConverter,
+    StringConverter,
+    UUIDConverter,
+)
 from django.urls.resolvers import RegexPattern, RoutePattern
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -41,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 hypothesis_settings.register_profile(
     "ci",
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     derandomize=True,
     database=None,
@@ -258,6 +265,7 @@ PATH_VALUES = {
     UUIDConverter: st.sampled_from([str(uuid.UUID(int=1)), str(uuid.uuid4())]),
     SlugConverter: st.sampled_from(["break", "issue", "emergency", "delay", "x", "a-b_c"]),
     PathConverter: st.sampled_from(["1", "2", "abc", str(uuid.UUID(int=1)), "1/change", "%C2%B2", "-1"]),
+    StringConverter: st.sampled_from(["1", "2", "abc", str(uuid.UUID(int=1)), "%C2%B2", "-1", "%00"]),
 }
 CHARSETS = ["utf-8", "utf-8", "utf-8", "utf-16", "latin-1", "nope"]
 
@@ -272,6 +280,16 @@ def _sample_path(template: str, converters: dict) -> str:
     samples = {IntConverter: "1", UUIDConverter: str(uuid.UUID(int=1)), SlugConverter: "break"}
     names = re.findall(r"\{(\w+)\}", template)
     return template.format(**{name: samples.get(type(converters[name]), "1") for name in names})
+
+
+@contextlib.contextmanager
+def _counting_failures():
+    """An exception the view raised (the test client re-raises it) is a 500 too."""
+    try:
+        yield
+    except Exception:
+        TALLY["5xx"] += 1
+        raise
 
 
 class _Gone:
@@ -298,11 +316,11 @@ def test_no_input_makes_a_5xx(client, settings, world, template, converters, rol
     settings.MIDDLEWARE = ["techflow.tests.test_fuzz.recording_middleware", *settings.MIDDLEWARE]
     user = world[role]
 
-    # What the view reads and what its page offers, as this role (and as office staff, who see most).
+    # What the view reads and what its page offers, as this role.
     READ_KEYS.clear()
     sample = _sample_path(template, converters)
     keys: set[str] = set()
-    for discoverer in dict.fromkeys([user, world["office"] if role != "anonymous" else None]):
+    for discoverer in [user]:
         with transaction.atomic():
             client.logout()
             if discoverer is not None:
@@ -339,7 +357,8 @@ def test_no_input_makes_a_5xx(client, settings, world, template, converters, rol
         url = path + ("?" + urlencode(query, doseq=True) if query else "")
         if user is not None and not client.cookies.get(django_settings.SESSION_COOKIE_NAME, _Gone).value:
             client.force_login(user)  # signed out by the example before (logout, a password change)
-        with transaction.atomic():
+        TALLY["requests"] += 1
+        with transaction.atomic(), _counting_failures():
             if method == "GET":
                 response = client.get(url, headers=headers)
             else:
@@ -350,7 +369,6 @@ def test_no_input_makes_a_5xx(client, settings, world, template, converters, rol
                 )
             _consume(response)
             transaction.set_rollback(True)
-        TALLY["requests"] += 1
         if response.status_code >= 500:
             TALLY["5xx"] += 1
         assert response.status_code < 500, f"{method} {url} {data!r} answered {response.status_code}"
