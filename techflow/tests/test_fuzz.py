@@ -362,7 +362,8 @@ def test_no_input_makes_a_5xx(client, settings, world, template, converters, rol
             if method == "GET":
                 response = client.get(url, headers=headers)
             else:
-                body = urlencode(data, doseq=True, encoding=charset if charset != "nope" else "utf-8")
+                encoding = charset if charset != "nope" else "utf-8"
+                body = urlencode(data, doseq=True, encoding=encoding, errors="replace")
                 content_type = f"application/x-www-form-urlencoded; charset={charset}"
                 response = client.generic(
                     "POST", url, body.encode("ascii"), content_type=content_type, headers=headers
