@@ -86,13 +86,26 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path not in _open_paths() and not request.path.startswith(settings.STATIC_URL):
             user = request.user
-            if user.is_authenticated and owes_code(user):
+            if user.is_authenticated and _owes_code_this_session(request):
                 page = "two_factor_verify" if confirmed_device(user) else "two_factor_setup"
                 target = reverse(page)
                 if request.method == "GET":
                     target += "?" + _query({"next": request.get_full_path()})
                 return redirect(target)
         return self.get_response(request)
+
+
+SESSION_STATE = "_techflow_2fa"
+
+
+def _owes_code_this_session(request: HttpRequest) -> bool:
+    """owes_code, decided once per session (at its first request after sign-in) and kept in it, so
+    a page costs no query for it; the device check runs again only until the code is given."""
+    state = request.session.get(SESSION_STATE)
+    if state is None:
+        state = "owed" if owes_code(request.user) else "clear"
+        request.session[SESSION_STATE] = state
+    return state == "owed" and not request.user.is_verified()
 
 
 def _open_paths() -> set[str]:

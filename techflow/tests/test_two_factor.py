@@ -109,7 +109,9 @@ def test_office_staff_need_it_when_the_deployment_says_staff(client, office_user
     settings.TECHFLOW_2FA_REQUIRED = "superusers"
     _sign_in(client, "officer")
     assert client.get("/office/").status_code == 200
+    client.post("/logout/")
     settings.TECHFLOW_2FA_REQUIRED = "staff"
+    _sign_in(client, "officer")
     assert client.get("/office/")["Location"].startswith("/login/2fa/setup/")
 
 
