@@ -13,4 +13,4 @@ class TechflowConfig(AppConfig):
     verbose_name = "Sign-in security"
 
     def ready(self) -> None:
-        from techflow import security  # noqa: F401  (connects the sign-in signal receivers)
+        from techflow import security, two_factor  # noqa: F401  (connect the sign-in signal receivers)

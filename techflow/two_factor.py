@@ -21,6 +21,8 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,7 +64,8 @@ def confirmed_device(user) -> TOTPDevice | None:
 
 def owes_code(user) -> bool:
     """Signed in with the password, but the second step is still due."""
-    if not user.is_authenticated or user.is_verified():
+    verified = getattr(user, "is_verified", None)  # set by OTPMiddleware; not yet at sign-in
+    if not user.is_authenticated or (verified is not None and verified()):
         return False
     if two_factor_required(user):
         return True
@@ -106,6 +109,13 @@ def _owes_code_this_session(request: HttpRequest) -> bool:
         state = "owed" if owes_code(request.user) else "clear"
         request.session[SESSION_STATE] = state
     return state == "owed" and not request.user.is_verified()
+
+
+@receiver(user_logged_in)
+def _on_logged_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    # Decided at sign-in, so no page pays for it later.
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STATE] = "owed" if owes_code(user) else "clear"
 
 
 def _open_paths() -> set[str]:
