@@ -157,3 +157,8 @@ def test_a_list_page_ignores_a_page_size_from_the_url_and_shows_a_page_that_exis
     response = office_client.get(f"{url}?{query}&q=zzz-nothing-matches")
     assert response.status_code in (200, 400)
     assert office_client.get(f"{url}?{query}").status_code == 200
+
+
+def test_the_admin_pages_of_a_totp_device_that_does_not_exist_are_a_404(admin_client):
+    for view in ("config", "qrcode"):
+        assert admin_client.get(f"/admin/otp_totp/totpdevice/99/{view}/").status_code == 404
