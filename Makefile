@@ -31,6 +31,8 @@ migrate: install
 
 ## Runs the demo on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set), with the
 ## background worker beside the web server; Ctrl-C stops both.
+## The demo's logins sign in with their password alone (TECHFLOW_2FA_REQUIRED=none); set
+## TECHFLOW_2FA_REQUIRED=superusers to try the two-factor step (admin enrols on first sign-in).
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py setup_demo
 	@$(MAKE) --no-print-directory serve-with-worker
@@ -39,7 +41,7 @@ demo: migrate
 serve-with-worker:
 	@DEBUG=$${DEBUG:-true} bash -c '$(PY) manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT; \
-	  $(PY) manage.py runserver $(HOST):$(PORT)'
+	  TECHFLOW_2FA_REQUIRED=$${TECHFLOW_2FA_REQUIRED:-none} $(PY) manage.py runserver $(HOST):$(PORT)'
 
 ## The background worker alone (runs queued tasks until stopped).
 worker: migrate

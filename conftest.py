@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 import shutil
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,6 +34,12 @@ def pinned_now() -> dt.datetime:
 
 def pytest_report_header(config):
     return f"clock pinned at {pinned_now().isoformat()} (TECHFLOW_TEST_NOW)"
+
+
+def pytest_terminal_summary(terminalreporter):
+    fuzz = sys.modules.get("techflow.tests.test_fuzz")
+    if fuzz is not None and fuzz.TALLY["cells"]:
+        terminalreporter.write_line(fuzz.summary())
 
 
 def pytest_collection_modifyitems(config, items):

@@ -133,6 +133,15 @@ class WorkOrderNoteInline(admin.TabularInline):
     fields = ["note_text", "technician", "alert_office", "created_at"]
     readonly_fields = ["created_at"]
     extra = 0
+    # Notes are history: added here through the service, corrected on the note's own page, never deleted.
+    can_delete = False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WorkOrderNote]:
+        # Read-only rows print their technician.
+        return super().get_queryset(request).select_related("technician")
 
 
 class WorkOrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -368,7 +377,7 @@ class ManualNotificationAdmin(LargeTableAdmin, ReadStateAdminMixin, admin.ModelA
     ordering = ["-created_at", "-id"]
 
 
-class CommunicationCallDetailInline(admin.StackedInline):
+class CommunicationCallDetailInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = CommunicationCallDetail
     autocomplete_fields = ["transferred_to"]
     extra = 0

@@ -8,8 +8,15 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from dispatch import clock
+from dispatch.forms import DayField
 from dispatch.models import CallType, CommunicationMessage, Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import day_bounds
+
+
+class DayFilter(django_filters.DateFilter):
+    """A date filter bounded like every date TechFlow reads (dispatch.parsing)."""
+
+    field_class = DayField
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -21,13 +28,13 @@ class WorkOrderFilter(django_filters.FilterSet):
         field_name="assigned_technician", queryset=Technician.objects.all(), empty_label="Any technician"
     )
     customer = django_filters.ModelChoiceFilter(queryset=Customer.objects.all(), empty_label="Any customer")
-    scheduled_after = django_filters.DateFilter(
+    scheduled_after = DayFilter(
         field_name="scheduled_for",
         lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    scheduled_before = django_filters.DateFilter(
+    scheduled_before = DayFilter(
         field_name="scheduled_for",
         lookup_expr="date__lte",
         label="To",

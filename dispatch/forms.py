@@ -4,6 +4,7 @@ from django import forms
 from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 
+from dispatch import parsing
 from dispatch.models import (
     CallType,
     Customer,
@@ -17,6 +18,18 @@ from dispatch.models import (
 from dispatch.services import CUSTOMER_FIELDS
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DayField(forms.DateField):
+    """A date within the calendar TechFlow plans in (dispatch.parsing)."""
+
+    default_validators = parsing.day_validators()
+
+
+class MomentField(forms.DateTimeField):
+    """A date and time within the calendar TechFlow plans in (dispatch.parsing)."""
+
+    default_validators = [parsing.moment_in_range]
 
 
 class VersionedForm(forms.Form):
@@ -36,7 +49,7 @@ class SlotForm(forms.Form):
     technician = forms.ModelChoiceField(
         queryset=Technician.objects.filter(active=True), required=False, empty_label="Unassigned"
     )
-    scheduled_for = forms.DateTimeField(required=False, widget=DATETIME_LOCAL, label="Scheduled for")
+    scheduled_for = MomentField(required=False, widget=DATETIME_LOCAL, label="Scheduled for")
     override_window = forms.BooleanField(
         required=False, label="Book it outside the customer's preferred window anyway"
     )
@@ -110,7 +123,9 @@ class CustomerNoteForm(forms.Form):
 class ManualNotificationForm(forms.Form):
     technician = forms.ModelChoiceField(queryset=Technician.objects.filter(active=True))
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
-    work_order = forms.IntegerField(required=False, min_value=1, label="Work order # (optional)")
+    work_order = forms.IntegerField(
+        required=False, min_value=1, max_value=parsing.MAX_ID, label="Work order # (optional)"
+    )
     message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_work_order(self):

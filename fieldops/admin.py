@@ -71,7 +71,7 @@ class TechnicianActivityAdmin(LargeTableAdmin, admin.ModelAdmin):
         return obj.has_location
 
 
-class VoiceAgentInteractionInline(admin.TabularInline):
+class VoiceAgentInteractionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = VoiceAgentInteraction
     fields = ["created_at", "interaction_type", "content"]
     readonly_fields = ["created_at"]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock
+from dispatch import clock, parsing
 from dispatch import selectors as dispatch_selectors
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
@@ -42,12 +42,10 @@ def field_overview(request: HttpRequest) -> HttpResponse:
 
 
 def _week_from(request: HttpRequest) -> date:
-    """The Monday of the week asked for (?week=YYYY-MM-DD, any day of it); this week when absent or bad."""
-    try:
-        day = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = clock.localdate()
-    return week_start_of(day)
+    """The Monday of the week asked for (?week=YYYY-MM-DD, any day of it); this week when absent.
+
+    A week that is not a date in range is a 400 with the reason (dispatch.parsing)."""
+    return week_start_of(parsing.parse_day(request.GET.get("week"), default=clock.localdate(), what="week"))
 
 
 @require_GET

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from dispatch.filters import DayFilter
 from inventory.models import InventoryItem, ItemCategory, MovementKind, StockMovement, Truck
 
 SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
@@ -51,13 +52,13 @@ class StockMovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label="Movement", choices=MovementKind.choices, empty_label="All movements", widget=SELECT
     )
-    since = django_filters.DateFilter(
+    since = DayFilter(
         label="From",
         field_name="created_at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
-    until = django_filters.DateFilter(
+    until = DayFilter(
         label="To",
         field_name="created_at",
         lookup_expr="date__lte",

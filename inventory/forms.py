@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 
 from dispatch import clock
+from dispatch.forms import DayField
 from inventory.models import STANDARD_QUANTITY_BY_CATEGORY, InventoryItem, ItemCategory, Truck
 from inventory.services import MAX_QUANTITY, minimum_quantity_for, standard_quantity_for
 
@@ -151,8 +152,8 @@ class AdjustForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DayField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     DEFAULT_DAYS = 30
     MAX_DAYS = 366 * 5

@@ -10,13 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from dispatch.access import office_required
 from dispatch.csv_export import SafeWriter
-from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor
-from dispatch.views.common import render_region
+from dispatch.views.common import paginate_table, render_region
 from inventory import selectors, services
 from inventory.filters import InventoryItemFilter, StockMovementFilter
 from inventory.forms import AdjustForm, DateRangeForm, InventoryItemForm, RestockForm, TransferForm
@@ -72,7 +70,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     filterset = InventoryItemFilter(request.GET or None, queryset=items)
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
     table = InventoryItemTable(filterset.qs if status == 200 else items.none())
-    RequestConfig(request, paginate={"per_page": ITEMS_PER_PAGE}).configure(table)
+    paginate_table(request, table, ITEMS_PER_PAGE)
     context = {"filter": filterset, "table": table}
     return render_region(request, "inventory/item_list.html", "results", context, status)
 
@@ -254,9 +252,7 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     filterset = StockMovementFilter(request.GET or None, queryset=movements)
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
     table = StockMovementTable(filterset.qs if status == 200 else movements.none())
-    RequestConfig(
-        request, paginate={"per_page": MOVEMENTS_PER_PAGE, "paginator_class": CappedPaginator}
-    ).configure(table)
+    paginate_table(request, table, MOVEMENTS_PER_PAGE)
     selectors.movements_with_people([row.record for row in table.page.object_list] if table.page else [])
     return render_region(
         request, "inventory/movement_list.html", "results", {"filter": filterset, "table": table}, status

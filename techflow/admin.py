@@ -4,10 +4,14 @@ throttle: see who is locked out, and unlock (recorded in the security log)."""
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dispatch.admin import ReadOnlyAdminMixin
 from techflow.models import (
+    AdminChange,
     ArchivedStockMovement,
     ArchivedWorkOrder,
     ArchivedWorkOrderHistory,
@@ -120,3 +124,30 @@ class LoginThrottleAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
         login_throttle_unlock(throttles=queryset, by=request.user)
+
+
+@admin.register(AdminChange)
+class AdminChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The admin's own record (techflow/audit.py): who changed what, old and new values, and why."""
+
+    list_display = ["at", "user", "action", "content_type", "object_repr", "reason"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "object_id", "reason", "user__username"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "at"
+
+
+# django-otp's TOTP device admin, with a device that doesn't exist a 404: its config and QR code views
+# raise DoesNotExist (a 500) for a missing id.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
+    def config_view(self, request: HttpRequest, pk: int):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request: HttpRequest, pk: int):
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)

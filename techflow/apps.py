@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class TechflowAdminConfig(AdminConfig):
+    """Django's admin on TechFlow's site: every change audited, history read only (techflow/admin_site.py)."""
+
+    default_site = "techflow.admin_site.TechflowAdminSite"
 
 
 class TechflowConfig(AppConfig):
@@ -6,4 +13,4 @@ class TechflowConfig(AppConfig):
     verbose_name = "Sign-in security"
 
     def ready(self) -> None:
-        from techflow import security  # noqa: F401  (connects the sign-in signal receivers)
+        from techflow import security, two_factor  # noqa: F401  (connect the sign-in signal receivers)

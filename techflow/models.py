@@ -9,6 +9,8 @@ row keeps its ids after the rows it pointed at are archived too. The unmanaged m
 map the columns the admin and the office search show; `techflow.archive` moves whole rows.
 """
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from dispatch.db import choices_check, created_at_field
@@ -160,3 +162,49 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
+
+
+class AdminAction(models.TextChoices):
+    ADD = "add", "Added"
+    CHANGE = "change", "Changed"
+    DELETE = "delete", "Deleted"
+    ACTION = "action", "Admin action"
+    CORRECT = "correct", "Correction"
+
+
+class AdminChange(models.Model):
+    """What an admin did in the Django admin, with the values before and after (techflow/audit.py).
+
+    A correction of a history row (a clock record's times, say) is one of these, with its reason:
+    itself history, read only in the admin like every row here.
+    """
+
+    Action = AdminAction
+
+    at = created_at_field()
+    # PROTECT: a login that has changed anything in the admin can't be deleted (deactivate it).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admin_changes")
+    action = models.CharField(max_length=10, choices=AdminAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}, values as text.")
+    reason = models.TextField(blank=True, default="", help_text="Why (required for a correction).")
+
+    class Meta:
+        db_table = "admin_changes"
+        ordering = ["-at", "-id"]
+        constraints = [
+            choices_check("action", AdminAction, "admin_changes_action_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(action="correct") | ~models.Q(reason=""),
+                name="admin_changes_correction_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"], name="idx_admin_changes_object"),
+            models.Index(fields=["user", "-at"], name="idx_admin_changes_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

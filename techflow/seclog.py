@@ -66,7 +66,14 @@ def security_event(event: str, request: HttpRequest | None = None, *, user: obje
     logger.log(level, " ".join(f"{k}={_field(v)}" for k, v in fields.items()), extra={"security": fields})
 
 
-WARNING_EVENTS = {"login_failed", "lockout", "login_refused_locked", "permission_denied", "4xx_flood"}
+WARNING_EVENTS = {
+    "2fa_failed",
+    "login_failed",
+    "lockout",
+    "login_refused_locked",
+    "permission_denied",
+    "4xx_flood",
+}
 
 
 class OneLine(logging.Filter):
@@ -76,6 +83,15 @@ class OneLine(logging.Filter):
         message = record.getMessage().replace("\r", "\\r").replace("\n", "\\n")
         record.msg, record.args = message, ()
         record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+class NoTracebackBelowError(logging.Filter):
+    """django.request's warnings (a 4xx: bad input refused, a 404) without a traceback; 5xx keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            record.exc_info = record.exc_text = None
         return True
 
 

@@ -16,6 +16,7 @@ One place for these rules (settings.py sets the figures, README explains them):
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections.abc import Callable
 
@@ -24,14 +25,16 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from dispatch.parsing import BadInput
 from techflow.models import LoginThrottle
 from techflow.seclog import client_address, current_request, security_event
 
@@ -251,6 +254,61 @@ class SessionLifetimeMiddleware:
             return
         if now - seen_at >= SEEN_RESOLUTION or SESSION_SEEN_AT not in session:
             session[SESSION_SEEN_AT] = now
+
+
+# Input no view can use
+
+# A form body in any other encoding is refused: browsers send UTF-8, and Python decodes UTF-16 or an
+# unknown codec into an exception (or into text that was never sent) deep inside a view.
+FORM_CHARSETS = {"utf-8", "ascii"}
+
+
+class RequestInputMiddleware:
+    """Refuses with a 400 and the reason (dispatch.parsing.BadInput, through handler400) what no view
+    can use: a body in an encoding other than UTF-8, a form that can't be read, a NUL character in a
+    query-string or form value (PostgreSQL can't store one, and no field has a use for it).
+
+    Sits before CsrfViewMiddleware, the first to read a posted form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self._check(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _check(request: HttpRequest) -> None:
+        charset = request.content_params.get("charset") if request.content_params else None
+        if charset is not None:
+            try:
+                name = codecs.lookup(charset).name
+            except LookupError:
+                name = ""
+            if name not in FORM_CHARSETS:
+                raise BadInput(
+                    f"This request's text is in an encoding TechFlow doesn't read "
+                    f"(charset={charset[:20]}): send it in UTF-8."
+                )
+        try:
+            fields = [*request.GET.lists(), *(request.POST.lists() if request.method == "POST" else [])]
+        except (
+            UnicodeError,
+            ValueError,
+            MultiPartParserError,
+            RequestDataTooBig,
+            TooManyFieldsSent,
+        ) as error:
+            raise BadInput(
+                f"The form could not be read ({error.__class__.__name__}): send it again."
+            ) from None
+        for name, values in fields:
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise BadInput(
+                    f"“{name[:40].replace(chr(0), '')}” contains a NUL character (\\0), which can't be "
+                    "saved: remove it and send again."
+                )
 
 
 # Headers and the request-wide events

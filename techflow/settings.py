@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with every change recorded and history read only (techflow/admin_site.py).
+    "techflow.apps.TechflowAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +39,9 @@ INSTALLED_APPS = [
     # Django's own widget templates, for the project's form renderer (TemplatesSetting).
     "django.forms",
     "django_htmx",
+    # TOTP two-factor sign-in for office staff and admins (techflow/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tables2",
     "django_filters",
     # The database backend of Django's tasks framework (TASKS below; its worker: db_worker).
@@ -49,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, static files included (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before WhiteNoise so static files get CORP too; Cache-Control: no-store for signed-in users;
     # logs permission denials and 4xx floods (techflow/security.py).
     "techflow.security.SecurityHeadersMiddleware",
@@ -56,6 +63,8 @@ MIDDLEWARE = [
     # HTML and JSON compressed in transit (static files come compressed from WhiteNoise, above it).
     # BREACH: see ARCHITECTURE.md "Compression and caching".
     "django.middleware.gzip.GZipMiddleware",
+    # A body not in UTF-8, an unreadable form, a NUL in a value: a 400 that says so (techflow/security.py).
+    "techflow.security.RequestInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,6 +74,9 @@ MIDDLEWARE = [
     # Idle timeout and absolute lifetime of a session; then the login throttle (after CSRF).
     "techflow.security.SessionLifetimeMiddleware",
     "techflow.security.LoginThrottleMiddleware",
+    # The second step after the password: who must give a TOTP code, and nothing else until they do.
+    "django_otp.middleware.OTPMiddleware",
+    "techflow.two_factor.TwoFactorMiddleware",
     # Deny by default: every view needs a signed-in user unless marked
     # @login_not_required (login page, health check).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -85,6 +97,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few <style> blocks (never a script: all JS is in static/).
+                "django.template.context_processors.csp",
             ],
             # The one time and duration formatter, in every template (dispatch.formatting).
             "builtins": ["dispatch.templatetags.formatting"],
@@ -164,6 +178,26 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Static files are ours alone: no Access-Control-Allow-Origin: * (CORP is added by techflow.security).
 WHITENOISE_ALLOW_ALL_ORIGINS = False
 
+# A strict Content-Security-Policy (README "Security headers"): our own origin only, no inline script
+# or eval (htmx runs with allowEval off), inline <style> only with the request's nonce, no plugins,
+# no <base>, no framing. Static files get it too (the middleware sits before WhiteNoise).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    # Bootstrap draws checkboxes and select arrows with data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # Login throttle (techflow/security.py): this many failed sign-ins for one username, or from one
 # address (an office behind one NAT address shares it, hence more), within the window lock that
 # username / address out for TECHFLOW_LOGIN_LOCKOUT seconds, on /login/ and /admin/login/.
@@ -176,6 +210,13 @@ TECHFLOW_TRUSTED_PROXIES = env.int("TECHFLOW_TRUSTED_PROXIES", default=0)
 # A 4xx flood: this many 4xx answers to one address within the window, logged once per window.
 TECHFLOW_4XX_FLOOD_LIMIT = env.int("TECHFLOW_4XX_FLOOD_LIMIT", default=50)
 TECHFLOW_4XX_FLOOD_WINDOW = env.int("TECHFLOW_4XX_FLOOD_WINDOW", default=60)
+
+# Two-factor sign-in (README "Two-factor sign-in"): who must enrol an authenticator app and give a
+# TOTP code after the password: "superusers" (default), "staff" (office staff too) or "none".
+TECHFLOW_2FA_REQUIRED = env.str("TECHFLOW_2FA_REQUIRED", default="superusers")
+if TECHFLOW_2FA_REQUIRED not in ("none", "superusers", "staff"):
+    raise ImproperlyConfigured("TECHFLOW_2FA_REQUIRED must be none, superusers or staff.")
+OTP_TOTP_ISSUER = "TechFlow"
 
 # Sessions (README "Sessions"): idle timeout set at sign-in by role, and an absolute lifetime.
 # A technician's phone sits in a pocket between jobs all shift; an office browser is left on a desk.
@@ -291,7 +332,10 @@ SECURITY_LOG_FORMAT = env.str("SECURITY_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line": {"()": "techflow.seclog.OneLine"}},
+    "filters": {
+        "one_line": {"()": "techflow.seclog.OneLine"},
+        "no_traceback_below_error": {"()": "techflow.seclog.NoTracebackBelowError"},
+    },
     "formatters": {
         "security_text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "security_json": {"()": "techflow.seclog.JsonLines"},
@@ -308,6 +352,8 @@ LOGGING = {
     "loggers": {
         "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "django.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # A refused bad input (400) is a line, not a traceback.
+        "django.request": {"filters": ["no_traceback_below_error"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -16,3 +16,5 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run inside the request that enqueues them; the worker's own tests switch to the database
 # backend (techflow/tests/test_worker.py).
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Most tests sign staff in with force_login; the two-factor tests set the policy they check.
+TECHFLOW_2FA_REQUIRED = "none"

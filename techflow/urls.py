@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dispatch.views.calls import call_post
-from techflow import views
+from techflow import two_factor, views
 
+handler400 = "techflow.views.bad_request"
 handler500 = "techflow.views.server_error"
 
 admin.site.site_header = "TechFlow administration"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The phone system posts calls here with its token (TECHFLOW_PHONE_TOKENS).
     path("api/calls/", call_post, name="api_call_post"),
+    path("login/2fa/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("login/2fa/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("office/inventory/", include("inventory.urls")),
     # /office/field/... and /office/technicians/...; the rest of /office/ is dispatch's.
     path("office/", include("fieldops.office_urls")),

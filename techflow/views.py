@@ -12,9 +12,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import home_url_for
+from dispatch.parsing import BadInput
 from techflow import system as system_info
 from techflow.middleware import database_unavailable
 from techflow.tasks import backup_task
@@ -86,6 +88,16 @@ def system_backup(request: HttpRequest) -> HttpResponse:
         "under Backups when it is done (reload this page).",
     )
     return redirect("system")
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: our own refusals of bad input (dispatch.parsing.BadInput) say what was wrong;
+    anything else Django refuses (a bad Host, a malformed upload) says only that it was refused.
+    An htmx request gets the message alone, to swap in where the answer was expected."""
+    message = str(exception) if isinstance(exception, BadInput) else ""
+    template = "400.html#message" if getattr(request, "htmx", False) else "400.html"
+    return render(request, template, {"message": message}, status=400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

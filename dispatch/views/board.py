@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, formatting, scheduling, selectors, services
+from dispatch import clock, formatting, parsing, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
@@ -21,10 +21,8 @@ DEFAULT_WEEK_TIME = time(9)
 
 
 def _parse_day(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else clock.localdate()
-    except ValueError:
-        return clock.localdate()
+    """The board's day (?date=): today when absent; anything else not a day in range is a 400."""
+    return parsing.parse_day(value, default=clock.localdate())
 
 
 def _board_context(
@@ -65,10 +63,10 @@ def _target_time(order: WorkOrder, start: str, keep_time: bool) -> datetime | No
     if not start:
         return order.scheduled_for
     if keep_time:
-        day = date.fromisoformat(start[:10])
+        day = parsing.parse_day(start[:10], what="day")
         at = timezone.localtime(order.scheduled_for).time() if order.scheduled_for else DEFAULT_WEEK_TIME
         return scheduling.at_time(day, at.replace(second=0, microsecond=0))
-    return timezone.make_aware(datetime.fromisoformat(start))
+    return parsing.parse_moment(start, what="slot's time")
 
 
 @require_POST
@@ -78,22 +76,21 @@ def board_move(request: HttpRequest) -> HttpResponse:
     view = "week" if request.POST.get("view") == "week" else "day"
     day = _parse_day(request.POST.get("date"))
     page = request.POST.get("page")
-    order_id = request.POST.get("work_order", "")
-    technician_id = request.POST.get("technician", "")
-    if not order_id.isdigit() or not (technician_id == "" or technician_id.isdigit()):
+    try:
+        order_id = parsing.parse_id(request.POST.get("work_order"), what="work order")
+        technician_id = parsing.parse_optional_id(request.POST.get("technician"), what="technician")
+    except parsing.BadInput:
         context = _board_context(
             view, day, page, {"ok": False, "text": ["Drop a work order on a technician's slot."]}
         )
         return render_region(request, "dispatch/board.html", "live", context, status=422)
-    order = get_object_or_404(WorkOrder, pk=int(order_id))
-    technician = get_object_or_404(Technician, pk=int(technician_id)) if technician_id else None
+    order = get_object_or_404(WorkOrder, pk=order_id)
+    technician = get_object_or_404(Technician, pk=technician_id) if technician_id else None
     try:
         start = _target_time(order, request.POST.get("start", ""), request.POST.get("keep_time") == "1")
-        version = int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None
-    except ValueError:
-        context = _board_context(
-            view, day, page, {"ok": False, "text": ["That slot's time is not a valid time."]}
-        )
+        version = parsing.parse_optional_id(request.POST.get("version"), what="version")
+    except parsing.BadInput as error:
+        context = _board_context(view, day, page, {"ok": False, "text": [str(error)]})
         return render_region(request, "dispatch/board.html", "live", context, status=422)
     try:
         services.work_order_schedule(

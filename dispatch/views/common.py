@@ -2,8 +2,13 @@
 
 from typing import Any
 
+from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_tables2 import RequestConfig
+
+from dispatch import parsing
+from dispatch.pagination import CappedPaginator
 
 
 def wants_region(request: HttpRequest) -> bool:
@@ -28,3 +33,17 @@ def error_messages(error) -> list[str]:
     if hasattr(error, "message_dict"):
         return [message for messages in error.message_dict.values() for message in messages]
     return list(error.messages)
+
+
+def paginate_table(request: HttpRequest, table, per_page: int, paginator_class=CappedPaginator) -> None:
+    """Sort a django-tables2 table from the URL and show its ?page= (the last page past the end).
+
+    The page size is ours: django-tables2 would also take ?per_page= from the URL, and a 0 or a
+    negative one ends in a 500 inside the paginator."""
+    RequestConfig(request, paginate=False).configure(table)
+    raw = request.GET.get(table.prefixed_page_field, "")
+    page = int(raw) if parsing.is_id(raw) else 1
+    try:
+        table.paginate(paginator_class=paginator_class, page=page, per_page=per_page)
+    except EmptyPage:
+        table.paginate(paginator_class=paginator_class, page=table.paginator.num_pages, per_page=per_page)

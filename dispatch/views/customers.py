@@ -6,17 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from dispatch import selectors, services
 from dispatch.access import office_required
 from dispatch.filters import CustomerFilter
 from dispatch.forms import CallLogForm, CustomerForm, CustomerNoteForm
 from dispatch.models import Customer, WorkOrder
-from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor
 from dispatch.tables import CustomerTable
-from dispatch.views.common import render_region
+from dispatch.views.common import paginate_table, render_region
 
 PAGE_SIZE = 25
 ORDERS_SHOWN = 50
@@ -28,9 +26,7 @@ HISTORY_SHOWN = 30
 def customer_list(request: HttpRequest) -> HttpResponse:
     filterset = CustomerFilter(request.GET or None, queryset=Customer.objects.all())
     table = CustomerTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": CappedPaginator}).configure(
-        table
-    )
+    paginate_table(request, table, PAGE_SIZE)
     # Orders are counted for the page's customers only, one grouped query over their index.
     shown = [row.record.pk for row in table.page.object_list]
     table.order_counts = dict(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, planner, scheduling, services, suggestions
+from dispatch import clock, parsing, planner, scheduling, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import PlanRun, PlanRunStatus, Technician, WorkOrder
 from dispatch.services import Actor
@@ -45,13 +45,12 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         "order": order,
         "origin": origin,
         "board_view": "week" if request.GET.get("view") == "week" else "day",
-        "board_date": _parse_day(request.GET.get("date")).isoformat(),
     }
-    raw = request.GET.get("day", "").strip()
     try:
-        day = date.fromisoformat(raw) if raw else default_suggest_day(order)
-    except ValueError:
-        context["error"] = f"“{raw[:40]}” is not a date: pick a day (YYYY-MM-DD)."
+        context["board_date"] = _parse_day(request.GET.get("date")).isoformat()
+        day = parsing.parse_day(request.GET.get("day"), default=default_suggest_day(order), what="date")
+    except parsing.BadInput as error:
+        context["error"] = str(error)
         return render_region(request, SUGGEST, "results", context, status=400)
     if origin == "board":
         # The board may show a past day; suggest from the first day with a start left.
@@ -100,13 +99,10 @@ def _render_plan(request: HttpRequest, run: PlanRun, view: str, day: date) -> Ht
 
 def _view_and_day(data) -> tuple[str, date] | HttpResponse:
     view = "week" if data.get("view") == "week" else "day"
-    raw = data.get("date", "").strip()
     try:
-        return view, (date.fromisoformat(raw) if raw else clock.localdate())
-    except ValueError:
-        return HttpResponse(
-            f"“{raw[:40]}” is not a date (YYYY-MM-DD).", status=400, content_type="text/plain"
-        )
+        return view, parsing.parse_day(data.get("date"), default=clock.localdate())
+    except parsing.BadInput as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_POST
@@ -139,13 +135,15 @@ def board_plan_status(request: HttpRequest, pk: UUID) -> HttpResponse:
 
 
 def _parse_placement(value: str) -> tuple[int, int, datetime, int]:
-    if not value.isascii() or len(value) > 100:
+    if not value.isascii() or len(value) > 100 or value.count("|") != 3:
         raise ValueError(value[:40])
     order_id, technician_id, start, version = value.split("|")
-    at = datetime.fromisoformat(start)
-    if at.tzinfo is None:
-        at = timezone.make_aware(at)
-    return int(order_id), int(technician_id), at, int(version)
+    return (
+        parsing.parse_id(order_id),
+        parsing.parse_id(technician_id),
+        parsing.parse_moment(start),
+        parsing.parse_id(version),
+    )
 
 
 @require_POST

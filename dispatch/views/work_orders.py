@@ -10,9 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
-from dispatch import selectors, services
+from dispatch import parsing, selectors, services
 from dispatch.access import office_required
 from dispatch.archive_search import archived_orders_matching
 from dispatch.csv_export import Echo, SafeWriter
@@ -26,10 +25,9 @@ from dispatch.forms import (
     WorkOrderEditForm,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
-from dispatch.pagination import CappedPaginator
 from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
-from dispatch.views.common import error_messages, render_region
+from dispatch.views.common import error_messages, paginate_table, render_region
 from dispatch.views.suggestions import default_suggest_day
 
 PAGE_SIZE = 25
@@ -42,7 +40,7 @@ def _offer_only_the_chosen(field, value: str, model) -> None:
     validates against; a swap tells the filter form that the choice may have changed.
     """
     field.queryset = model.objects.filter(pk=int(value)) if value.isdigit() else model.objects.none()
-    field.widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change', {bubbles: true}))"
+    field.widget.attrs["data-change-after-swap"] = ""  # static/js/office.js
 
 
 def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
@@ -59,9 +57,7 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
     table = WorkOrderTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": CappedPaginator}).configure(
-        table
-    )
+    paginate_table(request, table, PAGE_SIZE)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
         export_query.pop(key, None)
@@ -351,7 +347,7 @@ def _customer_options(query: str, selected: str | None) -> list[Customer]:
         customers = customers.filter(
             Q(name__icontains=query) | Q(address__icontains=query) | Q(phone__icontains=query)
         )
-    if selected and selected.isdigit():
+    if parsing.is_id(selected):
         customers = customers | Customer.objects.filter(pk=int(selected)).only("pk", "name", "address")
     return list(customers.order_by("name")[:CUSTOMER_OPTIONS_LIMIT])
 
@@ -397,7 +393,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
     form.fields["customer"].queryset = Customer.objects.none()
     form.fields["customer"].choices = [("", "Choose a customer")] + [(c.pk, c.name) for c in customers]
     # A search swaps the options in; tell the form the customer may have changed.
-    form.fields["customer"].widget.attrs["hx-on::after-swap"] = "this.dispatchEvent(new Event('change'))"
+    form.fields["customer"].widget.attrs["data-change-after-swap"] = ""  # static/js/office.js
     customer = next((c for c in customers if str(c.pk) == str(selected)), None)
     start = (
         form.cleaned_data.get("scheduled_for") if form.is_bound and hasattr(form, "cleaned_data") else None
@@ -434,4 +430,9 @@ def work_order_availability(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     start = form.cleaned_data.get("scheduled_for")
     customer = form.cleaned_data.get("customer")
-    return render(request, "dispatch/work_order_form.html#availability", _availability(customer, start))
+    context = _availability(customer, start)
+    if form.has_error("scheduled_for"):
+        # An unreadable or out-of-range time: say why no one is listed (400, swapped like a refusal).
+        context["time_error"] = " ".join(form.errors["scheduled_for"])
+        return render(request, "dispatch/work_order_form.html#availability", context, status=400)
+    return render(request, "dispatch/work_order_form.html#availability", context)

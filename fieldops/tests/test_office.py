@@ -146,9 +146,11 @@ def test_the_timesheet_page_and_its_csv(office_client):
     assert rows[2][0:2] == ["Mike Johnson", "total"] and rows[2][5] == "9.00"
 
 
-def test_a_bad_week_shows_this_week_instead_of_an_error(office_client):
-    assert office_client.get("/office/field/timesheets/?week=banana").status_code == 200
-    assert office_client.get("/office/field/timesheets.csv?week=2026-13-45").status_code == 200
+def test_a_bad_week_is_refused_with_the_reason(office_client):
+    for url in ("/office/field/timesheets/?week=banana", "/office/field/timesheets.csv?week=2026-13-45"):
+        response = office_client.get(url)
+        assert response.status_code == 400 and "is not a week" in response.content.decode()
+    assert office_client.get("/office/field/timesheets/?week=").status_code == 200
 
 
 def test_timesheet_queries_do_not_grow_with_the_data(office_client):

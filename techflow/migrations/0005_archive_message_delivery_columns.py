@@ -7,7 +7,7 @@ from techflow.migrations._archive_columns import mirror
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("techflow", "0003_archive_calls_columns"),
+        ("techflow", "0004_archive_calls_columns"),
         ("dispatch", "0011_customer_messages"),
     ]
 

@@ -8,7 +8,7 @@ from techflow.migrations._archive_columns import mirror
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("techflow", "0002_login_throttles"),
+        ("techflow", "0003_admin_changes"),
         ("dispatch", "0010_calls"),
     ]
 

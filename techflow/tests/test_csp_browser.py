@@ -1,0 +1,81 @@
+"""The strict CSP breaks nothing: office and phone pages in a real Chromium report no violation."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from conftest import PASSWORD
+from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from inventory.tests.factories import TruckFactory
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WATCH = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+def _visit(page, url: str, name: str) -> list[str]:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    shot(page, name)
+    return page.evaluate("window.__violations")
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_office_and_phone_pages_run_under_the_policy(browser, live_server, django_user_model):
+    office = django_user_model.objects.create_user("office", password=PASSWORD)
+    office.groups.add(Group.objects.get_or_create(name="Office")[0])
+    tech_user = django_user_model.objects.create_user("mike", password=PASSWORD)
+    technician = TechnicianFactory(name="Mike Johnson", user=tech_user)
+    order = WorkOrderFactory(assigned_technician=technician, customer=CustomerFactory(name="City Bank"))
+    truck = TruckFactory()
+
+    violations, messages = [], []
+    context = new_context(browser, viewport=DESKTOP)
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
+    _sign_in(page, live_server.url, "office")
+    page.wait_for_url(f"{live_server.url}/office/")
+    # The watch sees what the policy blocks: an inline style attribute set by a script.
+    page.evaluate("document.body.setAttribute('style', 'color: red')")
+    page.wait_for_function("window.__violations.length > 0")
+    assert "style-src" in page.evaluate("window.__violations")[0]
+    for path, name in [
+        ("/office/", "csp-office-today"),
+        ("/office/board/", "csp-office-board"),
+        (f"/office/work-orders/{order.pk}/", "csp-office-order"),
+        ("/office/work-orders/new/", "csp-office-new-order"),
+        ("/office/customers/new/", "csp-office-customer-form"),
+        (f"/office/inventory/trucks/{truck.pk}/replenishment/", "csp-office-replenishment"),
+    ]:
+        violations += _visit(page, live_server.url + path, name)
+    # The suggestions panel opens and its close button (no inline handler any more) empties it.
+    page.goto(f"{live_server.url}/office/board/")
+    page.goto(f"{live_server.url}/office/work-orders/{order.pk}/suggestions/?from=board")
+    violations += page.evaluate("window.__violations")
+    context.close()
+
+    context = new_context(browser, viewport=PHONE)
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
+    _sign_in(page, live_server.url, "mike")
+    page.wait_for_url(f"{live_server.url}/tech/")
+    for path, name in [
+        ("/tech/", "csp-phone-my-day"),
+        (f"/tech/jobs/{order.pk}/", "csp-phone-job"),
+        ("/tech/agent/", "csp-phone-agent"),
+    ]:
+        violations += _visit(page, live_server.url + path, name)
+    context.close()
+    assert violations == [] and messages == []
