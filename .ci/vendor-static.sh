@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 HTMX=htmx.org@2.0.9
 BOOTSTRAP=bootstrap@5.3.9
 ICONS=bootstrap-icons@1.13.2
+# Test-only: the browser tests' accessibility (contrast) check; never loaded by a page.
+AXE=axe-core@4.11.0
 dest=static/vendor
 stamp="$dest/.versions"
-want="$HTMX $BOOTSTRAP $ICONS"
+want="$HTMX $BOOTSTRAP $ICONS $AXE"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
@@ -22,7 +24,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" >/dev/null 2>&1)
+(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" "$AXE" >/dev/null 2>&1)
 for tgz in "$work"/*.tgz; do
   name=$(basename "$tgz" .tgz)
   mkdir -p "$work/$name"
@@ -30,12 +32,13 @@ for tgz in "$work"/*.tgz; do
 done
 
 rm -rf "$dest"
-mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts"
+mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/axe-core"
 cp "$work"/htmx.org-*/package/dist/htmx.min.js "$dest/htmx/"
 cp "$work"/bootstrap-5*/package/dist/css/bootstrap.min.css "$dest/bootstrap/"
 cp "$work"/bootstrap-5*/package/dist/js/bootstrap.bundle.min.js "$dest/bootstrap/"
 cp "$work"/bootstrap-icons-*/package/font/bootstrap-icons.min.css "$dest/bootstrap-icons/"
 cp "$work"/bootstrap-icons-*/package/font/fonts/bootstrap-icons.woff* "$dest/bootstrap-icons/fonts/"
+cp "$work"/axe-core-*/package/axe.min.js "$dest/axe-core/"
 for lic in "$work"/*/package/LICENSE*; do
   cp "$lic" "$dest/$(basename "$(dirname "$(dirname "$lic")")").LICENSE"
 done

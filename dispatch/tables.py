@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from dispatch import formatting
 from dispatch.models import Customer, WorkOrder
 
 # Row links open the page itself; only sorting and paging swap the results in place.
@@ -14,7 +15,7 @@ class WorkOrderTable(tables.Table):
     id = tables.Column(
         verbose_name="#", linkify=("dispatch:work_order_detail", {"pk": tables.A("pk")}), attrs=PLAIN_LINK
     )
-    scheduled_for = tables.DateTimeColumn(format="D M j, g:i A", verbose_name="Scheduled")
+    scheduled_for = tables.Column(verbose_name="Scheduled")
     title = tables.Column(linkify=("dispatch:work_order_detail", {"pk": tables.A("pk")}), attrs=PLAIN_LINK)
     customer = tables.Column(order_by=("customer__name",))
     assigned_technician = tables.Column(verbose_name="Technician", order_by=("assigned_technician__name",))
@@ -23,9 +24,13 @@ class WorkOrderTable(tables.Table):
     class Meta:
         model = WorkOrder
         fields = ("id", "scheduled_for", "title", "customer", "job_type", "assigned_technician", "status")
-        order_by = ("-scheduled_for",)
+        # No default sort here: the list opens on today (WorkOrderQuerySet.today_first); every
+        # column's sort link still works.
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No work orders match these filters."
+
+    def render_scheduled_for(self, value) -> str:
+        return formatting.when(value)
 
     def render_status(self, record: WorkOrder, value: str) -> str:
         late = mark_safe(' <span class="badge text-bg-danger">Late</span>') if record.is_late_to_start else ""

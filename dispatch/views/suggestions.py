@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, planner, scheduling, services, suggestions
+from dispatch import clock, formatting, planner, scheduling, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
@@ -58,7 +58,7 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
             f"This order is {order.get_status_display().lower()}: there is nothing to schedule."
         )
     elif day < clock.localdate():
-        context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
+        context["error"] = f"{formatting.day_text(day)} has passed: pick today or a later day."
     else:
         context["suggestions"] = suggestions.work_order_suggestions(order, day)
     return render_region(request, SUGGEST, "results", context)

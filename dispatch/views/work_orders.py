@@ -41,7 +41,8 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 @office_required
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
-    table = WorkOrderTable(filterset.qs)
+    orders = filterset.qs if request.GET.get("sort") else filterset.qs.today_first()
+    table = WorkOrderTable(orders)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
