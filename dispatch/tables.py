@@ -62,5 +62,6 @@ class CustomerTable(tables.Table):
 
     def render_preferred(self, record: Customer) -> str:
         if record.preferred_schedule_start and record.preferred_schedule_end:
-            return f"{record.preferred_schedule_start:%H:%M}–{record.preferred_schedule_end:%H:%M}"
+            start, end = record.preferred_schedule_start, record.preferred_schedule_end
+            return f"{formatting.clock_time(start)}–{formatting.clock_time(end)}"
         return "—"

@@ -1,0 +1,53 @@
+"""The admin's changelists at 1366 px: every column on screen, the key ones included."""
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+from dispatch.tests.factories import NotificationFactory, WorkOrderFactory, WorkOrderHistoryFactory
+from inventory.tests.factories import StockMovementFactory, TruckInventoryFactory
+from techflow.tests.browser import DESKTOP, new_context, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# changelist: the columns an admin must see without scrolling sideways.
+CHANGELISTS = {
+    "dispatch/workorder": ["Title", "Customer", "Status", "Assigned technician", "Scheduled for"],
+    "inventory/stockmovement": ["Created at", "Truck", "Item", "Kind", "Quantity change", "Quantity after"],
+    "dispatch/workorderhistory": ["Work order", "Field changed", "Old value", "New value"],
+    "inventory/truckinventory": ["Truck", "Item", "Quantity"],
+    "dispatch/notification": ["Created at", "Work order", "Is read"],
+    "fieldops/technicianactivity": ["Created at", "Technician", "Activity type", "Work order"],
+    "fieldops/clockrecord": ["Technician", "Truck", "Clock in time", "Clock out time"],
+}
+
+
+def test_admin_changelists_fit_1366_px_with_their_key_columns(browser, live_server, django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    order = WorkOrderFactory(title="Replace the analog cameras at the north parking garage with IP domes")
+    WorkOrderHistoryFactory(work_order=order, old_value="pending", new_value="scheduled")
+    NotificationFactory(work_order=order)
+    StockMovementFactory()
+    TruckInventoryFactory()
+    context = new_context(browser, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+    for changelist, columns in CHANGELISTS.items():
+        page.goto(f"{live_server.url}/admin/{changelist}/")
+        table = page.locator("#result_list")
+        expect(table).to_be_visible()
+        shot(page, f"admin-{changelist.replace('/', '-')}", full_page=False)
+        for column in columns:
+            header = table.locator("thead th", has_text=column).first
+            box = header.bounding_box()
+            assert box is not None, f"{changelist}: no column {column!r}"
+            assert box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"], (
+                f"{changelist}: {column!r} is cut off at 1366 px"
+            )
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{changelist} is {overflow} px wider than the window"
+    context.close()
