@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from dispatch.tests.factories import NotificationFactory, WorkOrderFactory, WorkOrderHistoryFactory
+from fieldops.tests.factories import ClockRecordFactory, TechnicianActivityFactory
 from inventory.tests.factories import StockMovementFactory, TruckInventoryFactory
 from techflow.tests.browser import DESKTOP, new_context, shot
 
@@ -29,6 +30,8 @@ def test_admin_changelists_fit_1366_px_with_their_key_columns(browser, live_serv
     NotificationFactory(work_order=order)
     StockMovementFactory()
     TruckInventoryFactory()
+    TechnicianActivityFactory(work_order=order, technician=order.assigned_technician)
+    ClockRecordFactory(technician=order.assigned_technician)
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/admin/login/")
