@@ -4,9 +4,20 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from dispatch.tests.factories import NotificationFactory, WorkOrderFactory, WorkOrderHistoryFactory
+from dispatch.tests.factories import (
+    CustomerFactory,
+    NotificationFactory,
+    TechnicianFactory,
+    WorkOrderFactory,
+    WorkOrderHistoryFactory,
+)
 from fieldops.tests.factories import ClockRecordFactory, TechnicianActivityFactory
-from inventory.tests.factories import StockMovementFactory, TruckInventoryFactory
+from inventory.tests.factories import (
+    InventoryItemFactory,
+    StockMovementFactory,
+    TruckFactory,
+    TruckInventoryFactory,
+)
 from techflow.tests.browser import DESKTOP, new_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,11 +36,18 @@ CHANGELISTS = {
 
 def test_admin_changelists_fit_1366_px_with_their_key_columns(browser, live_server, django_user_model):
     django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
-    order = WorkOrderFactory(title="Replace the analog cameras at the north parking garage with IP domes")
+    # Names as long as a real company's, which is what pushed columns off the page.
+    order = WorkOrderFactory(
+        title="Replace the analog cameras at the north parking garage with IP domes",
+        customer=CustomerFactory(name="Springfield Unified School District Transportation Depot"),
+        assigned_technician=TechnicianFactory(name="Alexandra Rodriguez-Whitfield"),
+    )
     WorkOrderHistoryFactory(work_order=order, old_value="pending", new_value="scheduled")
     NotificationFactory(work_order=order)
-    StockMovementFactory()
-    TruckInventoryFactory()
+    truck = TruckFactory(name="Service Truck 204 (Ford Transit 350 High Roof)")
+    item = InventoryItemFactory(name="Network Video Recorder (NVR) 16-channel with 8 TB surveillance drive")
+    StockMovementFactory(truck=truck, item=item, reason="Restocked from the warehouse before the week")
+    TruckInventoryFactory(truck=truck, item=item)
     TechnicianActivityFactory(work_order=order, technician=order.assigned_technician)
     ClockRecordFactory(technician=order.assigned_technician)
     context = new_context(browser, viewport=DESKTOP)
@@ -53,4 +71,7 @@ def test_admin_changelists_fit_1366_px_with_their_key_columns(browser, live_serv
             )
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{changelist} is {overflow} px wider than the window"
+        # Nor cut by the results box: no column hidden to the right of it.
+        hidden = table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
+        assert hidden <= 1, f"{changelist}: {hidden} px of columns hidden to the right at 1366 px"
     context.close()
