@@ -11,7 +11,9 @@ ICONS=bootstrap-icons@1.13.2
 CHARTJS=chart.js@4.6.1
 dest=static/vendor
 stamp="$dest/.versions"
-want="$HTMX $BOOTSTRAP $ICONS $CHARTJS"
+# Test-only: the browser tests' accessibility (contrast) check; never loaded by a page.
+AXE=axe-core@4.11.0
+want="$HTMX $BOOTSTRAP $ICONS $CHARTJS $AXE"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
@@ -23,7 +25,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" "$CHARTJS" >/dev/null 2>&1)
+(cd "$work" && npm pack --silent "$HTMX" "$BOOTSTRAP" "$ICONS" "$CHARTJS" "$AXE" >/dev/null 2>&1)
 for tgz in "$work"/*.tgz; do
   name=$(basename "$tgz" .tgz)
   mkdir -p "$work/$name"
@@ -31,13 +33,14 @@ for tgz in "$work"/*.tgz; do
 done
 
 rm -rf "$dest"
-mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/chartjs"
+mkdir -p "$dest/htmx" "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/chartjs" "$dest/axe-core"
 cp "$work"/htmx.org-*/package/dist/htmx.min.js "$dest/htmx/"
 cp "$work"/bootstrap-5*/package/dist/css/bootstrap.min.css "$dest/bootstrap/"
 cp "$work"/bootstrap-5*/package/dist/js/bootstrap.bundle.min.js "$dest/bootstrap/"
 cp "$work"/bootstrap-icons-*/package/font/bootstrap-icons.min.css "$dest/bootstrap-icons/"
 cp "$work"/bootstrap-icons-*/package/font/fonts/bootstrap-icons.woff* "$dest/bootstrap-icons/fonts/"
 cp "$work"/chart.js-*/package/dist/chart.umd.min.js "$dest/chartjs/"
+cp "$work"/axe-core-*/package/axe.min.js "$dest/axe-core/"
 for lic in "$work"/*/package/LICENSE*; do
   cp "$lic" "$dest/$(basename "$(dirname "$(dirname "$lic")")").LICENSE"
 done

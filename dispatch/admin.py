@@ -183,16 +183,8 @@ class WorkOrderAdminForm(forms.ModelForm):
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(LargeTableAdmin, admin.ModelAdmin):
-    list_display = [
-        "id",
-        "title",
-        "customer",
-        "job_type",
-        "status",
-        "assigned_technician",
-        "scheduled_for",
-        "created_at",
-    ]
+    # The columns an admin looks an order up by (job type and creation are filters and the form).
+    list_display = ["id", "title", "customer", "status", "assigned_technician", "scheduled_for"]
     list_display_links = ["id", "title"]
     list_filter = ["status", "job_type", "assigned_technician", "scheduled_for"]
     search_fields = ["title", "brief_description", "customer__name", "assigned_technician__name"]

@@ -110,15 +110,48 @@ class WorkOrderQuerySet(TouchingQuerySet):
     def open(self) -> "WorkOrderQuerySet":
         return self.filter(OPEN)
 
-    def to_place(self) -> "WorkOrderQuerySet":
-        """The board's tray: open work without a technician, or pending (idx_work_orders_to_place)."""
-        return self.filter(TO_PLACE)
-
     def late_to_start(self) -> "WorkOrderQuerySet":
         """Orders whose time has passed and whose work hasn't started (`WorkOrder.is_late_to_start`)."""
         return self.filter(
             status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED], scheduled_for__lt=clock.now()
         )
+
+    def today_first(self) -> "WorkOrderQuerySet":
+        """Today's orders by time, then the upcoming ones (soonest first), then the past (latest
+        first), then those without a time: the work-order list before a dispatcher picks a sort."""
+        from dispatch.scheduling import day_bounds
+
+        start, end = day_bounds(clock.localdate())
+        bucket = models.Case(
+            models.When(scheduled_for__gte=start, scheduled_for__lt=end, then=0),
+            models.When(scheduled_for__gte=end, then=1),
+            models.When(scheduled_for__lt=start, then=2),
+            default=3,
+        )
+        ahead = models.Case(models.When(scheduled_for__gte=start, then=F("scheduled_for")))
+        latest = F("scheduled_for").desc(nulls_last=True)
+        return self.order_by(bucket, ahead.asc(nulls_last=True), latest, "id")
+
+    def _to_place_condition(self) -> Q:
+        from dispatch.scheduling import day_bounds
+
+        today_start, _ = day_bounds(clock.localdate())
+        return (
+            Q(assigned_technician__isnull=True)
+            | Q(scheduled_for__isnull=True)
+            | Q(status=WorkOrderStatus.PENDING, scheduled_for__lt=today_start)
+        )
+
+    def to_place(self) -> "WorkOrderQuerySet":
+        """The board's tray: open orders without a technician or a time, and pending ones whose day
+        has passed (to be planned again). The board shows each of them there and nowhere else.
+        TO_PLACE is the partial index's condition (idx_work_orders_to_place): the tray reads that
+        index, never the closed orders."""
+        return self.filter(TO_PLACE).filter(self._to_place_condition())
+
+    def on_the_grid(self) -> "WorkOrderQuerySet":
+        """The board's technician rows: the booked jobs (scheduling's rule) not waiting in the tray."""
+        return self.booked().exclude(self._to_place_condition())
 
 
 class WorkOrderStatus(models.TextChoices):
@@ -325,6 +358,9 @@ class WorkOrderHistory(models.Model):
     field_changed = models.CharField(max_length=100, null=True)
     old_value = models.TextField(null=True)
     new_value = models.TextField(null=True)
+    # The order's version this change made (1: its creation); an editor refused for holding an
+    # older version is told exactly the changes after it. Null on rows written before it existed.
+    version = models.PositiveIntegerField(null=True, blank=True)
     created_at = created_at_field()
 
     class Meta:
@@ -361,6 +397,14 @@ class CustomerHistory(models.Model):
         return (self.notes or "")[:60]
 
 
+class NotificationQuerySet(models.QuerySet):
+    def alerts(self) -> "NotificationQuerySet":
+        """What the office's inbox and unread count hold: notes flagged to the office, emergencies,
+        refusals, running late, low stock and system events. Routine status and assignment notices
+        are not alerts: the work order's timeline and the field view already show those changes."""
+        return self.exclude(notification_type__in=Notification.ROUTINE_TYPES)
+
+
 class Notification(models.Model):
     class Type(models.TextChoices):
         NOTE_ALERT = "note_alert", "Note alert"
@@ -378,6 +422,10 @@ class Notification(models.Model):
     message = models.TextField(null=True)
     is_read = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
+
+    ROUTINE_TYPES = (Type.STATUS_CHANGE, Type.ASSIGNMENT)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         db_table = "notifications"

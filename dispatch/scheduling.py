@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dispatch.formatting import clock_time
+from dispatch.formatting import clock_time, day_text
 from dispatch.models import Customer, Technician, WorkOrder
 
 # A job blocks its technician for this long from its scheduled time: the seed records no
@@ -97,7 +97,8 @@ def schedule_refusals(
     limit = max_jobs_per_day()
     if len(starts) >= limit:
         reasons.append(
-            f"{technician.name} already has {len(starts)} jobs on {local:%a %b %d}; the limit is {limit}."
+            f"{technician.name} already has {len(starts)} jobs on {day_text(local.date())}; "
+            f"the limit is {limit}."
         )
     clashes = sorted(other for other in starts if abs(other - start) < JOB_DURATION)
     if clashes:

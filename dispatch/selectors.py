@@ -4,11 +4,12 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Aggregate, Count, Max, Prefetch, QuerySet, Value
+from django.db.models import Aggregate, Count, Max, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from dispatch.models import (
     Notification,
     Technician,
     WorkOrder,
+    WorkOrderHistory,
     WorkOrderNote,
     WorkOrderStatus,
 )
@@ -74,8 +76,16 @@ def office_fingerprint() -> str:
     return hashlib.blake2s(repr(row).encode(), digest_size=8).hexdigest()
 
 
+def inbox_fingerprint() -> str:
+    """Changes when an alert arrives or one is marked read or unread: one aggregate query."""
+    alerts = Notification.objects.alerts().aggregate(
+        last=Max("id"), n=Count("id"), unread=Count("id", filter=Q(is_read=False))
+    )
+    return hashlib.blake2s(repr(sorted(alerts.items())).encode(), digest_size=8).hexdigest()
+
+
 def unread_alert_count() -> int:
-    return Notification.objects.filter(is_read=False).count()
+    return Notification.objects.alerts().filter(is_read=False).count()
 
 
 # Today and the board ------------------------------------------------------------------
@@ -111,7 +121,7 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
         "unassigned": list(today.filter(assigned_technician__isnull=True).select_related("customer")),
         "late_count": today.late_to_start().count(),
         "alerts": list(
-            Notification.objects.filter(is_read=False).select_related("work_order")[:alerts_shown]
+            Notification.objects.alerts().filter(is_read=False).select_related("work_order")[:alerts_shown]
         ),
         "alert_count": unread_alert_count(),
         "order_count": today.count(),
@@ -133,13 +143,13 @@ def board_grid(
         columns = [
             {
                 "key": first + timedelta(days=i),
-                "label": f"{first + timedelta(days=i):%a %b %d}",
+                "label": formatting.day_text(first + timedelta(days=i)),
                 "start": (first + timedelta(days=i)).isoformat(),
                 "today": first + timedelta(days=i) == clock.localdate(),
             }
             for i in range(7)
         ]
-        orders = WorkOrder.objects.booked().in_days(first, after)
+        orders = WorkOrder.objects.on_the_grid().in_days(first, after)
     else:
         columns = [
             {
@@ -150,7 +160,7 @@ def board_grid(
             }
             for hour in BOARD_HOURS
         ]
-        orders = WorkOrder.objects.booked().on_day(day)
+        orders = WorkOrder.objects.on_the_grid().on_day(day)
     page = technician_page(page_number, technicians_shown)
     cells: dict[tuple, list[WorkOrder]] = {}
     page_orders = orders.filter(assigned_technician__in=[technician.pk for technician in page])
@@ -278,21 +288,38 @@ def _user_names(history, notes=()) -> dict[int, str]:
 
 def _who(row_type: str | None, row_id: int | None, users: dict, technicians: dict) -> str:
     if row_type == ActorType.TECHNICIAN:
-        return technicians.get(row_id, f"technician #{row_id}")
+        return technicians.get(row_id, "a technician")
     if row_type == ActorType.SYSTEM or row_type is None:
         return "System"
     if row_type == ActorType.VOICE_AGENT:
         return "Voice agent"
-    return users.get(row_id, f"{row_type} #{row_id}")
+    return users.get(row_id, "an admin" if row_type == ActorType.ADMIN else "the office")
+
+
+# The words a dispatcher uses for the tracked fields (never the column names).
+FIELD_LABELS = {
+    "customer": "Customer",
+    "title": "Title",
+    "brief_description": "Description",
+    "full_summary": "Summary",
+    "job_type": "Job type",
+    "status": "Status",
+    "assigned_technician": "Technician",
+    "scheduled_for": "Scheduled for",
+}
+
+
+def field_label(field: str | None) -> str:
+    return FIELD_LABELS.get(field or "", (field or "").replace("_", " ").capitalize())
 
 
 def _history_text(field: str | None, value: str | None, technicians: dict, customers: dict) -> str:
     if value in (None, ""):
         return "—"
     if field == "assigned_technician":
-        return technicians.get(int(value), f"#{value}")
+        return technicians.get(int(value), "a technician no longer listed")
     if field == "customer":
-        return customers.get(int(value), f"#{value}")
+        return customers.get(int(value), "a customer no longer listed")
     if field == "scheduled_for":
         try:
             return formatting.when(datetime.fromisoformat(value))
@@ -305,28 +332,92 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
     return value if len(value) <= 120 else value[:117] + "…"
 
 
+def _history_names(history) -> tuple[dict[int, str], dict[int, str]]:
+    """The technicians and customers the rows name, by id: two queries."""
+    ids = {"assigned_technician": set(), "customer": set()}
+    for row in history:
+        if row.field_changed in ids:
+            ids[row.field_changed] |= {int(v) for v in (row.old_value, row.new_value) if v and v.isdigit()}
+        if row.changed_by_type == ActorType.TECHNICIAN and row.changed_by_id:
+            ids["assigned_technician"].add(row.changed_by_id)
+    technicians = dict(Technician.objects.filter(pk__in=ids["assigned_technician"]).values_list("pk", "name"))
+    customers = dict(Customer.objects.filter(pk__in=ids["customer"]).values_list("pk", "name"))
+    return technicians, customers
+
+
+def history_change_text(row, technicians: dict, customers: dict) -> str:
+    """One change in words: 'Technician: — → Mike Johnson'."""
+    old = _history_text(row.field_changed, row.old_value, technicians, customers)
+    new = _history_text(row.field_changed, row.new_value, technicians, customers)
+    return f"{field_label(row.field_changed)}: {old} → {new}"
+
+
+def _is_creation(row, work_order: WorkOrder) -> bool:
+    if row.version is not None:
+        return row.version == 1
+    # Rows from before history kept the version: the initial values, written with the order.
+    return row.old_value is None and abs((row.created_at - work_order.created_at).total_seconds()) < 5
+
+
+def work_order_changes_since(work_order: WorkOrder, version: int, *, viewer_type: str, viewer_id) -> str:
+    """What changed after `version`, in words: when (company's time), who ('you, in another tab'
+    for the viewer's own login) and each field old → new, in a dispatcher's labels."""
+    rows = list(
+        WorkOrderHistory.objects.filter(work_order=work_order, version__gt=version).order_by("version", "id")
+    )
+    if not rows:
+        return ""
+    technicians, customers = _history_names(rows)
+    users = _user_names(rows)
+    lines = []
+    for _, group in groupby(rows, key=lambda row: row.version):
+        group = list(group)
+        first = group[0]
+        if first.changed_by_type == viewer_type and first.changed_by_id == viewer_id:
+            who = "you, in another tab"
+        else:
+            who = _who(first.changed_by_type, first.changed_by_id, users, technicians)
+        changes = "; ".join(history_change_text(row, technicians, customers) for row in group)
+        lines.append(f"{formatting.when(first.created_at)}, {who}: {changes}")
+    return " · ".join(lines)
+
+
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
     """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
     history = list(work_order.history.all())
     notes = list(work_order.notes.all())
     users = _user_names(history, notes)
-    customer_ids = {
-        int(value)
-        for row in history
-        if row.field_changed == "customer"
-        for value in (row.old_value, row.new_value)
-        if value
-    }
-    customers = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    _, customers = _history_names(history)
     entries = []
+    created = [row for row in history if _is_creation(row, work_order)]
+    if created:
+        # The initial values are one event, not a row per field.
+        shown = [
+            row for row in created if row.field_changed not in ("title", "full_summary") and row.new_value
+        ]
+        entries.append(
+            TimelineEntry(
+                created[0].created_at,
+                "history",
+                "bi-plus-circle",
+                "Work order created",
+                " · ".join(
+                    f"{field_label(row.field_changed)}: "
+                    f"{_history_text(row.field_changed, row.new_value, technicians, customers)}"
+                    for row in shown
+                ),
+                _who(created[0].changed_by_type, created[0].changed_by_id, users, technicians),
+            )
+        )
     for row in history:
-        label = (row.field_changed or "").replace("_", " ")
+        if row in created:
+            continue
         entries.append(
             TimelineEntry(
                 row.created_at,
                 "history",
                 "bi-pencil-square",
-                f"{label.capitalize()} changed",
+                f"{field_label(row.field_changed)} changed",
                 f"{_history_text(row.field_changed, row.old_value, technicians, customers)} → "
                 f"{_history_text(row.field_changed, row.new_value, technicians, customers)}",
                 _who(row.changed_by_type, row.changed_by_id, users, technicians),

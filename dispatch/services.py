@@ -85,6 +85,7 @@ def work_order_record_changes(
             field_changed=name,
             old_value=before[name],
             new_value=_history_value(work_order, name),
+            version=work_order.version,
         )
         for name in WorkOrder.TRACKED_FIELDS
         if before[name] != _history_value(work_order, name)
@@ -115,14 +116,17 @@ class StaleWorkOrder(ValidationError):
     """Someone else changed the work order since the editor loaded it."""
 
 
-def _check_version(locked: WorkOrder, expected_version: int | None) -> None:
+def _check_version(locked: WorkOrder, expected_version: int | None, actor: Actor) -> None:
     if expected_version is None or locked.version == expected_version:
         return
-    changes = WorkOrderHistory.objects.filter(work_order=locked).order_by("-created_at", "-id")[:5]
-    said = "; ".join(f"{row.field_changed} is now {row.new_value or 'empty'}" for row in changes)
+    # selectors reads these models and the services' names; imported when a conflict is explained.
+    from dispatch.selectors import work_order_changes_since
+
+    said = work_order_changes_since(locked, expected_version, viewer_type=actor.type, viewer_id=actor.id)
     raise StaleWorkOrder(
-        f"Work order #{locked.pk} was changed by someone else while you were editing it"
-        f"{': ' + said if said else ''}. Reload it and make your change again."
+        f"Work order #{locked.pk} changed while you were editing it"
+        f"{' (' + said + ')' if said else ''}. Your change was not saved: "
+        "reload it and make your change again."
     )
 
 
@@ -140,7 +144,7 @@ def work_order_update(
     if unknown:
         raise ValueError(f"Not a work-order field that can be changed: {', '.join(sorted(unknown))}")
     locked = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
-    _check_version(locked, expected_version)
+    _check_version(locked, expected_version, actor)
     if (
         "status" in changes
         and changes["status"] != locked.status
@@ -393,7 +397,7 @@ def work_order_schedule(
     locked = (
         WorkOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=work_order.pk)
     )
-    _check_version(locked, expected_version)
+    _check_version(locked, expected_version, actor)
     if not locked.is_open:
         raise ValidationError(
             f"Work order #{locked.pk} is {locked.get_status_display().lower()}; it can't be rescheduled."
@@ -617,7 +621,7 @@ def notification_set_read(*, notification: Notification, is_read: bool) -> Notif
 
 def notifications_mark_all_read() -> int:
     """Mark every unread office notification read; returns how many were."""
-    return Notification.objects.filter(is_read=False).update(is_read=True)
+    return Notification.objects.alerts().filter(is_read=False).update(is_read=True)
 
 
 def manual_notification_send(

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from dispatch import clock
-from dispatch.formatting import clock_time
+from dispatch.formatting import clock_time, day_text
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     JOB_DURATION,
@@ -115,12 +115,12 @@ def rank_technicians(
             )
         elif not starts:
             suggestion.refusals.append(
-                f"No start on {day:%a %b %d} is left {where} for a {job_hours()}-hour job."
+                f"No start on {day_text(day)} is left {where} for a {job_hours()}-hour job."
             )
         else:
             suggestion.refusals.extend(refusals[:2])
         if len(mine) >= limit:
-            suggestion.reasons.append(f"Already has {len(mine)} jobs that day: the limit is {limit}.")
+            pass  # the refusal above already says so: each reason is printed once
         elif mine:
             suggestion.reasons.append(
                 f"This would be their {ordinal(len(mine) + 1)} job that day (limit {limit})."

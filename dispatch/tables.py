@@ -19,7 +19,7 @@ class WorkOrderTable(tables.Table):
     id = tables.Column(
         verbose_name="#", linkify=("dispatch:work_order_detail", {"pk": tables.A("pk")}), attrs=PLAIN_LINK
     )
-    scheduled_for = tables.DateTimeColumn(format="D M j, g:i A", verbose_name="Scheduled")
+    scheduled_for = tables.Column(verbose_name="Scheduled")
     title = tables.Column(linkify=("dispatch:work_order_detail", {"pk": tables.A("pk")}), attrs=PLAIN_LINK)
     customer = tables.Column(order_by=("customer__name",))
     assigned_technician = tables.Column(verbose_name="Technician", order_by=("assigned_technician__name",))
@@ -28,9 +28,13 @@ class WorkOrderTable(tables.Table):
     class Meta:
         model = WorkOrder
         fields = ("id", "scheduled_for", "title", "customer", "job_type", "assigned_technician", "status")
-        order_by = ("-scheduled_for",)
+        # No default sort here: the list opens on today (WorkOrderQuerySet.today_first); every
+        # column's sort link still works.
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No work orders match these filters."
+
+    def render_scheduled_for(self, value) -> str:
+        return formatting.when(value)
 
     def render_status(self, record: WorkOrder, value: str) -> str:
         late = mark_safe(' <span class="badge text-bg-danger">Late</span>') if record.is_late_to_start else ""
@@ -68,7 +72,8 @@ class CustomerTable(tables.Table):
 
     def render_preferred(self, record: Customer) -> str:
         if record.preferred_schedule_start and record.preferred_schedule_end:
-            return f"{record.preferred_schedule_start:%H:%M}–{record.preferred_schedule_end:%H:%M}"
+            start, end = record.preferred_schedule_start, record.preferred_schedule_end
+            return f"{formatting.clock_time(start)}–{formatting.clock_time(end)}"
         return "—"
 
 

@@ -140,13 +140,15 @@ def voice_transcripts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @office_required
 def work_order_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    """Write (or rewrite) a completed order's summary from its field record, on the order's page."""
+    """Write a completed order's summary, or rebuild its facts (what people wrote stays), on its page."""
     order = get_object_or_404(WorkOrder, pk=pk)
     try:
         services.work_order_summary_write(work_order=order, actor=Actor.for_user(request.user))
     except ValidationError as error:
         return work_order_answer(request, pk, None, error)
-    return work_order_answer(request, pk, "Summary written from the job's record.")
+    return work_order_answer(
+        request, pk, "Summary written: the technician's words first, the job's facts after."
+    )
 
 
 # Operational events ------------------------------------------------------------------------

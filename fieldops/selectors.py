@@ -1,6 +1,7 @@
 """Reads the technician pages and the office's field pages share."""
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -9,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from dispatch import clock, formatting, scheduling
-from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote
+from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote, WorkOrderStatus
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -26,6 +27,7 @@ from fieldops.state import (  # noqa: F401  (the state's readers import it from 
     TechnicianState,
     allowed_steps,
     check,
+    not_its_day,
     offline_plan,
     part_undo_refusal,
     technician_state,
@@ -100,6 +102,7 @@ class JobPage:
     part_refusal: str = ""
     parts_used: list[StockMovement] = field(default_factory=list)
     offline_plan: str = "{}"
+    not_yet: str = ""  # a later day's job: read-only until then (fieldops.state.not_its_day)
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -135,6 +138,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
     steps = allowed_steps(state, work_order)
     part_refusal = check(state, Step.USE_PART, work_order) or ""
     parts_used = part_uses(work_order, technician)
+    not_yet = not_its_day(state, work_order) or ""
     plan = json.dumps(
         {
             "state": state.state,
@@ -145,7 +149,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
         }
     )
     return JobPage(
-        state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal, parts_used, plan
+        state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal, parts_used, plan, not_yet
     )
 
 
@@ -261,6 +265,89 @@ class TranscriptLine:
     def link(self) -> dict | None:
         return self.result.get("link")
 
+    @property
+    def understood(self) -> str:
+        """'Use parts: job #49, 2, RJ45 Connector', in words."""
+        if not self.intent:
+            return ""
+        slots = _slot_words(self.slots)
+        return f"{intent_words(self.intent)}: {slots}" if slots else intent_words(self.intent)
+
+    @property
+    def did(self) -> str:
+        action = self.result.get("action")
+        if not action:
+            return ""
+        return ACTION_WORDS.get(action, action.removeprefix("job_").replace("_", " ").capitalize())
+
+
+# What the agent understood, in the words a dispatcher reads (never the parser's intent names).
+INTENT_WORDS = {
+    "clock_in": "Clock in", "clock_out": "Clock out", "break_start": "Start a break",
+    "break_end": "End the break", "next_job": "Next job", "list_jobs": "List my jobs",
+    "job_details": "Job details", "navigate": "Directions", "call_customer": "Call the customer",
+    "travel_start": "Start travelling", "arrived": "Arrived on site", "work_start": "Start work",
+    "work_pause": "Pause work", "work_resume": "Resume work", "job_complete": "Complete the job",
+    "leave_site": "Leave the site", "add_note": "Add a note", "alert_office": "Alert the office",
+    "use_part": "Use parts", "check_stock": "Check stock", "read_messages": "Read messages",
+    "help": "Help", "fuel_stop": "Fuel stop", "vehicle_inspection": "Vehicle inspection",
+    "emergency_stop": "Emergency stop", "report_delay": "Report a delay",
+    "latest_message": "Latest message", "due_at": "When a job is due", "status": "Where am I",
+    "clarify": "Asked which was meant", "confirm": "Yes", "deny": "No", "cancel": "Cancel",
+    "goodbye": "Goodbye", "unknown": "Not understood",
+}  # fmt: skip
+# What the agent did: the service that ran, in words.
+ACTION_WORDS = {
+    "clock_in": "Clocked in", "clock_out": "Clocked out", "break_start": "Break started",
+    "break_end": "Break ended", "job_travel_start": "Travel started", "job_arrive": "Arrived",
+    "job_work_start": "Work started", "job_pause": "Work paused", "job_resume": "Work resumed",
+    "job_complete": "Job completed", "job_leave": "Left the site", "job_part_use": "Parts used",
+    "job_note_add": "Note added", "event_record": "Event recorded",
+    "message_mark_read": "Message marked read",
+}  # fmt: skip
+# An action row written as a call (the demo's, older rows): work_order_update(#49, status=completed).
+CALL = re.compile(r"^\s*(?P<name>\w+)\(#(?P<pk>\d+)(?:,\s*(?P<args>.*))?\)\s*$")
+
+
+def intent_words(intent: str) -> str:
+    return INTENT_WORDS.get(intent, intent.replace("_", " ").capitalize())
+
+
+def _slot_words(slots: dict) -> str:
+    words = []
+    for key, value in slots.items():
+        if value in (None, "") or key == "said":
+            continue
+        if key == "job":
+            words.append(f"job #{value}" if str(value).isdigit() else f"job: {value}")
+        elif key == "minutes":
+            words.append(f"{value} min")
+        elif key == "text":
+            words.append(f"“{value}”")
+        elif key == "truck":
+            words.append(f"truck {value}")
+        else:
+            words.append(str(value))
+    return ", ".join(words)
+
+
+def _call_words(text: str) -> str:
+    """'work_order_update(#49, status=completed)' as 'Job #49: status Completed'."""
+    match = CALL.match(text)
+    if not match:
+        return text
+    changes = []
+    for pair in (match["args"] or "").split(","):
+        name, _, value = pair.partition("=")
+        name, value = name.strip(), value.strip()
+        if not name:
+            continue
+        if name == "status" and value in WorkOrderStatus.values:
+            value = WorkOrderStatus(value).label
+        changes.append(f"{name.replace('_', ' ')} {value}".strip())
+    what = "; ".join(changes) or match["name"].replace("_", " ")
+    return f"Job #{match['pk']}: {what}"
+
 
 def _transcript_line(row: VoiceAgentInteraction) -> TranscriptLine:
     """Turns the agent logged are JSON; older rows (and the demo's) are plain text."""
@@ -274,6 +361,8 @@ def _transcript_line(row: VoiceAgentInteraction) -> TranscriptLine:
     if not isinstance(content, dict):
         content = {}
         text = row.content or ""
+        if row.interaction_type == VoiceAgentInteraction.Type.ACTION:
+            text = _call_words(text)
     else:
         text = content.get("text" if speaker == "technician" else "reply") or ""
     return TranscriptLine(
@@ -407,9 +496,42 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else f"{text}."
 
 
-def work_order_summary_text(work_order: WorkOrder) -> str:
-    """A short paragraph the office could send the customer, from the order's prefetched notes,
-    travel, activity and parts; times in the company's time zone. Parts that were not there say nothing."""
+# Where a summary's facts begin: above it is what people wrote (the technician's words first, and
+# whatever the office typed), which rebuilding the facts never touches.
+FACTS_MARK = "From the job's record:"
+
+
+def technician_words(work_order: WorkOrder) -> str:
+    """What the technician wrote about the work (their notes), then the points they raised."""
+    notes = [n for n in work_order.notes.all() if n.technician_id is not None or n.alert_office]
+    work = [
+        _sentence(text)
+        for n in notes
+        if not n.alert_office and (text := n.note_text.strip().removeprefix("Completed:").strip())
+    ]
+    raised = [_sentence(n.note_text) for n in notes if n.alert_office and n.note_text.strip()]
+    parts = []
+    if work:
+        parts.append("Work done: " + " ".join(work))
+    if raised:
+        parts.append("Points raised during the visit: " + " ".join(raised))
+    return " ".join(parts)
+
+
+def work_order_summary_text(work_order: WorkOrder, existing: str | None = None) -> str:
+    """The customer-ready summary: the technician's words first, then the facts of the job's record.
+
+    With `existing` (the summary as it stands), everything above FACTS_MARK is kept as it is, since a
+    person wrote it; only the facts are rebuilt. A summary with no mark is kept whole, facts after."""
+    kept = (existing or "").split(FACTS_MARK, 1)[0].strip()
+    words = kept or technician_words(work_order)
+    facts = f"{FACTS_MARK} {record_facts(work_order)}"
+    return f"{words}\n\n{facts}" if words else facts
+
+
+def record_facts(work_order: WorkOrder) -> str:
+    """The facts from the order's prefetched travel, activity and parts, in a sentence each; times in
+    the company's time zone. Parts that were not there say nothing."""
     technician = work_order.assigned_technician
     who = technician.name if technician else "Our technician"
     first_name = who.split()[0] if technician else "The technician"
@@ -457,16 +579,4 @@ def work_order_summary_text(work_order: WorkOrder) -> str:
     ]
     if items:
         parts.append("Parts used: " + ", ".join(items) + ".")
-
-    notes = [n for n in work_order.notes.all() if n.technician_id is not None or n.alert_office]
-    work = [
-        _sentence(text)
-        for n in notes
-        if not n.alert_office and (text := n.note_text.strip().removeprefix("Completed:").strip())
-    ]
-    raised = [_sentence(n.note_text) for n in notes if n.alert_office and n.note_text.strip()]
-    if work:
-        parts.append("Work done: " + " ".join(work))
-    if raised:
-        parts.append("Points raised during the visit: " + " ".join(raised))
     return " ".join(parts)

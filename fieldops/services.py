@@ -613,9 +613,11 @@ def action_perform(
 
 @transaction.atomic
 def work_order_summary_write(*, work_order: WorkOrder, actor: Actor) -> WorkOrder:
-    """Write a completed order's full_summary from its notes, travel, activity and parts; history
-    records it. Refused (ValidationError) before the job is completed."""
+    """Write a completed order's full_summary: the technician's words first, the facts of its travel,
+    activity and parts after. Rewriting it rebuilds only the facts: text a person wrote is kept.
+    History records it. Refused (ValidationError) before the job is completed."""
     if not work_order.can_have_summary:
         raise ValidationError("A summary is written once the job is completed.")
-    text = selectors.work_order_summary_text(selectors.work_order_for_summary(work_order.pk))
+    order = selectors.work_order_for_summary(work_order.pk)
+    text = selectors.work_order_summary_text(order, existing=order.full_summary)
     return work_order_update(work_order=work_order, actor=actor, full_summary=text)

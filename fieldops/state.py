@@ -14,8 +14,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
+from django.utils import timezone
 
-from dispatch import formatting
+from dispatch import clock, formatting
 from dispatch.models import Technician, WorkOrder
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
 
@@ -253,6 +254,20 @@ def _elsewhere(state: TechnicianState, step: str) -> str:
     return f"You can't {Step(step).label} here: you are on job #{state.work_order_id}. Finish that one first."
 
 
+def not_its_day(state: TechnicianState, work_order: WorkOrder | None) -> str | None:
+    """A job booked for a later day can be read, not worked: its steps open on its day (the job the
+    technician is on stays theirs to finish, past midnight too)."""
+    if work_order is None or not work_order.scheduled_for or state.work_order_id == work_order.pk:
+        return None
+    day = timezone.localtime(work_order.scheduled_for).date()
+    if day <= clock.localdate():
+        return None
+    return (
+        f"Job #{work_order.pk} is booked for {formatting.day_text(day)}: "
+        "you can read it now; its steps open that day."
+    )
+
+
 def _job_refusal(state: TechnicianState, step: str, work_order: WorkOrder) -> str | None:
     if state.state in JOB_STEPS[step] and state.work_order_id == work_order.pk:
         return None
@@ -279,6 +294,8 @@ def check(
         return "Pause the work before you take a break."
     if step == Step.TRAVEL_START and work_order is not None and not work_order.is_open:
         return f"Job #{work_order.pk} is {work_order.get_status_display().lower()}."
+    if step in (Step.TRAVEL_START, Step.USE_PART, *JOB_STEPS) and (later := not_its_day(state, work_order)):
+        return later
     if step in SHIFT_STEPS:
         return None if state.state in SHIFT_STEPS[step] else _not_now(state, step)
     if step == Step.USE_PART:

@@ -179,18 +179,33 @@ def usage_by_item(start: dt.date, end: dt.date) -> list[dict]:
 
 
 def usage_by_truck(start: dt.date, end: dt.date) -> list[dict]:
-    """Net quantity used on jobs per truck, with how many jobs and different items it took."""
-    return list(
-        _job_movements(start, end)
-        .values("truck_id", "truck__name")
-        .annotate(
-            used=-Sum("quantity_change"),
-            jobs=Count("work_order", distinct=True),
-            items=Count("item", distinct=True),
-        )
+    """Net quantity used on jobs per truck, per unit (feet and pieces are never added together),
+    with how many jobs and different items it took: two queries."""
+    movements = _job_movements(start, end)
+    per_unit = (
+        movements.values("truck_id", "item__unit")
+        .annotate(used=-Sum("quantity_change"))
         .filter(used__gt=0)
+        .order_by("truck_id", "item__unit")
+    )
+    used: dict[int, list[tuple[int, str]]] = {}
+    for row in per_unit:
+        used.setdefault(row["truck_id"], []).append((row["used"], row["item__unit"] or ""))
+    rows = list(
+        movements.values("truck_id", "truck__name")
+        .annotate(jobs=Count("work_order", distinct=True), items=Count("item", distinct=True))
         .order_by("truck__name")
     )
+    return [{**row, "used": used[row["truck_id"]]} for row in rows if row["truck_id"] in used]
+
+
+def usage_totals(by_item: list[dict]) -> list[tuple[int, str]]:
+    """What the report's items add up to, one total per unit ('1,200 ft', '35 pcs')."""
+    totals: dict[str, int] = {}
+    for row in by_item:
+        unit = row["item__unit"] or ""
+        totals[unit] = totals.get(unit, 0) + row["used"]
+    return sorted(((quantity, unit) for unit, quantity in totals.items()), key=lambda t: t[1])
 
 
 @dataclass(frozen=True)

@@ -275,7 +275,7 @@ def usage_report(request: HttpRequest) -> HttpResponse:
         "end": end,
         "by_item": by_item,
         "by_truck": by_truck,
-        "total_used": sum(row["used"] for row in by_truck),
+        "totals": selectors.usage_totals(by_item),
         "range_query": f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
     }
     return render_region(request, "inventory/usage_report.html", "report", context)
@@ -308,7 +308,8 @@ def usage_export(request: HttpRequest) -> HttpResponse:
                 ]
             )
     else:
-        writer.writerow(["truck", "used", "jobs", "items", "from", "to"])
+        writer.writerow(["truck", "unit", "used", "jobs", "items", "from", "to"])
         for row in selectors.usage_by_truck(start, end):
-            writer.writerow([row["truck__name"], row["used"], row["jobs"], row["items"], start, end])
+            for used, unit in row["used"]:
+                writer.writerow([row["truck__name"], unit, used, row["jobs"], row["items"], start, end])
     return response

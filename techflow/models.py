@@ -104,6 +104,7 @@ class ArchivedWorkOrderHistory(models.Model):
     new_value = models.TextField(null=True)
     changed_by_type = models.CharField(max_length=50, null=True)
     changed_by_id = models.IntegerField(null=True)
+    version = models.PositiveIntegerField(null=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -138,7 +138,7 @@ def test_a_stale_placement_is_refused_not_forced(office_client, week):
     order.version += 1
     order.save()
     response = office_client.post(reverse("dispatch:board_plan_apply"), {"placement": placements})
-    assert "changed by someone else" in response.content.decode()
+    assert "changed while you were editing it" in response.content.decode()
     assert WorkOrder.objects.get(pk=order_id).status == "pending"
 
 

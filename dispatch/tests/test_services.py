@@ -298,7 +298,7 @@ def test_a_save_from_a_stale_copy_is_refused_with_what_changed(office_user):
     other_copy = WorkOrder.objects.get(pk=order.pk)
     work_order_update(work_order=other_copy, actor=Actor.for_user(office_user), title="Replace NVR")
 
-    with pytest.raises(StaleWorkOrder, match="title is now Replace NVR"):
+    with pytest.raises(StaleWorkOrder, match="Title: Repair NVR → Replace NVR"):
         work_order_update(
             work_order=order,
             actor=Actor.for_user(office_user),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import WorkOrder, WorkOrderHistory, WorkOrderStatus
-from dispatch.services import Actor
+from dispatch.services import Actor, work_order_update
 from dispatch.tests.factories import (
     CustomerFactory,
     TechnicianFactory,
@@ -84,9 +84,9 @@ def done_job():
 
 def test_summary_mentions_travel_on_site_pauses_parts_and_alerts_in_company_time(done_job):
     text = work_order_summary_text(work_order_for_summary(done_job.pk))
-    assert text.startswith(
-        "Mike Johnson visited City Bank on Monday, March 11 for: Install four dome cameras."
-    )
+    # The technician's words first, the facts after.
+    assert text.startswith("Work done: Mounted the cameras in the vault corridor.")
+    assert "\n\nFrom the job's record: Mike Johnson visited City Bank on Monday, March 11 for: " in text
     assert "Travel to the site took 25 minutes." in text
     assert "Mike arrived at 9:00 AM and finished at 10:40 AM." in text
     assert "Time on site was 1 hour 50 minutes, including one pause totalling 15 minutes." in text
@@ -105,7 +105,10 @@ def test_summary_of_a_job_with_no_field_record_says_nothing_awkward():
         status=WorkOrderStatus.COMPLETED,
     )
     text = work_order_summary_text(work_order_for_summary(order.pk))
-    assert text == "Sarah Williams visited School District on Monday, March 11 for: Check recorder."
+    assert text == (
+        "From the job's record: "
+        "Sarah Williams visited School District on Monday, March 11 for: Check recorder."
+    )
     for awkward in ("0 minutes", "Parts used", "Work done", "Points raised", "None", "pause"):
         assert awkward not in text
 
@@ -123,6 +126,33 @@ def test_summary_write_saves_through_work_order_update_with_history(done_job, of
     assert "Travel to the site took 25 minutes." in done_job.full_summary
     row = WorkOrderHistory.objects.get(work_order=done_job, field_changed="full_summary")
     assert row.new_value == done_job.full_summary and row.changed_by_type == "office"
+
+
+def test_rebuilding_the_facts_keeps_every_word_a_person_wrote(done_job, office_user):
+    actor = Actor.for_user(office_user)
+    work_order_summary_write(work_order=done_job, actor=actor)
+    done_job.refresh_from_db()
+    words, facts = done_job.full_summary.split("From the job's record:")
+    edited = "Replaced the failing dome in the vault and tested every camera with the manager. "
+    work_order_update(
+        work_order=done_job, actor=actor, full_summary=edited + words + "From the job's record:" + facts
+    )
+    _part(done_job, "Junction Box", "unit", 2)
+
+    work_order_summary_write(work_order=done_job, actor=actor)
+    done_job.refresh_from_db()
+    assert done_job.full_summary.startswith(edited + words.strip())
+    assert "2 × Junction Box" in done_job.full_summary.split("From the job's record:")[1]
+    assert done_job.full_summary.count("From the job's record:") == 1
+
+
+def test_a_summary_written_by_hand_is_kept_whole_and_the_facts_follow_it(done_job, office_user):
+    actor = Actor.for_user(office_user)
+    mine = "We replaced the recorder's failing drive; the customer signed off at the front desk."
+    work_order_update(work_order=done_job, actor=actor, full_summary=mine)
+    work_order_summary_write(work_order=done_job, actor=actor)
+    done_job.refresh_from_db()
+    assert done_job.full_summary.startswith(mine + "\n\nFrom the job's record: Mike Johnson visited")
 
 
 def test_summary_selector_runs_a_fixed_number_of_queries(done_job):
@@ -164,7 +194,7 @@ def test_detail_page_offers_write_summary_for_a_completed_order_without_one(offi
     done_job.full_summary = "Done."
     done_job.save()
     response = office_client.get(reverse("dispatch:work_order_detail", args=[done_job.pk]))
-    assert b"Regenerate summary" in response.content and b"Write summary" not in response.content
+    assert b"Rebuild the facts" in response.content and b"Write summary" not in response.content
 
 
 def test_summary_of_an_open_order_is_refused_with_a_message(office_client):

@@ -125,7 +125,7 @@ def test_a_stale_card_is_refused_with_409(office_client):
     tech = TechnicianFactory()
     order = WorkOrderFactory(scheduled_for=at(9))
     response = _move(office_client, order, tech, "2030-03-11T13:00", version=order.version + 5)
-    assert response.status_code == 409 and "changed by someone else" in response.content.decode()
+    assert response.status_code == 409 and "changed while you were editing it" in response.content.decode()
 
 
 def test_dropping_on_the_tray_unassigns(office_client):

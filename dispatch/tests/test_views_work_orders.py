@@ -166,7 +166,7 @@ def test_a_stale_edit_is_refused_with_what_changed_and_overwrites_nothing(office
     response = _edit(office_client, order, 1, title="Second dispatcher", headers=HX)
     assert response.status_code == 409
     html = response.content.decode()
-    assert "changed by someone else" in html and "title is now First dispatcher" in html
+    assert "changed while you were editing it" in html and "→ First dispatcher" in html
     order.refresh_from_db()
     assert order.title == "First dispatcher"
     # The page now carries the current version, so a deliberate retry goes through.

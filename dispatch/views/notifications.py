@@ -20,7 +20,7 @@ SENT_SHOWN = 15
 
 def _inbox_context(request: HttpRequest, send_form: ManualNotificationForm | None = None) -> dict:
     show = request.GET.get("show", "all")
-    inbox = Notification.objects.select_related("work_order")
+    inbox = Notification.objects.alerts().select_related("work_order")
     if show == "unread":
         inbox = inbox.filter(is_read=False)
     page = CappedPaginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -29,6 +29,7 @@ def _inbox_context(request: HttpRequest, send_form: ManualNotificationForm | Non
     form.fields["technician"].choices = [("", "Choose a technician")] + [(t.pk, t.name) for t in technicians]
     sent = ManualNotification.objects.select_related("technician", "work_order")[:SENT_SHOWN]
     return {
+        "fingerprint": selectors.inbox_fingerprint(),
         "page": page,
         "show": show,
         "unread": selectors.unread_alert_count(),
@@ -40,6 +41,9 @@ def _inbox_context(request: HttpRequest, send_form: ManualNotificationForm | Non
 @require_GET
 @office_required
 def notification_list(request: HttpRequest) -> HttpResponse:
+    """The inbox; its poll (`since`) answers 204 while no alert came in or changed read state."""
+    if request.htmx and request.GET.get("since") and request.GET["since"] == selectors.inbox_fingerprint():
+        return HttpResponse(status=204)
     return render_region(request, "dispatch/notification_list.html", "inbox", _inbox_context(request))
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import clock, parsing, planner, scheduling, services, suggestions
+from dispatch import clock, formatting, parsing, planner, scheduling, services, suggestions
 from dispatch.access import office_required
 from dispatch.models import PlanRun, PlanRunStatus, Technician, WorkOrder
 from dispatch.services import Actor
@@ -61,7 +61,7 @@ def work_order_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
             f"This order is {order.get_status_display().lower()}: there is nothing to schedule."
         )
     elif day < clock.localdate():
-        context["error"] = f"{day:%a %b} {day.day} has passed: pick today or a later day."
+        context["error"] = f"{formatting.day_text(day)} has passed: pick today or a later day."
     else:
         ranked = suggestions.work_order_suggestions(order, day)
         show_all = request.GET.get("all") == "1"

@@ -56,7 +56,8 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 @office_required
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
-    table = WorkOrderTable(filterset.qs)
+    orders = filterset.qs if request.GET.get("sort") else filterset.qs.today_first()
+    table = WorkOrderTable(orders)
     paginate_table(request, table, PAGE_SIZE)
     export_query = request.GET.copy()
     for key in ("page", "sort"):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, formatting
 from dispatch.models import ManualNotification, Technician, WorkOrder
 from fieldops import services
 from fieldops.agent.matching import match_job, match_one
@@ -93,7 +93,7 @@ def _sentence(text: str) -> str:
 def _when(job: WorkOrder) -> str:
     if not job.scheduled_for:
         return "unscheduled"
-    return timezone.localtime(job.scheduled_for).strftime("%-I:%M %p")
+    return formatting.when(job.scheduled_for)
 
 
 def _find_job(ctx: Context, slots: dict) -> WorkOrder | None:
@@ -588,7 +588,7 @@ def latest_message(ctx: Context, slots: dict) -> Result:
     if message is None:
         return Result("The office hasn't sent you any messages.")
     services.message_mark_read(technician=ctx.technician, message=message)
-    at = timezone.localtime(message.created_at).strftime("%-I:%M %p")
+    at = formatting.when(message.created_at)
     urgency = f" ({message.get_priority_display().lower()})" if message.priority != "normal" else ""
     return Result(
         f"The office's latest message{urgency}, at {at}: {message.message}", action="message_mark_read"

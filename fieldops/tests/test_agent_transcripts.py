@@ -56,7 +56,10 @@ def test_the_office_page_shows_a_technicians_transcript(office_client, day):
     response = office_client.get(URL, {"technician": day.technician.pk})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "start travel to city bank" in html and "travel_start" in html and "job_travel_start" in html
+    assert "start travel to city bank" in html
+    # In words: no intent names, no service names, no slot keys.
+    assert "Start travelling: job: city bank" in html and "Travel started" in html
+    assert "travel_start" not in html and "job_travel_start" not in html
     assert "Riverside" in html  # the next job's answer
     assert ">help<" not in html  # another technician's words
 
@@ -97,3 +100,18 @@ def test_the_transcripts_page_runs_a_fixed_number_of_queries(office_client, day)
     for _ in range(20):
         respond(technician=day.technician, text="list my jobs")
     assert count() == small
+
+
+def test_an_action_written_as_a_call_reads_as_words(office_client, day):
+    from fieldops.models import VoiceAgentInteraction
+    from fieldops.tests.factories import VoiceAgentSessionFactory
+
+    session = VoiceAgentSessionFactory(technician=day.technician, work_order=day.first)
+    VoiceAgentInteraction.objects.create(
+        session=session,
+        interaction_type=VoiceAgentInteraction.Type.ACTION,
+        content=f"work_order_update(#{day.first.pk}, status=completed)",
+    )
+    html = office_client.get(URL, {"work_order": day.first.pk}).content.decode()
+    assert f"Job #{day.first.pk}: status Completed" in html
+    assert "work_order_update" not in html and "status=completed" not in html

@@ -28,7 +28,9 @@ def test_completing_a_job_writes_its_full_summary_with_history():
 
     order.refresh_from_db()
     assert order.status == "completed"
-    assert order.full_summary.startswith("Mike Johnson visited")
+    # The technician's words first, the facts after.
+    assert order.full_summary.startswith("Work done: All four cameras recording.")
+    assert "\n\nFrom the job's record: Mike Johnson visited" in order.full_summary
     assert "6 × RJ45 Connector" in order.full_summary
     assert "Work done: All four cameras recording." in order.full_summary
     assert "Points raised during the visit: Back door needs a camera." in order.full_summary

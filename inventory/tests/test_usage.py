@@ -61,10 +61,15 @@ def test_report_defaults_to_the_last_30_days_by_item_and_by_truck(office_client,
         ("Cat6 Cable", 50, 1),
         ("IP Dome Camera", 4, 2),
     ]
+    # Feet of cable and cameras are never added together: a total per unit.
     assert [(r["truck__name"], r["used"], r["items"]) for r in context["by_truck"]] == [
-        ("Service Truck 201", 52, 2),
-        ("Service Truck 202", 2, 1),
+        ("Service Truck 201", [(50, "ft"), (2, "unit")], 2),
+        ("Service Truck 202", [(2, "unit")], 1),
     ]
+    assert context["totals"] == [(50, "ft"), (4, "unit")]
+    page = response.content.decode()
+    totals = page.split('id="usage-totals">')[1].split("</span>.")[0]
+    assert "50</span> ft" in totals and "4</span> unit" in totals and "54" not in page
 
 
 def test_report_covers_the_dates_chosen(office_client, usage):
@@ -112,12 +117,13 @@ def test_csv_export_by_item_has_a_row_per_item(office_client, usage):
     ]
 
 
-def test_csv_export_by_truck_has_a_row_per_truck(office_client, usage):
+def test_csv_export_by_truck_has_a_row_per_truck_and_unit(office_client, usage):
     rows = list(csv.reader(io.StringIO(office_client.get(EXPORT, {"by": "truck"}).content.decode())))
-    assert [row[:4] for row in rows] == [
-        ["truck", "used", "jobs", "items"],
-        ["Service Truck 201", "52", "1", "2"],
-        ["Service Truck 202", "2", "1", "1"],
+    assert [row[:5] for row in rows] == [
+        ["truck", "unit", "used", "jobs", "items"],
+        ["Service Truck 201", "ft", "50", "1", "2"],
+        ["Service Truck 201", "unit", "2", "1", "2"],
+        ["Service Truck 202", "unit", "2", "1", "1"],
     ]
 
 

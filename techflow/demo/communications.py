@@ -384,7 +384,7 @@ def _add_voice_session(build: Build) -> None:
             f"Marking #{visit.order.pk} “{visit.title}” completed. Anything for the summary?",
         ),
         (VoiceAgentInteraction.Type.TECHNICIAN_SPEECH, visit.summary),
-        (VoiceAgentInteraction.Type.ACTION, f"work_order_update(#{visit.order.pk}, status=completed)"),
+        (VoiceAgentInteraction.Type.ACTION, f"Job #{visit.order.pk}: status Completed"),
     ]
     VoiceAgentInteraction.objects.bulk_create(
         VoiceAgentInteraction(

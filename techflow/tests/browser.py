@@ -27,3 +27,24 @@ def shot(page, name: str, *, full_page: bool = True) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
+
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def contrast_violations(page) -> list[str]:
+    """What axe-core's WCAG AA colour-contrast rule finds on the page, one line per element.
+
+    axe-core is vendored by `make vendor` (.ci/vendor-static.sh) and evaluated in the page by
+    Playwright (not a script tag, so the page's own Content-Security-Policy is not involved).
+    """
+    assert AXE.exists(), f"{AXE} is missing: run `make vendor` (.ci/vendor-static.sh) to fetch axe-core"
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast']}});
+            return r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary));
+        }"""
+    )
+    return result

@@ -100,7 +100,7 @@ def test_a_dispatcher_creates_an_order_drags_it_onto_the_board_and_finds_it(
     # Its detail shows the history of the assignment.
     page.wait_for_url(f"**/office/work-orders/{order.pk}/")
     timeline = page.locator("#timeline")
-    expect(timeline).to_contain_text("Assigned technician changed")
+    expect(timeline).to_contain_text("Technician changed")
     expect(timeline).to_contain_text("— → Mike Johnson")
     expect(timeline).to_contain_text("Pending → Scheduled")
     shot(page, "08-work-order-detail")

@@ -132,7 +132,10 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     expect(page.locator("#wo-summary")).to_contain_text("Mike Johnson visited City Bank")
     expect(page.locator("#wo-summary")).to_contain_text("Work done: Replaced the drive-through camera.")
     done.refresh_from_db()
-    assert done.full_summary.startswith("Mike Johnson visited City Bank")
+    assert done.full_summary.startswith("Work done: Replaced the drive-through camera.")
+    # Rebuilding the facts keeps the words above them.
+    page.get_by_role("button", name="Rebuild the facts").click()
+    expect(page.locator("#wo-summary")).to_contain_text("Work done: Replaced the drive-through camera.")
     assert WorkOrderHistory.objects.filter(work_order=done, field_changed="full_summary").exists()
     shot(page, "06-summary-written")
     context.close()
