@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from dispatch import push
 from dispatch.models import (
     ActorType,
     Customer,
     CustomerHistory,
     ManualNotification,
     Notification,
+    Priority,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -538,4 +540,7 @@ def manual_notification_send(
     )
     notification.full_clean()
     notification.save()
+    if notification.priority == Priority.URGENT:
+        # Web Push for a phone whose page is closed, once the message is committed (dispatch/push.py).
+        transaction.on_commit(lambda: push.manual_notification_push(notification_id=notification.pk))
     return notification

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldops import agent_views, views
+from fieldops import agent_views, live_views, views
 
 app_name = "fieldops"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("jobs/<int:pk>/leave/", views.job_step, {"step": "leave"}, name="job_leave"),
     path("jobs/<int:pk>/notes/", views.job_note_add, name="job_note_add"),
     path("jobs/<int:pk>/parts/", views.job_part_use, name="job_part_use"),
+    path("live/", live_views.live_poll, name="live"),
+    path("push/subscribe/", live_views.push_subscribe, name="push_subscribe"),
+    path("incidents/<uuid:pk>/cancel/", live_views.incident_cancel, name="incident_cancel"),
     path("agent/", agent_views.agent_page, name="agent_page"),
     path("agent/say/", agent_views.agent_say, name="agent_say"),
 ]

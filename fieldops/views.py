@@ -202,7 +202,7 @@ def message_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
         perform=lambda: services.message_mark_read(technician=technician, message=message),
         success="Marked read.",
         page=_my_day_page(request),
-        redirect_to=reverse("fieldops:tech_home") + "#messages",
+        redirect_to=reverse("fieldops:tech_home") + "#office-messages",
     )
 
 
