@@ -137,11 +137,8 @@ def incident_raise(
 
 
 def _locked(incident: Incident) -> Incident:
-    return (
-        Incident.objects.select_for_update()
-        .select_related("technician", "acknowledged_by")
-        .get(pk=incident.pk)
-    )
+    # Only the incident's row is locked (PostgreSQL refuses FOR UPDATE on a nullable join's side).
+    return Incident.objects.select_for_update(of=("self",)).select_related("technician").get(pk=incident.pk)
 
 
 def _refusal(incident: Incident) -> str:
