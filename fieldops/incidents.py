@@ -5,7 +5,7 @@ Every step is recorded twice in the same transaction: on the `incidents` row (wh
 `operational_event` (the seed's log of what happened). Steps lock the incident row, so two
 dispatchers acknowledging at once, or an acknowledgement racing a cancel, apply one after the
 other and the second is told what the first did. Escalation is checked by the office's incident
-poll (every open office page, every 10 s) and by `manage.py incidents_escalate` (a timer for when
+poll (every open office page, every 5 s) and by `manage.py incidents_escalate` (a timer for when
 no office page is open): both call `incidents_escalate_due`, which skips rows another server
 holds, so an incident escalates once however many servers check.
 """
@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 
 from dispatch import clock, formatting
 from dispatch.models import Notification, Technician, WorkOrder
@@ -364,10 +363,3 @@ def open_incidents_by_technician() -> dict[int, Incident]:
     for incident in rows.order_by("raised_at"):
         found[incident.technician_id] = incident
     return found
-
-
-def incident_links(incident: Incident) -> dict[str, str]:
-    return {
-        "acknowledge": reverse("field:incident_acknowledge", args=[incident.pk]),
-        "resolve": reverse("field:incident_resolve", args=[incident.pk]),
-    }
