@@ -170,6 +170,7 @@ def test_an_emergency_stays_pinned_through_ten_alerts_escalates_and_is_acknowled
     assert pinned.is_visible()
     office.goto(f"{base}/office/field/")
     assert office.get_by_text("In emergency").is_visible()
+    shot(office, "live-6-field-emergency-desktop", full_page=False)
     office.goto(f"{base}/office/")
 
     # Nobody acknowledges within the configured time: it escalates (second alert, operational event).
