@@ -23,6 +23,7 @@ from dispatch.models import (
     CustomerHistory,
     ManualNotification,
     Notification,
+    PushSubscription,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -409,3 +410,13 @@ class CommunicationCallDetailAdmin(admin.ModelAdmin):
     @admin.display(description="at", ordering="communication_message__created_at")
     def message_created_at(self, obj: CommunicationCallDetail) -> datetime:
         return obj.communication_message.created_at
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The browsers that agreed to Web Push (written by the phones, pruned by dispatch/push.py)."""
+
+    list_display = ["created_at", "technician", "endpoint", "last_sent_at", "failures"]
+    search_fields = ["technician__name", "endpoint"]
+    list_select_related = ["technician"]
+    ordering = ["-created_at"]

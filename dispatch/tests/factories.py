@@ -110,3 +110,13 @@ class CommunicationCallDetailFactory(factory.django.DjangoModelFactory):
     wait_time_seconds = 12
     call_outcome = models.CallOutcome.ANSWERED
     queue_name = "support"
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PushSubscription
+
+    technician = factory.SubFactory(TechnicianFactory)
+    endpoint = factory.Sequence(lambda n: f"https://push.example.net/send/{n}")
+    p256dh = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+    auth = "tBHItJI5svbpez7KI4CCXg"

@@ -39,6 +39,7 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     dispatch_models.ManualNotification: df.ManualNotificationFactory,
     dispatch_models.CommunicationMessage: df.CommunicationMessageFactory,
     dispatch_models.CommunicationCallDetail: df.CommunicationCallDetailFactory,
+    dispatch_models.PushSubscription: df.PushSubscriptionFactory,
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,
@@ -50,9 +51,13 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.VoiceAgentInteraction: ff.VoiceAgentInteractionFactory,
     fieldops_models.OperationalEvent: ff.OperationalEventFactory,
     fieldops_models.ProcessedAction: ff.ProcessedActionFactory,
+    fieldops_models.Incident: ff.IncidentFactory,
 }
 READ_ONLY = [
     fieldops_models.ProcessedAction,
+    # Emergencies change through the office's and the technician's pages only (recorded there).
+    fieldops_models.Incident,
+    dispatch_models.PushSubscription,
     dispatch_models.WorkOrderHistory,
     dispatch_models.CustomerHistory,
     # Truck stock changes only through the stock service, so that the ledger explains it.
