@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from dispatch import formatting
 from dispatch.models import Notification
 from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
 from fieldops import incidents, services
@@ -271,12 +272,16 @@ def test_the_field_view_shows_the_technician_in_emergency(technician, office_cli
 
 def test_the_technician_sees_who_acknowledged_and_when(technician, tech_client, office_user):
     incident = _emergency(technician)
+    raised = formatting.when(incident.raised_at)
     html = tech_client.get("/tech/").content.decode()
-    assert "Office notified at 10:30 AM" in html and "waiting for the office" in html
+    assert f"Office notified at {raised}" in html and "waiting for the office" in html
     with time_machine.travel(incident.raised_at + timedelta(minutes=1), tick=False):
         incidents.incident_acknowledge(incident=incident, user=office_user)
+    incident.refresh_from_db()
     html = tech_client.get("/tech/").content.decode()
-    assert "Office notified at 10:30 AM" in html and "acknowledged by Olivia at 10:31 AM" in html
+    assert f"Office notified at {raised}" in html
+    assert f"acknowledged by Olivia at {formatting.when(incident.acknowledged_at)}" in html
+    assert incident.acknowledged_at - incident.raised_at == timedelta(minutes=1)
 
 
 def test_the_technician_cancels_from_the_phone(technician, tech_client):
