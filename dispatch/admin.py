@@ -26,6 +26,7 @@ from dispatch.models import (
     MessageTemplate,
     Notification,
     PlanRun,
+    PushSubscription,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -452,3 +453,13 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     form = MessageTemplateForm
     list_display = ["kind", "subject", "updated_at"]
     search_fields = ["subject", "body"]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The browsers that agreed to Web Push (written by the phones, pruned by dispatch/push.py)."""
+
+    list_display = ["created_at", "technician", "endpoint", "last_sent_at", "failures"]
+    search_fields = ["technician__name", "endpoint"]
+    list_select_related = ["technician"]
+    ordering = ["-created_at"]

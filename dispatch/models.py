@@ -414,6 +414,7 @@ class Notification(models.Model):
         LOW_STOCK = "low_stock", "Low stock"
         SYSTEM = "system", "System"
         CALL_FOLLOW_UP = "call_follow_up", "Call follow-up"
+        EMERGENCY = "emergency", "Emergency"
 
     work_order = models.ForeignKey(
         WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
@@ -473,6 +474,27 @@ class ManualNotification(models.Model):
 
     def __str__(self) -> str:
         return (self.message or "")[:60]
+
+
+class PushSubscription(models.Model):
+    """A technician's browser that agreed to Web Push: where the push service takes messages for it
+    and the keys they are encrypted with (the browser's PushSubscription, as JSON gives it)."""
+
+    technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = created_at_field()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # Failed sends in a row; the push service's "gone" (404/410) removes the row instead.
+    failures = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        db_table = "push_subscriptions"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.technician}: {self.endpoint[:60]}"
 
 
 class Channel(models.TextChoices):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from dispatch import clock, messaging, planner
+from dispatch import clock, messaging, planner, push
 from dispatch.models import (
     ActorType,
     Customer,
@@ -20,6 +20,7 @@ from dispatch.models import (
     Notification,
     PlanRun,
     PlanRunStatus,
+    Priority,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -636,4 +637,7 @@ def manual_notification_send(
     )
     notification.full_clean()
     notification.save()
+    if notification.priority == Priority.URGENT:
+        # Web Push for a phone whose page is closed, once the message is committed (dispatch/push.py).
+        transaction.on_commit(lambda: push.manual_notification_push(notification_id=notification.pk))
     return notification

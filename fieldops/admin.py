@@ -9,6 +9,7 @@ from dispatch.admin import ReadOnlyAdminMixin
 from dispatch.pagination import LargeTableAdmin
 from fieldops.models import (
     ClockRecord,
+    Incident,
     OperationalEvent,
     ProcessedAction,
     TechnicianActivity,
@@ -155,3 +156,24 @@ class ProcessedActionAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessedAction]:
         return super().get_queryset(request).select_related("technician")
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Technicians' emergencies: read only. The office acknowledges and resolves them on its pages,
+    the technician cancels a false alarm on the phone (fieldops/incidents.py), each step recorded."""
+
+    list_display = [
+        "raised_at",
+        "technician",
+        "status",
+        "alerts",
+        "acknowledged_by",
+        "acknowledged_at",
+        "escalated_at",
+    ]
+    list_filter = ["status", ("escalated_at", admin.EmptyFieldListFilter)]
+    search_fields = ["technician__name", "notes", "close_note"]
+    list_select_related = ["technician", "acknowledged_by"]
+    date_hierarchy = "raised_at"
+    ordering = ["-raised_at"]

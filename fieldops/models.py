@@ -329,3 +329,100 @@ class ProcessedAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.key}"
+
+
+class IncidentStatus(models.TextChoices):
+    RAISED = "raised", "Waiting for the office"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CANCELLED = "cancelled", "Cancelled by the technician"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_INCIDENT = (IncidentStatus.RAISED, IncidentStatus.ACKNOWLEDGED)
+
+
+class Incident(models.Model):
+    """A technician's emergency, from the red button (or the agent) until a person deals with it.
+
+    Raised, it is pinned on every office page until someone in the office acknowledges it; nobody
+    acknowledging within TECHFLOW_INCIDENT_ESCALATE_AFTER seconds escalates it once. Each step is
+    an operational_event too (the seed's record of what happened); `event` is the critical one it
+    was raised with. The job it happened on is kept as a plain id, not a foreign key: the incident
+    is a safety record and stays when archive_work_orders moves the job away.
+    """
+
+    Status = IncidentStatus
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="incidents")
+    status = models.CharField(
+        max_length=20, choices=IncidentStatus, default=IncidentStatus.RAISED, db_default=IncidentStatus.RAISED
+    )
+    raised_at = created_at_field()
+    notes = models.TextField(blank=True, default="")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_meters = models.IntegerField(null=True, blank=True)
+    work_order_id = models.PositiveIntegerField(null=True, blank=True)
+    truck = models.ForeignKey(Truck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The emergency_stop activity (no foreign key, for the same reason as the job).
+    activity_id = models.UUIDField(null=True, blank=True)
+    event = models.ForeignKey(OperationalEvent, on_delete=models.PROTECT, related_name="+")
+    # How many times the technician pressed while nobody had acknowledged.
+    alerts = models.PositiveIntegerField(default=1, db_default=1)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "incidents"
+        ordering = ["-raised_at"]
+        constraints = [
+            choices_check("status", IncidentStatus, "incidents_status_valid"),
+            # A second press before anyone answered joins the incident that is waiting.
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=Q(status=IncidentStatus.RAISED),
+                name="incidents_one_waiting_per_technician",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=True) | Q(acknowledged_at__isnull=False),
+                name="incidents_acknowledged_by_needs_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OPEN_INCIDENT) | Q(closed_at__isnull=False),
+                name="incidents_closed_needs_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="incidents_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="incidents_longitude_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["raised_at"], name="idx_incidents_open", condition=Q(status__in=OPEN_INCIDENT)
+            ),
+            models.Index(fields=["technician", "-raised_at"], name="idx_incidents_technician"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Emergency: {self.technician} at {self.raised_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INCIDENT
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None

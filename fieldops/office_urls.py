@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fieldops import office_views, technician_views
+from fieldops import incident_views, office_views, technician_views
 
 app_name = "field"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("field/reports.csv", office_views.report_csv, name="report_csv"),
     path("field/events/", office_views.event_list, name="event_list"),
     path("field/events/<uuid:pk>/resolve/", office_views.event_resolve, name="event_resolve"),
+    path("field/incidents/banner/", incident_views.incident_banner, name="incident_banner"),
+    path(
+        "field/incidents/<uuid:pk>/acknowledge/",
+        incident_views.incident_acknowledge,
+        name="incident_acknowledge",
+    ),
+    path("field/incidents/<uuid:pk>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
 ]

@@ -21,6 +21,7 @@ from dispatch.views.common import render_region
 from dispatch.views.work_orders import work_order_answer
 from fieldops import events, reports, selectors, services
 from fieldops.events import event_causes
+from fieldops.incidents import open_incidents_by_technician
 from fieldops.models import EventCategory, OperationalEvent, Severity
 from fieldops.selectors import technician_states, timesheet_week, week_start_of
 
@@ -36,7 +37,10 @@ def field_overview(request: HttpRequest) -> HttpResponse:
     orders = WorkOrder.objects.select_related("customer").in_bulk(
         [s.work_order_id for s in states if s.work_order_id]
     )
-    rows = [(state, orders.get(state.work_order_id)) for state in states]
+    emergencies = open_incidents_by_technician()
+    rows = [
+        (state, orders.get(state.work_order_id), emergencies.get(state.technician.pk)) for state in states
+    ]
     context = {"rows": rows, "technician_page": page, "now": clock.now()}
     return render_region(request, "fieldops/field_overview.html", "board", context)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dispatch import clock, formatting, scheduling
 from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote, WorkOrderStatus
+from fieldops.live import technician_messages
 from fieldops.models import (
     ActivityType,
     ClockRecord,
@@ -70,11 +71,7 @@ def my_day(technician: Technician) -> MyDay:
         )
     next_order = current or next((o for o in orders if o.is_open), None)
     tomorrow = list(mine.on_day(today + timedelta(days=1)))
-    messages = list(
-        ManualNotification.objects.filter(technician=technician)
-        .select_related("work_order")
-        .order_by("is_read", "-created_at")[:10]
-    )
+    messages = technician_messages(technician)  # unread first, urgent first
     unread = ManualNotification.objects.filter(technician=technician, is_read=False).count()
     trucks = list(Truck.objects.filter(active=True, is_office_truck=False).order_by("name"))
     drivers: dict[int, list[str]] = defaultdict(list)

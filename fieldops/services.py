@@ -19,20 +19,16 @@ from dispatch import clock, messaging
 from dispatch.models import (
     ActorType,
     ManualNotification,
-    Notification,
     Technician,
     WorkOrder,
     WorkOrderStatus,
 )
 from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_update
-from fieldops import events, selectors
+from fieldops import events, incidents, selectors
 from fieldops.models import (
     ActivityType,
     ClockRecord,
-    EventCategory,
-    OperationalEvent,
     ProcessedAction,
-    Severity,
     TechnicianActivity,
     TravelLog,
 )
@@ -455,8 +451,8 @@ def event_record(
 ) -> TechnicianActivity:
     """Record a fuel stop, a vehicle inspection or an emergency stop.
 
-    An emergency stop is never refused: it raises an urgent office notification and a
-    critical operational event in the same transaction.
+    An emergency stop is never refused: it opens an incident (fieldops/incidents.py: an emergency
+    notification and a critical operational event) in the same transaction.
     """
     if activity_type not in EVENT_TYPES:
         raise ValidationError("That is not an event a technician can record.")
@@ -470,33 +466,12 @@ def event_record(
         notes=notes.strip(),
     )
     if activity_type == ActivityType.EMERGENCY_STOP:
-        where = (
-            f" at {location.latitude}, {location.longitude}"
-            if location.latitude is not None and location.longitude is not None
-            else " (location unknown)"
-        )
-        work_order = WorkOrder.objects.filter(pk=state.work_order_id).first() if state.work_order_id else None
-        Notification.objects.create(
-            work_order=work_order,
-            notification_type=Notification.Type.SYSTEM,
-            message=f"URGENT: {technician.name} made an EMERGENCY STOP{where}. "
-            f"Call them now: {technician.phone}" + (f". Note: {notes.strip()}" if notes.strip() else ""),
-        )
-        OperationalEvent.objects.create(
-            event_type="emergency_stop",
-            event_category=EventCategory.OPERATIONAL,
-            severity=Severity.CRITICAL,
-            source_system="techflow-tech",
-            title=f"Emergency stop: {technician.name}",
-            description=notes.strip() or None,
-            metadata={
-                "technician_id": technician.pk,
-                "activity_id": str(activity.pk),
-                "work_order_id": state.work_order_id,
-                "truck_id": state.truck_id,
-                "latitude": None if location.latitude is None else str(location.latitude),
-                "longitude": None if location.longitude is None else str(location.longitude),
-            },
+        incidents.incident_raise(
+            technician=technician,
+            activity=activity,
+            work_order_id=state.work_order_id,
+            truck_id=state.truck_id,
+            notes=notes,
         )
     return activity
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldops import agent_views, views
+from fieldops import agent_views, live_views, views
 
 app_name = "fieldops"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     path("jobs/<int:pk>/notes/", views.job_note_add, name="job_note_add"),
     path("jobs/<int:pk>/parts/", views.job_part_use, name="job_part_use"),
     path("jobs/<int:pk>/parts/<int:movement_pk>/undo/", views.job_part_undo, name="job_part_undo"),
+    path("live/", live_views.live_poll, name="live"),
+    path("push/subscribe/", live_views.push_subscribe, name="push_subscribe"),
+    path("incidents/<uuid:pk>/cancel/", live_views.incident_cancel, name="incident_cancel"),
     path("agent/", agent_views.agent_page, name="agent_page"),
     path("agent/say/", agent_views.agent_say, name="agent_say"),
 ]

@@ -116,3 +116,30 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(request));
   }
 });
+
+/* Web Push (dispatch/push.py): an urgent office message while the page is closed. */
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = { body: event.data && event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "TechFlow", {
+    body: data.body || "",
+    tag: data.tag || "techflow",
+    data: { url: data.url || "/tech/" },
+    requireInteraction: true,
+    vibrate: [400, 150, 400, 150, 400],
+    icon: "/static/icons/icon-192.png"
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/tech/";
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (clients) {
+    for (var i = 0; i < clients.length; i++) {
+      if (new URL(clients[i].url).pathname.indexOf("/tech/") === 0 && "navigate" in clients[i]) {
+        return clients[i].navigate(url).then(function (client) { return client && client.focus(); });
+      }
+    }
+    return self.clients.openWindow(url);
+  }));
+});

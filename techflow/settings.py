@@ -325,6 +325,16 @@ TECHFLOW_AGENT_LLM_URL = env.str("TECHFLOW_AGENT_LLM_URL", default="")
 TECHFLOW_AGENT_LLM_MODEL = env.str("TECHFLOW_AGENT_LLM_MODEL", default="local")
 TECHFLOW_AGENT_LLM_TIMEOUT = env.float("TECHFLOW_AGENT_LLM_TIMEOUT", default=2.0)
 
+# A technician's emergency nobody in the office has acknowledged after this many seconds is
+# escalated once: a second alert and a critical operational event (fieldops/incidents.py).
+TECHFLOW_INCIDENT_ESCALATE_AFTER = env.int("TECHFLOW_INCIDENT_ESCALATE_AFTER", default=300)
+# Web Push to the technicians' phones when their page is closed (dispatch/push.py). The private
+# key is the VAPID key (base64url DER or PEM; `python manage.py vapid_keys` makes one); empty:
+# no push, the open page still polls. The subject is the contact push services may write to.
+TECHFLOW_VAPID_PRIVATE_KEY = env.str("TECHFLOW_VAPID_PRIVATE_KEY", default="", multiline=True)
+TECHFLOW_VAPID_SUBJECT = env.str("TECHFLOW_VAPID_SUBJECT", default="mailto:office@example.com")
+TECHFLOW_PUSH_TIMEOUT = env.float("TECHFLOW_PUSH_TIMEOUT", default=5.0)
+
 # The `security` logger (README "Security log"): one line per event to stdout, key=value text or
 # JSON lines (SECURITY_LOG_FORMAT=json); Django's own security records (DisallowedHost, CSRF) too,
 # on one line without a traceback.

@@ -127,3 +127,13 @@ class MessageTemplateFactory(factory.django.DjangoModelFactory):
     kind = factory.Iterator(models.MessageKind.values)
     subject = "Your visit on {date}"
     body = "Hello {customer}, {technician} comes at {time}."
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PushSubscription
+
+    technician = factory.SubFactory(TechnicianFactory)
+    endpoint = factory.Sequence(lambda n: f"https://push.example.net/send/{n}")
+    p256dh = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+    auth = "tBHItJI5svbpez7KI4CCXg"

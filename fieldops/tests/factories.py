@@ -77,3 +77,12 @@ class ProcessedActionFactory(factory.django.DjangoModelFactory):
     action = "clock_in"
     message = "Clocked in."
     redirect_to = "/tech/"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Incident
+
+    technician = factory.SubFactory(TechnicianFactory)
+    event = factory.SubFactory(OperationalEventFactory, event_type="emergency_stop", title="Emergency stop")
+    notes = "Van slid off the road"

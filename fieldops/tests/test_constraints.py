@@ -276,3 +276,45 @@ def test_a_technicians_key_twice_is_refused_but_another_technician_may_use_it():
     ProcessedActionFactory(key=key)  # another technician (the factory makes a new one)
     with violates("processed_action_technician_key_unique"):
         ProcessedActionFactory(key=key, technician=first.technician)
+
+
+# Incidents
+
+
+def _incident(**fields):
+    from fieldops.models import Incident
+
+    technician = fields.pop("technician", None) or TechnicianFactory()
+    return Incident.objects.create(technician=technician, event=OperationalEventFactory(), **fields)
+
+
+def test_an_incident_status_outside_the_list_is_refused():
+    with violates("incidents_status_valid"):
+        _incident(status="forgotten", closed_at=timezone.now())
+
+
+def test_a_technician_has_one_waiting_incident_at_most():
+    technician = TechnicianFactory()
+    _incident(technician=technician)
+    with violates("incidents_one_waiting_per_technician"):
+        _incident(technician=technician)
+    _incident(technician=technician, status="acknowledged", acknowledged_at=timezone.now())
+
+
+def test_an_acknowledger_needs_a_time(django_user_model):
+    user = django_user_model.objects.create_user("ack")
+    with violates("incidents_acknowledged_by_needs_time"):
+        _incident(status="acknowledged", acknowledged_by=user)
+
+
+def test_a_closed_incident_needs_its_closing_time():
+    with violates("incidents_closed_needs_time"):
+        _incident(status="cancelled")
+    _incident(status="resolved", closed_at=timezone.now())
+
+
+def test_an_incident_location_must_be_on_earth():
+    with violates("incidents_latitude_range"):
+        _incident(latitude=Decimal("91"), longitude=Decimal("0"))
+    with violates("incidents_longitude_range"):
+        _incident(latitude=Decimal("0"), longitude=Decimal("-181"))

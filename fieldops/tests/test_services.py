@@ -436,7 +436,7 @@ def test_an_emergency_stop_raises_an_urgent_notification_and_a_critical_event(te
     services.event_record(
         technician=tech, activity_type=ActivityType.EMERGENCY_STOP, location=HERE, notes="Fell off ladder"
     )
-    notification = Notification.objects.get(notification_type=Notification.Type.SYSTEM)
+    notification = Notification.objects.get(notification_type=Notification.Type.EMERGENCY)
     assert notification.message.startswith("URGENT") and "Mike Johnson" in notification.message
     assert "Fell off ladder" in notification.message and notification.work_order == order
     event = OperationalEvent.objects.get()

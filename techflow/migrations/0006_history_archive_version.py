@@ -21,7 +21,10 @@ def drop_version(apps, schema_editor):
 class Migration(migrations.Migration):
     """work_order_history gained `version` (dispatch 0007): its archive table keeps the same columns."""
 
-    dependencies = [("techflow", "0005_archive_message_delivery_columns"), ("dispatch", "0012_history_version")]
+    dependencies = [
+        ("techflow", "0005_archive_message_delivery_columns"),
+        ("dispatch", "0012_history_version"),
+    ]
 
     operations = [
         migrations.RunPython(add_version, drop_version),

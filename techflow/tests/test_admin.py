@@ -42,6 +42,7 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     dispatch_models.CommunicationCallDetail: df.CommunicationCallDetailFactory,
     dispatch_models.PlanRun: df.PlanRunFactory,
     dispatch_models.MessageTemplate: df.MessageTemplateFactory,
+    dispatch_models.PushSubscription: df.PushSubscriptionFactory,
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,
@@ -53,11 +54,15 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.VoiceAgentInteraction: ff.VoiceAgentInteractionFactory,
     fieldops_models.OperationalEvent: ff.OperationalEventFactory,
     fieldops_models.ProcessedAction: ff.ProcessedActionFactory,
+    fieldops_models.Incident: ff.IncidentFactory,
 }
 READ_ONLY = [
     fieldops_models.ProcessedAction,
     # Plan runs are the background worker's record.
     dispatch_models.PlanRun,
+    # Emergencies change through the office's and the technician's pages only (recorded there).
+    fieldops_models.Incident,
+    dispatch_models.PushSubscription,
     dispatch_models.WorkOrderHistory,
     dispatch_models.CustomerHistory,
     # Truck stock changes only through the stock service, so that the ledger explains it.

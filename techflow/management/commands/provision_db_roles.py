@@ -42,6 +42,9 @@ TECH_WRITES = (
     ("dispatch", "CommunicationMessage"),
     ("dispatch", "CommunicationCallDetail"),
     ("fieldops", "OperationalEvent"),
+    # An emergency opens an incident (and a false alarm closes it); a phone subscribes to Web Push.
+    ("fieldops", "Incident"),
+    ("dispatch", "PushSubscription"),
 )
 # Signing in: read the login and its groups, stamp last_login, keep the session.
 TECH_AUTH_READS = (
@@ -82,7 +85,8 @@ class Command(BaseCommand):
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
-        "communication_call_details, operational_event; to sign in, SELECT on auth_user, auth_group, "
+        "communication_call_details, operational_event, incidents, push_subscriptions; to sign in, "
+        "SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "
