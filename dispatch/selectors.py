@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import clock, formatting
@@ -149,6 +150,7 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         "stock_movements__truck",
         "notifications",
         Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
+        "attachments",
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -167,6 +169,8 @@ class TimelineEntry:
     detail: str = ""
     who: str = ""
     alert: bool = False
+    thumb: str = ""
+    link: str = ""
 
 
 def _user_names(history, notes=()) -> dict[int, str]:
@@ -209,6 +213,10 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
     return value if len(value) <= 120 else value[:117] + "…"
 
 
+# History rows the timeline shows as their own entry (a photo, with its thumbnail).
+RECORD_SHOWN_ITSELF = {"photo"}
+
+
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
     """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
     history = list(work_order.history.all())
@@ -224,6 +232,8 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
     customers = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
     entries = []
     for row in history:
+        if row.field_changed in RECORD_SHOWN_ITSELF:
+            continue
         label = (row.field_changed or "").replace("_", " ")
         entries.append(
             TimelineEntry(
@@ -312,6 +322,20 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
                 f"Message to {manual.technician.name if manual.technician else 'technician'}",
                 manual.message or "",
                 f"{manual.get_priority_display()} · {'read' if manual.is_read else 'not read yet'}",
+            )
+        )
+    for attachment in work_order.attachments.all():
+        image = attachment.content_type.startswith("image/")
+        entries.append(
+            TimelineEntry(
+                attachment.taken_at,
+                "photo",
+                "bi-camera" if image else "bi-file-earmark-pdf",
+                f"{attachment.get_step_display()} photo" if image else "PDF added",
+                attachment.caption,
+                technicians.get(attachment.technician_id, ""),
+                thumb=reverse("field:attachment_thumb", args=[attachment.pk]) if image else "",
+                link=reverse("field:attachment_file", args=[attachment.pk]),
             )
         )
     entries.sort(key=lambda entry: entry.at, reverse=True)

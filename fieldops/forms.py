@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.http import QueryDict
 
+from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate, PhotoStep
+from fieldops.record_services import upload_inspect
 from fieldops.services import Location
 from inventory.models import InventoryItem, Truck
 from inventory.services import MAX_QUANTITY
@@ -94,3 +96,42 @@ class AgentForm(forms.Form):
             "max_length": "That's too long for me: say one thing at a time, in a sentence or two.",
         },
     )
+
+
+class PhotoForm(forms.Form):
+    """A photo or PDF for the job; what it is is checked by its bytes (record_services.upload_inspect)."""
+
+    file = forms.FileField(
+        allow_empty_file=False,
+        error_messages={"required": "Take or choose a photo first.", "empty": "The file is empty."},
+    )
+    step = forms.ChoiceField(choices=PhotoStep.choices, initial=PhotoStep.DURING)
+    caption = forms.CharField(max_length=200, required=False)
+    # The phone's clock when the photo was taken (ISO 8601), for an upload replayed later.
+    taken_at = forms.DateTimeField(required=False)
+    checklist_item = forms.ModelChoiceField(
+        queryset=ChecklistItem.objects.filter(kind=ChecklistKind.PHOTO, active=True),
+        required=False,
+        error_messages={"invalid_choice": "That checklist item does not take a photo."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        upload_inspect(upload)
+        return upload
+
+
+class ChecklistAnswerForm(forms.Form):
+    value = forms.CharField(max_length=2000, required=False)
+
+
+class ChecklistTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["name", "job_type"]
+
+
+class ChecklistItemForm(forms.Form):
+    label = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ChecklistKind.choices, initial=ChecklistKind.YES_NO)
+    required = forms.BooleanField(required=False, initial=True)

@@ -319,3 +319,6 @@ class ProcessedAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.key}"
+
+
+from fieldops.record_models import *  # noqa: E402,F403  (the job record: photos, checklists, equipment, sign-off)

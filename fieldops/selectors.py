@@ -20,6 +20,7 @@ from fieldops.models import (
 from fieldops.state import (  # noqa: F401  (the state's readers import it from here too)
     BREAK_TYPES,
     JOB_STATE,
+    JOB_STEPS,
     STATE_BADGE,
     State,
     Step,
@@ -85,6 +86,8 @@ class JobPage:
     stock: list[TruckInventory]
     steps: set[str] = field(default_factory=set)
     part_refusal: str = ""
+    # Why Complete is not offered although the technician is at work on this job (the checklist).
+    complete_refusal: str = ""
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -119,7 +122,12 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
         )
     steps = allowed_steps(state, work_order)
     part_refusal = check(state, Step.USE_PART, work_order) or ""
-    return JobPage(state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal)
+    complete_refusal = ""
+    if state.work_order_id == work_order.pk and state.state in JOB_STEPS[Step.COMPLETE]:
+        complete_refusal = check(state, Step.COMPLETE, work_order) or ""
+    return JobPage(
+        state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal, complete_refusal
+    )
 
 
 # Timesheets

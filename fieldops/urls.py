@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldops import agent_views, views
+from fieldops import agent_views, record_views, views
 
 app_name = "fieldops"
 
@@ -23,6 +23,24 @@ urlpatterns = [
     path("jobs/<int:pk>/leave/", views.job_step, {"step": "leave"}, name="job_leave"),
     path("jobs/<int:pk>/notes/", views.job_note_add, name="job_note_add"),
     path("jobs/<int:pk>/parts/", views.job_part_use, name="job_part_use"),
+    path("jobs/<int:pk>/photos/", record_views.job_photo_add, name="job_photo_add"),
+    path(
+        "jobs/<int:pk>/checklist/<int:item_pk>/",
+        record_views.job_checklist_answer,
+        name="job_checklist_answer",
+    ),
+    path(
+        "jobs/<int:pk>/checklist/answers/<int:answer_pk>/follow-up/",
+        record_views.job_checklist_follow_up,
+        name="job_checklist_follow_up",
+    ),
+    path("photos/<uuid:pk>/", record_views.tech_attachment_file, name="attachment_file"),
+    path(
+        "photos/<uuid:pk>/thumb/",
+        record_views.tech_attachment_file,
+        {"variant": "thumb"},
+        name="attachment_thumb",
+    ),
     path("agent/", agent_views.agent_page, name="agent_page"),
     path("agent/say/", agent_views.agent_say, name="agent_say"),
 ]

@@ -59,8 +59,9 @@
     if (input) input.value = value;
   }
   function isAction(form) {
+    // A photo form is queued by record.js, with its file.
     return form instanceof HTMLFormElement && form.method.toLowerCase() === "post" &&
-      !!form.querySelector('input[name="idempotency_key"]');
+      !form.hasAttribute("data-photo-form") && !!form.querySelector('input[name="idempotency_key"]');
   }
   function fillLocation(form) {
     if (!coords) return;
@@ -143,7 +144,15 @@
       return items.reduce(function (chain, item) {
         return chain.then(function (go) {
           if (!go) return false;
-          var body = new URLSearchParams(item.body);
+          var body;
+          if (item.file) {
+            // A photo (record.js): its fields and the resized image, as the form would send them.
+            body = new FormData();
+            Object.keys(item.fields).forEach(function (name) { body.append(name, item.fields[name]); });
+            body.append("file", item.file, item.name || "photo.jpg");
+          } else {
+            body = new URLSearchParams(item.body);
+          }
           body.set("csrfmiddlewaretoken", csrfToken());
           return fetch(item.url, {
             method: "POST",
@@ -174,6 +183,18 @@
       showCount();
     }, function () { replaying = false; });
   }
+
+  // record.js queues photos here too: one queue, replayed in order, online or not.
+  window.techflowQueue = {
+    add: function (item) {
+      item.tech = document.body.dataset.tech;
+      item.page = location.pathname;
+      item.at = Date.now();
+      return enqueue(item).then(showCount).then(replay);
+    },
+    uuid: uuid,
+    fillLocation: fillLocation
+  };
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -229,6 +250,8 @@
     // A page read from the phone's cache carries keys already used: make them new.
     if (!navigator.onLine) freshKeys();
     showCount().then(replay);
+    // Retry what is waiting (a photo upload that failed half-way) while the page stays open.
+    setInterval(function () { if (navigator.onLine) replay(); }, 30000);
     if (navigator.geolocation) {
       navigator.geolocation.getCurrentPosition(function (position) {
         coords = position.coords;

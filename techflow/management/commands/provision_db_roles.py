@@ -20,6 +20,8 @@ TECH_READS = (
     ("dispatch", "Customer"),
     ("inventory", "Truck"),
     ("inventory", "InventoryItem"),
+    ("fieldops", "ChecklistTemplate"),
+    ("fieldops", "ChecklistItem"),
 )
 TECH_WRITES = (
     ("dispatch", "WorkOrder"),
@@ -40,6 +42,9 @@ TECH_WRITES = (
     ("dispatch", "CommunicationMessage"),
     ("dispatch", "CommunicationCallDetail"),
     ("fieldops", "OperationalEvent"),
+    # The job's record: photos and attachments, checklist answers.
+    ("fieldops", "JobAttachment"),
+    ("fieldops", "ChecklistAnswer"),
 )
 # Signing in: read the login and its groups, stamp last_login, keep the session.
 TECH_AUTH_READS = (
@@ -75,12 +80,13 @@ class Command(BaseCommand):
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
         "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
         "row), customers (and UPDATE of is_new_customer and updated_at: completing a job clears the "
-        "flag), trucks and inventory_items, and SELECT, INSERT, UPDATE (never "
-        "DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
+        "flag), trucks, inventory_items, checklist_templates and checklist_items, and SELECT, INSERT, "
+        "UPDATE (never DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
-        "communication_call_details, operational_event; to sign in, SELECT on auth_user, auth_group, "
+        "communication_call_details, operational_event, job_attachments, job_checklist_answers; "
+        "to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "

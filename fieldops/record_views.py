@@ -1,0 +1,184 @@
+"""The job's record on the phone and for the office: photos, checklists, equipment, sign-off, report.
+
+Files are served only to those who may see the job: the office, and the technician the job is
+assigned to; to anyone else (another technician) a file does not exist (404).
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch.access import office_required, technician_required
+from fieldops import record_services
+from fieldops.forms import (
+    ChecklistAnswerForm,
+    ChecklistItemForm,
+    ChecklistTemplateForm,
+    PhotoForm,
+    location_from,
+)
+from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, JobAttachment
+from fieldops.views import _act, _form_error, _job_page, _refuse, _work_order_for_technician
+
+
+def _serve(attachment: JobAttachment, variant: str) -> HttpResponse:
+    field = attachment.thumbnail if variant == "thumb" else attachment.file
+    if not field:
+        raise Http404("No such file.")
+    try:
+        handle = default_storage.open(field.name, "rb")
+    except FileNotFoundError as error:
+        raise Http404("No such file.") from error
+    content_type = "image/jpeg" if variant == "thumb" else attachment.content_type
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    # A file is data, never a page: no scripts, no plugins, even when opened on its own.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@technician_required
+def tech_attachment_file(request: HttpRequest, pk, variant: str = "file") -> HttpResponse:
+    """A photo of one of the technician's own jobs; another technician's is a 404."""
+    attachment = get_object_or_404(
+        JobAttachment.objects.only("file", "thumbnail", "content_type"),
+        pk=pk,
+        work_order__assigned_technician=request.technician,
+    )
+    return _serve(attachment, variant)
+
+
+@require_GET
+@office_required
+def office_attachment_file(request: HttpRequest, pk, variant: str = "file") -> HttpResponse:
+    attachment = get_object_or_404(JobAttachment.objects.only("file", "thumbnail", "content_type"), pk=pk)
+    return _serve(attachment, variant)
+
+
+@require_POST
+@technician_required
+def job_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    page = _job_page(request, order)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refuse(request, _form_error(form), page)
+    technician, location, data = request.technician, location_from(request.POST), form.cleaned_data
+    return _act(
+        request,
+        action="job_photo_add",
+        perform=lambda: record_services.job_attachment_add(
+            technician=technician,
+            work_order=order,
+            upload=data["file"],
+            step=data["step"],
+            caption=data["caption"],
+            taken_at=data["taken_at"],
+            location=location,
+            checklist_item=data["checklist_item"],
+        ),
+        success="Photo saved.",
+        page=page,
+        redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#photos",
+    )
+
+
+# Checklists on the phone
+
+
+@require_POST
+@technician_required
+def job_checklist_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    item = get_object_or_404(ChecklistItem, pk=item_pk)
+    page = _job_page(request, order)
+    form = ChecklistAnswerForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, _form_error(form), page)
+    technician, value = request.technician, form.cleaned_data["value"]
+    return _act(
+        request,
+        action="job_checklist_answer",
+        perform=lambda: record_services.checklist_answer_save(
+            technician=technician, work_order=order, item=item, value=value
+        ),
+        success=f"Saved: {item.label}.",
+        page=page,
+        redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#checklist",
+    )
+
+
+@require_POST
+@technician_required
+def job_checklist_follow_up(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    answer = get_object_or_404(
+        ChecklistAnswer.objects.select_related("work_order"), pk=answer_pk, work_order=order
+    )
+    technician = request.technician
+    return _act(
+        request,
+        action="job_checklist_follow_up",
+        perform=lambda: record_services.checklist_follow_up_create(technician=technician, answer=answer),
+        success=f"Follow-up work order created for “{answer.label}”. The office will schedule it.",
+        page=_job_page(request, order),
+        redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#checklist",
+    )
+
+
+# The office's checklist templates
+
+
+@office_required
+def checklist_list(request: HttpRequest) -> HttpResponse:
+    form = ChecklistTemplateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                template = record_services.checklist_template_create(**form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("field:checklist_detail", pk=template.pk)
+        status = 400
+    templates = ChecklistTemplate.objects.filter(active=True).annotate(
+        item_count=Count("items", filter=Q(items__active=True)),
+        required_count=Count("items", filter=Q(items__active=True, items__required=True)),
+    )
+    return render(
+        request, "fieldops/checklist_list.html", {"templates": templates, "form": form}, status=status
+    )
+
+
+@office_required
+def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(ChecklistTemplate, pk=pk)
+    form = ChecklistItemForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            record_services.checklist_item_add(template=template, **form.cleaned_data)
+            return redirect("field:checklist_detail", pk=pk)
+        status = 400
+    items = template.items.filter(active=True)
+    return render(
+        request,
+        "fieldops/checklist_detail.html",
+        {"template": template, "items": items, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@office_required
+def checklist_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(ChecklistItem, pk=item_pk, template_id=pk)
+    record_services.checklist_item_remove(item=item)
+    return redirect("field:checklist_detail", pk=pk)
