@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.http import QueryDict
 
-from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate, PhotoStep
-from fieldops.record_services import upload_inspect
+from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate, Equipment, PhotoStep
+from fieldops.record_services import EQUIPMENT_FIELDS, mac_normalize, upload_inspect
 from fieldops.services import Location
 from inventory.models import InventoryItem, Truck
 from inventory.services import MAX_QUANTITY
@@ -135,3 +135,26 @@ class ChecklistItemForm(forms.Form):
     label = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=ChecklistKind.choices, initial=ChecklistKind.YES_NO)
     required = forms.BooleanField(required=False, initial=True)
+
+
+class EquipmentForm(forms.ModelForm):
+    """A device at the job's site; `item` (a part used on the job) can pre-fill its model."""
+
+    item = forms.ModelChoiceField(
+        queryset=InventoryItem.objects.all(), required=False, label="From a part used"
+    )
+    password = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted; leave empty to keep the one stored.",
+    )
+
+    class Meta:
+        model = Equipment
+        fields = [*EQUIPMENT_FIELDS]
+        widgets = {"warranty_end": forms.DateInput(attrs={"type": "date"})}
+        labels = {"mac_address": "MAC address", "ip_address": "IP address", "serial_number": "Serial number"}
+
+    def clean_mac_address(self):
+        return mac_normalize(self.cleaned_data["mac_address"])

@@ -25,5 +25,7 @@ urlpatterns = [
         record_views.checklist_item_remove,
         name="checklist_item_remove",
     ),
+    path("equipment/", record_views.equipment_search, name="equipment_search"),
+    path("equipment/<int:pk>/reveal/", record_views.office_equipment_reveal, name="equipment_reveal"),
     path("transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
 ]

@@ -11,13 +11,18 @@ from django.db.models import Q
 
 from dispatch import clock
 from dispatch.db import ClockDateTimeField, choices_check, created_at_field
-from dispatch.models import JobType, Technician, WorkOrder
+from dispatch.models import ActorType, Customer, JobType, Technician, WorkOrder
+from inventory.models import InventoryItem
 
 __all__ = [
     "ChecklistAnswer",
     "ChecklistItem",
     "ChecklistKind",
     "ChecklistTemplate",
+    "Equipment",
+    "EquipmentCredentialReveal",
+    "EquipmentKind",
+    "EquipmentStatus",
     "JobAttachment",
     "PhotoStep",
 ]
@@ -175,3 +180,95 @@ class ChecklistAnswer(models.Model):
         if self.kind == ChecklistKind.PHOTO:
             return "Photo taken"
         return self.value
+
+
+# Equipment at each site ---------------------------------------------------------------------
+
+
+class EquipmentKind(models.TextChoices):
+    CAMERA = "camera", "Camera"
+    NVR = "nvr", "NVR"
+    DVR = "dvr", "DVR"
+    SWITCH = "switch", "Switch"
+    POE_INJECTOR = "poe_injector", "PoE injector"
+    ROUTER = "router", "Router"
+    ACCESS_POINT = "access_point", "Access point"
+    MONITOR = "monitor", "Monitor"
+    OTHER = "other", "Other"
+
+
+class EquipmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REPLACED = "replaced", "Replaced"
+    REMOVED = "removed", "Removed"
+
+
+class Equipment(models.Model):
+    """A device installed at a customer's site: the register the next technician and the insurer read."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="equipment")
+    kind = models.CharField(max_length=20, choices=EquipmentKind)
+    make = models.CharField(max_length=80, blank=True)
+    model = models.CharField(max_length=120, blank=True)
+    serial_number = models.CharField(max_length=100, blank=True)
+    # Stored as AA:BB:CC:DD:EE:FF (record_services.mac_normalize).
+    mac_address = models.CharField(max_length=17, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    mount_location = models.CharField(max_length=200, blank=True)
+    # The job it was installed on, as a plain id: the equipment stays on site (and in this table)
+    # when that job is archived with its rows (techflow.archive follows every foreign key).
+    installed_work_order_id = models.IntegerField(null=True, blank=True)
+    item = models.ForeignKey(
+        InventoryItem, null=True, blank=True, on_delete=models.PROTECT, related_name="equipment"
+    )
+    warranty_end = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=EquipmentStatus,
+        default=EquipmentStatus.ACTIVE,
+        db_default=EquipmentStatus.ACTIVE,
+    )
+    # Device login, encrypted at rest (Fernet, record_services.credentials_*); never shown in lists.
+    username = models.CharField(max_length=100, blank=True)
+    password_encrypted = models.TextField(blank=True)
+    created_at = created_at_field()
+    updated_at = ClockDateTimeField(auto_now=True, null=True)
+
+    class Meta:
+        db_table = "site_equipment"
+        ordering = ["customer", "kind", "id"]
+        verbose_name_plural = "equipment"
+        constraints = [
+            choices_check("kind", EquipmentKind, "site_equipment_kind_valid"),
+            choices_check("status", EquipmentStatus, "site_equipment_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="idx_site_equipment_customer"),
+            models.Index(fields=["serial_number"], name="idx_site_equipment_serial"),
+            models.Index(fields=["mac_address"], name="idx_site_equipment_mac"),
+        ]
+
+    def __str__(self) -> str:
+        name = " ".join(filter(None, [self.make, self.model])) or self.get_kind_display()
+        return f"{name} ({self.serial_number})" if self.serial_number else name
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+
+class EquipmentCredentialReveal(models.Model):
+    """Each time someone was shown a device's password: who, when, and from which job."""
+
+    equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="reveals")
+    revealed_by_type = models.CharField(max_length=50, choices=ActorType)
+    revealed_by_id = models.IntegerField(null=True)
+    work_order_id = models.IntegerField(null=True, blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "equipment_credential_reveals"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.equipment} revealed to {self.revealed_by_type} #{self.revealed_by_id}"

@@ -3,7 +3,15 @@
 from dataclasses import dataclass, field
 
 from dispatch.models import WorkOrder
-from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistKind, JobAttachment, PhotoStep
+from fieldops.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistKind,
+    Equipment,
+    EquipmentStatus,
+    JobAttachment,
+    PhotoStep,
+)
 
 
 @dataclass
@@ -13,6 +21,12 @@ class JobRecord:
     checklist: list["ChecklistRow"] = field(default_factory=list)
     # Answers to items since taken off the list: still part of what was recorded.
     other_answers: list[ChecklistAnswer] = field(default_factory=list)
+    # What is installed at the job's site (active first), and what this job installed.
+    equipment: list[Equipment] = field(default_factory=list)
+
+    @property
+    def installed_here(self) -> list[Equipment]:
+        return [e for e in self.equipment if e.installed_work_order_id == self.order.pk]
 
     photo_steps = PhotoStep.choices
 
@@ -44,9 +58,21 @@ def job_record(order: WorkOrder) -> JobRecord:
         a.item_id: a for a in ChecklistAnswer.objects.filter(work_order=order).select_related("follow_up")
     }
     rows = [ChecklistRow(item, answers.pop(item.pk, None)) for item in checklist_items(order)]
+    equipment = site_equipment(order.customer_id) if order.customer_id else []
     return JobRecord(
-        order=order, attachments=attachments, checklist=rows, other_answers=list(answers.values())
+        order=order,
+        attachments=attachments,
+        checklist=rows,
+        other_answers=list(answers.values()),
+        equipment=equipment,
     )
+
+
+def site_equipment(customer_id: int) -> list[Equipment]:
+    """The customer's register: active devices first, then replaced and removed ones."""
+    rank = {EquipmentStatus.ACTIVE: 0, EquipmentStatus.REPLACED: 1, EquipmentStatus.REMOVED: 2}
+    rows = list(Equipment.objects.filter(customer_id=customer_id).order_by("kind", "mount_location", "id"))
+    return sorted(rows, key=lambda e: rank.get(e.status, 3))
 
 
 def checklist_items(work_order: WorkOrder) -> list[ChecklistItem]:

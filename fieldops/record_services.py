@@ -5,11 +5,15 @@ and only on the technician's own job (the views fetch the job scoped to them; th
 check again).
 """
 
+import base64
+import hashlib
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,6 +29,8 @@ from fieldops.models import (
     ChecklistItem,
     ChecklistKind,
     ChecklistTemplate,
+    Equipment,
+    EquipmentCredentialReveal,
     JobAttachment,
     PhotoStep,
 )
@@ -274,3 +280,139 @@ def checklist_item_remove(*, item: ChecklistItem) -> ChecklistItem:
     else:
         item.delete()
     return item
+
+
+# Equipment at each site --------------------------------------------------------------------
+
+MAC = re.compile(r"^[0-9A-F]{12}$")
+
+
+def mac_normalize(value: str) -> str:
+    """A MAC address as AA:BB:CC:DD:EE:FF from any of the usual spellings; refused when it is not one."""
+    raw = re.sub(r"[\s:.\-]", "", value or "").upper()
+    if not raw:
+        return ""
+    if not MAC.match(raw):
+        raise ValidationError(f"“{value}” is not a MAC address (12 hex digits, e.g. 00:1A:2B:3C:4D:5E).")
+    return ":".join(raw[i : i + 2] for i in range(0, 12, 2))
+
+
+def _fernet() -> Fernet:
+    key = settings.TECHFLOW_CREDENTIALS_KEY
+    if not key:
+        digest = hashlib.sha256(b"techflow-equipment-credentials:" + settings.SECRET_KEY.encode()).digest()
+        key = base64.urlsafe_b64encode(digest).decode()
+    return Fernet(key.encode() if isinstance(key, str) else key)
+
+
+def credentials_encrypt(password: str) -> str:
+    return _fernet().encrypt(password.encode()).decode() if password else ""
+
+
+def credentials_decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode() if token else ""
+    except InvalidToken as error:
+        raise ValidationError(
+            "This password can't be read with the current key (TECHFLOW_CREDENTIALS_KEY changed)."
+        ) from error
+
+
+EQUIPMENT_FIELDS = (
+    "kind",
+    "make",
+    "model",
+    "serial_number",
+    "mac_address",
+    "ip_address",
+    "mount_location",
+    "warranty_end",
+    "status",
+    "username",
+)
+
+
+def _equipment_text(equipment: Equipment) -> str:
+    parts = [equipment.get_kind_display(), str(equipment)]
+    if equipment.mac_address:
+        parts.append(f"MAC {equipment.mac_address}")
+    if equipment.ip_address:
+        parts.append(f"IP {equipment.ip_address}")
+    if equipment.mount_location:
+        parts.append(f"at {equipment.mount_location}")
+    parts.append(equipment.get_status_display().lower())
+    return ", ".join(parts)
+
+
+@transaction.atomic
+def equipment_save(
+    *,
+    technician: Technician,
+    work_order: WorkOrder,
+    equipment: Equipment | None = None,
+    password: str | None = None,
+    **fields,
+) -> Equipment:
+    """Register a device at the job's site, or update one there, from the technician's own job.
+
+    The part used can pre-fill it (`item`: its name becomes the model when none is given); a
+    password is stored encrypted. The change is a history row on the job.
+    """
+    _own_job(technician, work_order)
+    if work_order.customer_id is None:
+        raise ValidationError("This job has no customer site to register equipment at.")
+    item = fields.pop("item", None)
+    if equipment is None:
+        equipment = Equipment(customer_id=work_order.customer_id, installed_work_order_id=work_order.pk)
+        old = None
+    else:
+        equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
+        if equipment.customer_id != work_order.customer_id:
+            raise ValidationError("That equipment is at another site.")
+        old = _equipment_text(equipment)
+    for name in EQUIPMENT_FIELDS:
+        if name in fields:
+            setattr(equipment, name, fields[name])
+    equipment.mac_address = mac_normalize(equipment.mac_address)
+    if item is not None:
+        equipment.item = item
+        if not equipment.model:
+            equipment.model = item.name[:120]
+    if password is not None and password != "":
+        equipment.password_encrypted = credentials_encrypt(password)
+    equipment.full_clean(exclude=["customer", "item"])
+    equipment.save()
+    new = _equipment_text(equipment)
+    if new != old or password:
+        record_history(
+            work_order=work_order,
+            actor=_actor(technician),
+            field="equipment",
+            old=old,
+            new=new + (" (password set)" if password else ""),
+        )
+    return equipment
+
+
+@transaction.atomic
+def equipment_credentials_reveal(
+    *, equipment: Equipment, actor: Actor, work_order: WorkOrder | None = None
+) -> str:
+    """The device's password, for the office or the technician of a job at its site; each reveal recorded."""
+    if actor.type == ActorType.TECHNICIAN:
+        if work_order is None or work_order.assigned_technician_id != actor.id:
+            raise ValidationError("Only the technician assigned to a job at this site may see its passwords.")
+        if work_order.customer_id != equipment.customer_id:
+            raise ValidationError("That equipment is at another site.")
+    password = credentials_decrypt(equipment.password_encrypted)
+    EquipmentCredentialReveal.objects.create(
+        equipment=equipment,
+        revealed_by_type=actor.type,
+        revealed_by_id=actor.id,
+        work_order_id=work_order.pk if work_order else None,
+    )
+    if work_order is not None:
+        record_history(
+            work_order=work_order, actor=actor, field="credentials", new=f"Password shown: {equipment}"
+        )
+    return password

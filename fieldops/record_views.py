@@ -4,6 +4,8 @@ Files are served only to those who may see the job: the office, and the technici
 assigned to; to anyone else (another technician) a file does not exist (404).
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q
@@ -13,15 +15,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import office_required, technician_required
+from dispatch.models import ActorType
+from dispatch.services import Actor
 from fieldops import record_services
 from fieldops.forms import (
     ChecklistAnswerForm,
     ChecklistItemForm,
     ChecklistTemplateForm,
+    EquipmentForm,
     PhotoForm,
     location_from,
 )
-from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, JobAttachment
+from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, Equipment, JobAttachment
 from fieldops.views import _act, _form_error, _job_page, _refuse, _work_order_for_technician
 
 
@@ -182,3 +187,97 @@ def checklist_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRe
     item = get_object_or_404(ChecklistItem, pk=item_pk, template_id=pk)
     record_services.checklist_item_remove(item=item)
     return redirect("field:checklist_detail", pk=pk)
+
+
+# Equipment at the site
+
+
+def _site_equipment(order, pk: int) -> Equipment:
+    return get_object_or_404(Equipment, pk=pk, customer_id=order.customer_id)
+
+
+def _equipment_action(request: HttpRequest, order, equipment: Equipment | None) -> HttpResponse:
+    form = EquipmentForm(request.POST, prefix=f"eq{equipment.pk}" if equipment else "eq")
+    page = _job_page(request, order)
+    if not form.is_valid():
+        return _refuse(request, _form_error(form), page)
+    technician, data = request.technician, dict(form.cleaned_data)
+    password = data.pop("password")
+    return _act(
+        request,
+        action="job_equipment_save",
+        perform=lambda: record_services.equipment_save(
+            technician=technician, work_order=order, equipment=equipment, password=password, **data
+        ),
+        success="Equipment updated." if equipment else "Equipment registered.",
+        page=page,
+        redirect_to=reverse("fieldops:job_detail", args=[order.pk]) + "#equipment",
+    )
+
+
+@require_POST
+@technician_required
+def job_equipment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _equipment_action(request, _work_order_for_technician(request, pk), None)
+
+
+@require_POST
+@technician_required
+def job_equipment_update(request: HttpRequest, pk: int, equipment_pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    return _equipment_action(request, order, _site_equipment(order, equipment_pk))
+
+
+def _revealed(
+    request: HttpRequest, equipment: Equipment, actor: Actor, order=None, base="fieldops/tech_base.html"
+):
+    try:
+        password = record_services.equipment_credentials_reveal(
+            equipment=equipment, actor=actor, work_order=order
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "fieldops/credential.html",
+            {"equipment": equipment, "error": " ".join(error.messages), "order": order, "base": base},
+            status=409,
+        )
+    return render(
+        request,
+        "fieldops/credential.html",
+        {"equipment": equipment, "password": password, "order": order, "base": base},
+    )
+
+
+@require_POST
+@technician_required
+def job_equipment_reveal(request: HttpRequest, pk: int, equipment_pk: int) -> HttpResponse:
+    order = _work_order_for_technician(request, pk)
+    equipment = _site_equipment(order, equipment_pk)
+    return _revealed(
+        request, equipment, Actor(ActorType.TECHNICIAN, request.technician.pk), order, "tech_base.html"
+    )
+
+
+@require_POST
+@office_required
+def office_equipment_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    equipment = get_object_or_404(Equipment.objects.select_related("customer"), pk=pk)
+    return _revealed(request, equipment, Actor.for_user(request.user), None, "office_base.html")
+
+
+@require_GET
+@office_required
+def equipment_search(request: HttpRequest) -> HttpResponse:
+    """Equipment by serial number or MAC address (any spelling of it), across every site."""
+    query = request.GET.get("q", "").strip()
+    results: list[Equipment] = []
+    if query:
+        compact = re.sub(r"[\s:.\-]", "", query).upper()
+        match = Q(serial_number__icontains=query)
+        if compact:
+            match |= Q(mac_address__icontains=":".join(compact[i : i + 2] for i in range(0, len(compact), 2)))
+        results = list(
+            Equipment.objects.filter(match).select_related("customer").order_by("customer__name")[:100]
+        )
+    return render(request, "fieldops/equipment_search.html", {"query": query, "results": results})

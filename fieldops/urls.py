@@ -34,6 +34,17 @@ urlpatterns = [
         record_views.job_checklist_follow_up,
         name="job_checklist_follow_up",
     ),
+    path("jobs/<int:pk>/equipment/", record_views.job_equipment_add, name="job_equipment_add"),
+    path(
+        "jobs/<int:pk>/equipment/<int:equipment_pk>/",
+        record_views.job_equipment_update,
+        name="job_equipment_update",
+    ),
+    path(
+        "jobs/<int:pk>/equipment/<int:equipment_pk>/reveal/",
+        record_views.job_equipment_reveal,
+        name="job_equipment_reveal",
+    ),
     path("photos/<uuid:pk>/", record_views.tech_attachment_file, name="attachment_file"),
     path(
         "photos/<uuid:pk>/thumb/",

@@ -45,6 +45,8 @@ TECH_WRITES = (
     # The job's record: photos and attachments, checklist answers.
     ("fieldops", "JobAttachment"),
     ("fieldops", "ChecklistAnswer"),
+    ("fieldops", "Equipment"),
+    ("fieldops", "EquipmentCredentialReveal"),
 )
 # Signing in: read the login and its groups, stamp last_login, keep the session.
 TECH_AUTH_READS = (
@@ -85,7 +87,8 @@ class Command(BaseCommand):
         "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
-        "communication_call_details, operational_event, job_attachments, job_checklist_answers; "
+        "communication_call_details, operational_event, job_attachments, job_checklist_answers, "
+        "site_equipment, equipment_credential_reveals; "
         "to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
