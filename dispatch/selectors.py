@@ -215,6 +215,7 @@ def _history_text(field: str | None, value: str | None, technicians: dict, custo
 
 # History rows the timeline shows as their own entry (a photo, with its thumbnail).
 RECORD_SHOWN_ITSELF = {"photo"}
+RECORD_FIELDS = {"checklist", "equipment", "signature", "follow_up", "credentials"}
 
 
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
@@ -235,6 +236,19 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
         if row.field_changed in RECORD_SHOWN_ITSELF:
             continue
         label = (row.field_changed or "").replace("_", " ")
+        if row.field_changed in RECORD_FIELDS:
+            # The job's record (fieldops): the row's text says what happened.
+            entries.append(
+                TimelineEntry(
+                    row.created_at,
+                    "record",
+                    "bi-clipboard-check",
+                    label.capitalize(),
+                    f"{row.old_value} → {row.new_value}" if row.old_value else (row.new_value or ""),
+                    _who(row.changed_by_type, row.changed_by_id, users, technicians),
+                )
+            )
+            continue
         entries.append(
             TimelineEntry(
                 row.created_at,

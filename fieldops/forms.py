@@ -158,3 +158,13 @@ class EquipmentForm(forms.ModelForm):
 
     def clean_mac_address(self):
         return mac_normalize(self.cleaned_data["mac_address"])
+
+
+class SignOffForm(forms.Form):
+    signer_name = forms.CharField(
+        max_length=120, error_messages={"required": "Write the customer's name under the signature."}
+    )
+    # The pad's PNG as a data: URL (static/js/signature.js); checked by record_services.job_sign_off.
+    signature = forms.CharField(
+        max_length=2_000_000, error_messages={"required": "Ask the customer to sign in the box first."}
+    )

@@ -27,5 +27,7 @@ urlpatterns = [
     ),
     path("equipment/", record_views.equipment_search, name="equipment_search"),
     path("equipment/<int:pk>/reveal/", record_views.office_equipment_reveal, name="equipment_reveal"),
+    path("signatures/<uuid:pk>/", record_views.office_signature_image, name="signature_image"),
+    path("work-orders/<int:pk>/report.pdf", record_views.office_service_report, name="service_report"),
     path("transcripts/", office_views.voice_transcripts, name="voice_transcripts"),
 ]

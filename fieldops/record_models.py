@@ -6,6 +6,7 @@ keep the field-day models readable.
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -19,6 +20,7 @@ __all__ = [
     "ChecklistItem",
     "ChecklistKind",
     "ChecklistTemplate",
+    "CustomerSignature",
     "Equipment",
     "EquipmentCredentialReveal",
     "EquipmentKind",
@@ -272,3 +274,46 @@ class EquipmentCredentialReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.equipment} revealed to {self.revealed_by_type} #{self.revealed_by_id}"
+
+
+# The customer's sign-off -------------------------------------------------------------------
+
+
+def signature_path(instance: "CustomerSignature", filename: str) -> str:
+    return f"jobs/{instance.work_order_id}/signature-{instance.pk}.png"
+
+
+class CustomerSignature(models.Model):
+    """The customer's signature on a job, with what they were shown when they signed.
+
+    Never changed once written (save refuses, the admin is read-only, tech_app may only
+    INSERT): signing again adds a new row that supersedes this one; both are kept.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="signatures")
+    technician = models.ForeignKey(
+        Technician, null=True, blank=True, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signer_name = models.CharField(max_length=120)
+    image = models.FileField(upload_to=signature_path, max_length=255)
+    signed_at = models.DateTimeField(default=clock.now)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_meters = models.IntegerField(null=True, blank=True)
+    # The visit as the customer saw it when signing (record_selectors.visit_summary): the report's source.
+    summary = models.JSONField(default=dict)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "customer_signatures"
+        ordering = ["-signed_at", "-created_at"]
+        indexes = [models.Index(fields=["work_order", "signed_at"], name="idx_customer_signatures_order")]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} on #{self.work_order_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("A signature can't be changed: sign again to supersede it.")
+        super().save(*args, **kwargs)

@@ -1,17 +1,21 @@
 """Reads of the job's record shared by the phone, the office pages and the service report."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from dispatch.models import WorkOrder
 from fieldops.models import (
+    ActivityType,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistKind,
+    CustomerSignature,
     Equipment,
     EquipmentStatus,
     JobAttachment,
     PhotoStep,
 )
+from inventory.models import MovementKind, StockMovement
 
 
 @dataclass
@@ -23,6 +27,8 @@ class JobRecord:
     other_answers: list[ChecklistAnswer] = field(default_factory=list)
     # What is installed at the job's site (active first), and what this job installed.
     equipment: list[Equipment] = field(default_factory=list)
+    # Newest first: the first is the one in force, the others it superseded.
+    signatures: list[CustomerSignature] = field(default_factory=list)
 
     @property
     def installed_here(self) -> list[Equipment]:
@@ -65,6 +71,7 @@ def job_record(order: WorkOrder) -> JobRecord:
         checklist=rows,
         other_answers=list(answers.values()),
         equipment=equipment,
+        signatures=list(CustomerSignature.objects.filter(work_order=order)),
     )
 
 
@@ -90,3 +97,101 @@ def checklist_items(work_order: WorkOrder) -> list[ChecklistItem]:
 class ChecklistRow:
     item: ChecklistItem
     answer: ChecklistAnswer | None
+
+
+# The visit as the customer signs it, and as the service report prints it ------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def visit_summary(order: WorkOrder) -> dict:
+    """What was true of the visit at this moment, as plain data (stored with a signature).
+
+    Customer and site, technician, times on site, work done, parts, checklist, photos and the
+    equipment this job installed or touched at the site.
+    """
+    from fieldops.selectors import (
+        work_order_field_times,
+    )  # fieldops.selectors imports the state, which imports us
+
+    order = (
+        WorkOrder.objects.select_related("customer", "assigned_technician")
+        .prefetch_related("travel_logs", "activities", "notes")
+        .get(pk=order.pk)
+    )
+    record = job_record(order)
+    activities = sorted(order.activities.all(), key=lambda a: (a.created_at, a.sequence))
+    arrived = next(
+        (a.created_at for a in activities if a.activity_type == ActivityType.ARRIVED_ON_SITE), None
+    )
+    finished = next(
+        (a.created_at for a in reversed(activities) if a.activity_type == ActivityType.WORK_COMPLETED), None
+    )
+    left = next(
+        (a.created_at for a in reversed(activities) if a.activity_type == ActivityType.LEFT_SITE), None
+    )
+    times = work_order_field_times(order)
+    parts: dict[str, int] = {}
+    for movement in StockMovement.objects.filter(
+        work_order=order, kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB]
+    ).select_related("item"):
+        parts[movement.item.name] = parts.get(movement.item.name, 0) - movement.quantity_change
+    completion = [a.notes for a in activities if a.activity_type == ActivityType.WORK_COMPLETED and a.notes]
+    technician_notes = [
+        n.note_text for n in order.notes.all() if n.technician_id and not n.note_text.startswith("Completed:")
+    ]
+    customer = order.customer
+    touched = [e for e in record.equipment if e.installed_work_order_id == order.pk] or [
+        e for e in record.equipment if e.status == EquipmentStatus.ACTIVE
+    ]
+    return {
+        "work_order": {
+            "id": order.pk,
+            "title": order.title,
+            "description": order.brief_description,
+            "job_type": order.get_job_type_display() or "",
+            "status": order.get_status_display(),
+        },
+        "customer": {"name": customer.name, "address": customer.address, "phone": customer.phone}
+        if customer
+        else None,
+        "technician": order.assigned_technician.name if order.assigned_technician else "",
+        "arrived": _iso(arrived),
+        "completed": _iso(finished),
+        "left": _iso(left),
+        "on_site_minutes": int(times.on_site.total_seconds() // 60),
+        "working_minutes": int(times.working.total_seconds() // 60),
+        "work_done": completion[-1] if completion else (order.full_summary or ""),
+        "notes": technician_notes,
+        "parts": [{"item": name, "quantity": qty} for name, qty in sorted(parts.items()) if qty],
+        "checklist": [
+            {"label": a.label, "answer": a.display, "passed": a.passed, "follow_up": a.follow_up_id}
+            for a in record.answers
+        ],
+        "missing": [row.item.label for row in record.checklist if row.answer is None and row.item.required],
+        "photos": [
+            {
+                "id": str(p.pk),
+                "step": p.get_step_display(),
+                "caption": p.caption,
+                "taken_at": _iso(p.taken_at),
+            }
+            for p in record.photos
+        ],
+        "equipment": [
+            {
+                "kind": e.get_kind_display(),
+                "make": e.make,
+                "model": e.model,
+                "serial": e.serial_number,
+                "mac": e.mac_address,
+                "ip": e.ip_address or "",
+                "mount": e.mount_location,
+                "warranty_end": e.warranty_end.isoformat() if e.warranty_end else None,
+                "status": e.get_status_display(),
+            }
+            for e in touched
+        ],
+    }

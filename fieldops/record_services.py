@@ -6,6 +6,7 @@ check again).
 """
 
 import base64
+import binascii
 import hashlib
 import io
 import re
@@ -29,12 +30,13 @@ from fieldops.models import (
     ChecklistItem,
     ChecklistKind,
     ChecklistTemplate,
+    CustomerSignature,
     Equipment,
     EquipmentCredentialReveal,
     JobAttachment,
     PhotoStep,
 )
-from fieldops.record_selectors import checklist_items
+from fieldops.record_selectors import checklist_items, visit_summary
 from fieldops.services import NOWHERE, Location
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -416,3 +418,81 @@ def equipment_credentials_reveal(
             work_order=work_order, actor=actor, field="credentials", new=f"Password shown: {equipment}"
         )
     return password
+
+
+# The customer's sign-off -------------------------------------------------------------------
+
+SIGNATURE_MAX_BYTES = 1024 * 1024
+SIGN_OFF_STATUSES = (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.COMPLETED)
+
+
+def _signature_png(data_url: str) -> bytes:
+    """The pad's PNG from its data: URL, checked: a real PNG, of a sane size, with ink on it."""
+    prefix = "data:image/png;base64,"
+    if not data_url or not data_url.startswith(prefix):
+        raise ValidationError("Ask the customer to sign in the box first.")
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except (ValueError, binascii.Error) as error:
+        raise ValidationError(
+            "The signature did not arrive whole: ask the customer to sign again."
+        ) from error
+    if len(raw) > SIGNATURE_MAX_BYTES:
+        raise ValidationError("The signature image is too large.")
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != "PNG" or image.width > 4000 or image.height > 4000:
+                raise ValidationError("The signature did not arrive whole: ask the customer to sign again.")
+            ink = image.convert("RGBA").getchannel("A").getbbox()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            "The signature did not arrive whole: ask the customer to sign again."
+        ) from error
+    if ink is None:
+        raise ValidationError("The signature box is empty: ask the customer to sign.")
+    return raw
+
+
+@transaction.atomic
+def job_sign_off(
+    *,
+    technician: Technician,
+    work_order: WorkOrder,
+    signer_name: str,
+    signature: str,
+    location: Location = NOWHERE,
+) -> CustomerSignature:
+    """The customer signs the visit on the phone: the image, the time, the place and the visit as
+    they were shown it are stored; a later signature supersedes this one, both kept."""
+    _own_job(technician, work_order)
+    locked = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    if locked.status not in SIGN_OFF_STATUSES:
+        raise ValidationError(
+            f"Job #{locked.pk} is {locked.get_status_display().lower()}: "
+            "the customer signs a job under way or done."
+        )
+    name = " ".join((signer_name or "").split())
+    if not name:
+        raise ValidationError("Write the customer's name under the signature.")
+    png = _signature_png(signature)
+    previous = CustomerSignature.objects.filter(work_order=locked).first()
+    signed = CustomerSignature(
+        work_order=locked,
+        technician=technician,
+        signer_name=name[:120],
+        signed_at=clock.now(),
+        latitude=location.latitude,
+        longitude=location.longitude,
+        accuracy_meters=location.accuracy_meters,
+        summary=visit_summary(locked),
+    )
+    signed.image.save("signature.png", ContentFile(png), save=False)
+    signed.save()
+    record_history(
+        work_order=locked,
+        actor=_actor(technician),
+        field="signature",
+        old=f"Signed by {previous.signer_name}" if previous else None,
+        new=f"Signed by {signed.signer_name}",
+    )
+    return signed

@@ -15,18 +15,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dispatch.access import office_required, technician_required
-from dispatch.models import ActorType
+from dispatch.models import ActorType, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor
-from fieldops import record_services
+from fieldops import record_selectors, record_services
 from fieldops.forms import (
     ChecklistAnswerForm,
     ChecklistItemForm,
     ChecklistTemplateForm,
     EquipmentForm,
     PhotoForm,
+    SignOffForm,
     location_from,
 )
-from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, Equipment, JobAttachment
+from fieldops.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistTemplate,
+    CustomerSignature,
+    Equipment,
+    JobAttachment,
+)
+from fieldops.report import report_context, service_report_pdf
 from fieldops.views import _act, _form_error, _job_page, _refuse, _work_order_for_technician
 
 
@@ -281,3 +290,95 @@ def equipment_search(request: HttpRequest) -> HttpResponse:
             Equipment.objects.filter(match).select_related("customer").order_by("customer__name")[:100]
         )
     return render(request, "fieldops/equipment_search.html", {"query": query, "results": results})
+
+
+# The customer's sign-off
+
+
+@technician_required
+def job_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the visit's summary and the signature pad; POST: the customer's signature."""
+    order = _work_order_for_technician(request, pk)
+
+    def page(status: int) -> HttpResponse:
+        context = {
+            "order": order,
+            "summary": report_context(record_selectors.visit_summary(order)),
+            "signatures": list(order.signatures.all()),
+            "form": form,
+        }
+        return render(request, "fieldops/sign_off.html", context, status=status)
+
+    form = SignOffForm(request.POST or None)
+    if request.method != "POST":
+        return page(200)
+    if not form.is_valid():
+        return _refuse(request, _form_error(form), page)
+    technician, location, data = request.technician, location_from(request.POST), form.cleaned_data
+    return _act(
+        request,
+        action="job_sign_off",
+        perform=lambda: record_services.job_sign_off(
+            technician=technician,
+            work_order=order,
+            signer_name=data["signer_name"],
+            signature=data["signature"],
+            location=location,
+        ),
+        success=f"Signed by {data['signer_name']}. Thank you.",
+        page=page,
+        redirect_to=reverse("fieldops:job_detail", args=[pk]) + "#sign-off",
+    )
+
+
+def _serve_signature(signature: CustomerSignature) -> HttpResponse:
+    try:
+        handle = default_storage.open(signature.image.name, "rb")
+    except FileNotFoundError as error:
+        raise Http404("No such file.") from error
+    response = FileResponse(handle, content_type="image/png")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_GET
+@technician_required
+def tech_signature_image(request: HttpRequest, pk) -> HttpResponse:
+    signature = get_object_or_404(
+        CustomerSignature.objects.only("image"), pk=pk, work_order__assigned_technician=request.technician
+    )
+    return _serve_signature(signature)
+
+
+@require_GET
+@office_required
+def office_signature_image(request: HttpRequest, pk) -> HttpResponse:
+    return _serve_signature(get_object_or_404(CustomerSignature.objects.only("image"), pk=pk))
+
+
+# The service report
+
+
+def _report(order: WorkOrder) -> HttpResponse:
+    if order.status != WorkOrderStatus.COMPLETED:
+        return HttpResponse(
+            f"Job #{order.pk} is {order.get_status_display().lower()}: "
+            "the service report is for a completed job.",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(service_report_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="service-report-{order.pk}.pdf"'
+    return response
+
+
+@require_GET
+@technician_required
+def tech_service_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return _report(_work_order_for_technician(request, pk))
+
+
+@require_GET
+@office_required
+def office_service_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return _report(get_object_or_404(WorkOrder, pk=pk))

@@ -45,6 +45,9 @@ urlpatterns = [
         record_views.job_equipment_reveal,
         name="job_equipment_reveal",
     ),
+    path("jobs/<int:pk>/sign-off/", record_views.job_sign_off, name="job_sign_off"),
+    path("jobs/<int:pk>/report.pdf", record_views.tech_service_report, name="service_report"),
+    path("signatures/<uuid:pk>/", record_views.tech_signature_image, name="signature_image"),
     path("photos/<uuid:pk>/", record_views.tech_attachment_file, name="attachment_file"),
     path(
         "photos/<uuid:pk>/thumb/",

@@ -46,7 +46,12 @@ TECH_WRITES = (
     ("fieldops", "JobAttachment"),
     ("fieldops", "ChecklistAnswer"),
     ("fieldops", "Equipment"),
+)
+# Records that are never changed once written: SELECT and INSERT only, not even UPDATE (a
+# customer's signature is superseded by a new one, never edited; a password reveal is a fact).
+TECH_APPENDS = (
     ("fieldops", "EquipmentCredentialReveal"),
+    ("fieldops", "CustomerSignature"),
 )
 # Signing in: read the login and its groups, stamp last_login, keep the session.
 TECH_AUTH_READS = (
@@ -88,7 +93,7 @@ class Command(BaseCommand):
         "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
         "communication_call_details, operational_event, job_attachments, job_checklist_answers, "
-        "site_equipment, equipment_credential_reveals; "
+        "site_equipment; SELECT and INSERT only on equipment_credential_reveals and customer_signatures; "
         "to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
@@ -118,7 +123,9 @@ class Command(BaseCommand):
         office_password = _password(options["office_password"], "--office-password", "OFFICE_ADMIN_PASSWORD")
         tech_password = _password(options["tech_password"], "--tech-password", "TECH_APP_PASSWORD")
 
-        missing = set(_tables(TECH_READS + TECH_WRITES)) - set(connection.introspection.table_names())
+        missing = set(_tables(TECH_READS + TECH_WRITES + TECH_APPENDS)) - set(
+            connection.introspection.table_names()
+        )
         if missing:
             raise CommandError(f"Tables missing ({', '.join(sorted(missing))}): run migrate first.")
 
@@ -226,6 +233,9 @@ def _grant_tech(connection: BaseDatabaseWrapper, role: str, database: str) -> No
     ]
     writes = _tables(TECH_WRITES)
     statements += [f"GRANT SELECT, INSERT, UPDATE ON {qn(table)} TO {quoted}" for table in writes]
+    appends = _tables(TECH_APPENDS)
+    statements += [f"GRANT SELECT, INSERT ON {qn(table)} TO {quoted}" for table in appends]
+    writes = writes + appends
     with connection.cursor() as cursor:
         # Serial and identity ids: inserting takes the next value of the table's sequence.
         cursor.execute(
