@@ -110,11 +110,13 @@
     report(refused, "Not done: the office system refused these saved actions");
   }
 
-  function queueForm(form) {
+  function queueForm(form, submitter) {
     fillLocation(form);
+    // The button tapped is part of what was meant (a checklist's Yes or No).
+    var data = submitter ? new FormData(form, submitter) : new FormData(form);
     var item = {
       url: form.action,
-      body: new URLSearchParams(new FormData(form)).toString(),
+      body: new URLSearchParams(data).toString(),
       label: form.dataset.label || "Action",
       tech: document.body.dataset.tech,
       page: location.pathname,
@@ -207,7 +209,7 @@
     if (navigator.onLine) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    queueForm(form);
+    queueForm(form, event.submitter);
   }, true);
 
   document.addEventListener("htmx:sendError", function (event) {
