@@ -150,7 +150,10 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         "stock_movements__truck",
         "notifications",
         Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
-        "attachments",
+        # fieldops' photos of the job, with who took them (the timeline and the job's record).
+        Prefetch(
+            "attachments", queryset=related_queryset(WorkOrder, "attachments").select_related("technician")
+        ),
     )
     return get_object_or_404(queryset, pk=pk)
 

@@ -57,9 +57,18 @@ class JobRecord:
         return [a for a in self.attachments if not a.is_image]
 
 
+def job_record_prefetched(order: WorkOrder) -> JobRecord:
+    """The same, reading the order's prefetched `attachments` (the office's work-order page)."""
+    return _job_record(order, list(order.attachments.all()))
+
+
 def job_record(order: WorkOrder) -> JobRecord:
     """Photos and attachments of one job (in the order they were taken) and its checklist with answers."""
     attachments = list(JobAttachment.objects.filter(work_order=order).select_related("technician"))
+    return _job_record(order, attachments)
+
+
+def _job_record(order: WorkOrder, attachments: list[JobAttachment]) -> JobRecord:
     answers = {
         a.item_id: a for a in ChecklistAnswer.objects.filter(work_order=order).select_related("follow_up")
     }

@@ -127,3 +127,44 @@ def test_credentials_are_revealed_to_the_office_and_the_assigned_technician_each
     assert EquipmentCredentialReveal.objects.count() == 2
     # A reveal is a POST: a link or prefetch never reveals.
     assert tech_client.get(f"/tech/jobs/{order.pk}/equipment/{camera.pk}/reveal/").status_code == 405
+
+
+def _queries(client, url) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_job_and_office_pages_read_the_record_in_a_fixed_number_of_queries(
+    tech_client, technician, office_user, order
+):
+    from fieldops import record_services
+    from fieldops.tests.record_helpers import jpeg
+
+    def add(n: int) -> None:
+        for i in range(n):
+            record_services.equipment_save(
+                technician=technician, work_order=order, kind="camera", serial_number=f"S{i}", status="active"
+            )
+            record_services.job_attachment_add(
+                technician=technician, work_order=order, upload=jpeg(width=40, height=30)
+            )
+
+    office = Client()
+    office.force_login(office_user)
+    add(1)
+    small = (
+        _queries(tech_client, f"/tech/jobs/{order.pk}/"),
+        _queries(office, f"/office/work-orders/{order.pk}/"),
+    )
+    add(4)
+    large = (
+        _queries(tech_client, f"/tech/jobs/{order.pk}/"),
+        _queries(office, f"/office/work-orders/{order.pk}/"),
+    )
+    assert small == large
+    customer = _queries(office, f"/office/customers/{order.customer_id}/")
+    add(2)
+    assert _queries(office, f"/office/customers/{order.customer_id}/") == customer

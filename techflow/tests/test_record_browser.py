@@ -150,6 +150,7 @@ def test_mike_records_a_camera_install_and_the_customer_signs_the_report(browser
     page.get_by_role("link", name="Customer signs").tap()
     page.get_by_text("Visit summary").wait_for()
     page.get_by_text("NVR-778899").wait_for()
+    page.locator("canvas.signature-pad").scroll_into_view_if_needed()
     pad = page.locator("canvas.signature-pad").bounding_box()
     page.mouse.move(pad["x"] + 30, pad["y"] + pad["height"] * 0.7)
     page.mouse.down()
