@@ -69,6 +69,10 @@
         banner.textContent = "Photo saved on the phone. It is sent when you're back online.";
         banner.hidden = false;
       }
+    }, function () {
+      // The phone could not keep it (storage full or private mode): send the form as it is.
+      if (button) button.disabled = false;
+      form.submit();
     });
   }, true);
 })();
