@@ -186,6 +186,14 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
     inlines = [ChecklistItemInline]
 
 
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["label", "template", "kind", "required", "active"]
+    list_filter = ["kind", "required", "active"]
+    list_select_related = ["template"]
+    search_fields = ["label"]
+
+
 @admin.register(JobAttachment)
 class JobAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["work_order", "step", "content_type", "technician", "taken_at"]
