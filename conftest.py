@@ -124,3 +124,9 @@ def _allow_sync_orm_beside_playwright():
     # Playwright's sync API runs an event loop in the test thread; the ORM calls
     # the tests make around it are still plain synchronous calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (photos, signatures) of a test go to its own folder, never the repository's."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

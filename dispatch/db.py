@@ -54,3 +54,32 @@ class UpdatedAtModel(models.Model):
 def archive_table(model: type[models.Model]) -> str:
     """The table archive_work_orders moves a model's old rows into (techflow/0001 creates them)."""
     return f"{model._meta.db_table}_archive"
+
+
+def create_archive_tables(schema_editor, tables: dict[str, list[str]]) -> None:
+    """For a migration: `<table>_archive` for each table whose rows move with their work order.
+
+    As techflow/0001 does it: same columns as the live table, no foreign keys, a primary key
+    (PostgreSQL) or unique index (SQLite) on id, and an index on each column in `tables[table]`.
+    """
+    qn = schema_editor.quote_name
+    postgres = schema_editor.connection.vendor == "postgresql"
+    for table, lookups in tables.items():
+        archive = f"{table}_archive"
+        if postgres:
+            schema_editor.execute(
+                f"CREATE TABLE {qn(archive)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            )
+            schema_editor.execute(f"ALTER TABLE {qn(archive)} ADD PRIMARY KEY (id)")
+        else:
+            schema_editor.execute(f"CREATE TABLE {qn(archive)} AS SELECT * FROM {qn(table)} WHERE 0")
+            schema_editor.execute(f"CREATE UNIQUE INDEX {qn(archive + '_pk')} ON {qn(archive)} (id)")
+        for column in lookups:
+            schema_editor.execute(
+                f"CREATE INDEX {qn(f'{archive}_{column}'[:63])} ON {qn(archive)} ({qn(column)})"
+            )
+
+
+def drop_archive_tables(schema_editor, tables: dict[str, list[str]]) -> None:
+    for table in reversed(list(tables)):
+        schema_editor.execute(f"DROP TABLE IF EXISTS {schema_editor.quote_name(table + '_archive')}")

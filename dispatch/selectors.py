@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Aggregate, Count, Max, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from dispatch import clock, formatting
@@ -210,6 +211,8 @@ def work_order_for_detail(pk: int) -> WorkOrder:
         "notifications",
         Prefetch("manual_notifications", queryset=ManualNotification.objects.select_related("technician")),
         Prefetch("messages", queryset=CommunicationMessage.objects.select_related("call_detail")),
+        # fieldops' photos of the job, with who took them (the timeline and the job's record).
+        "attachments__technician",
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -226,6 +229,9 @@ class TimelineEntry:
     # A call's sentiment ('negative', 'neutral', 'positive'), shown as a coloured dot.
     tone: str = ""
     work_order_id: int | None = None
+
+    thumb: str = ""
+    link: str = ""
 
 
 CALL_ICONS = {
@@ -382,6 +388,11 @@ def work_order_changes_since(work_order: WorkOrder, version: int, *, viewer_type
     return " · ".join(lines)
 
 
+# History rows the timeline shows as their own entry (a photo, with its thumbnail).
+RECORD_SHOWN_ITSELF = {"photo"}
+RECORD_FIELDS = {"checklist", "equipment", "signature", "follow_up", "credentials"}
+
+
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
     """History, notes, travel, activity, parts and notifications of one (prefetched) order, newest first."""
     history = list(work_order.history.all())
@@ -411,6 +422,21 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
         )
     for row in history:
         if row in created:
+            continue
+        if row.field_changed in RECORD_SHOWN_ITSELF:
+            continue
+        if row.field_changed in RECORD_FIELDS:
+            # The job's record (fieldops): the row's text says what happened.
+            entries.append(
+                TimelineEntry(
+                    row.created_at,
+                    "record",
+                    "bi-clipboard-check",
+                    (row.field_changed or "").replace("_", " ").capitalize(),
+                    f"{row.old_value} → {row.new_value}" if row.old_value else (row.new_value or ""),
+                    _who(row.changed_by_type, row.changed_by_id, users, technicians),
+                )
+            )
             continue
         entries.append(
             TimelineEntry(
@@ -503,6 +529,20 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
         )
     for message in work_order.messages.all():
         entries.append(message_entry(message, technicians))
+    for attachment in work_order.attachments.all():
+        image = attachment.content_type.startswith("image/")
+        entries.append(
+            TimelineEntry(
+                attachment.taken_at,
+                "photo",
+                "bi-camera" if image else "bi-file-earmark-pdf",
+                f"{attachment.get_step_display()} photo" if image else "PDF added",
+                attachment.caption,
+                technicians.get(attachment.technician_id, ""),
+                thumb=reverse("field:attachment_thumb", args=[attachment.pk]) if image else "",
+                link=reverse("field:attachment_file", args=[attachment.pk]),
+            )
+        )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
 

@@ -8,8 +8,15 @@ from dispatch import clock
 from dispatch.admin import ReadOnlyAdminMixin
 from dispatch.pagination import LargeTableAdmin
 from fieldops.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistTemplate,
     ClockRecord,
+    CustomerSignature,
+    Equipment,
+    EquipmentCredentialReveal,
     Incident,
+    JobAttachment,
     OperationalEvent,
     ProcessedAction,
     TechnicianActivity,
@@ -177,3 +184,73 @@ class IncidentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["technician", "acknowledged_by"]
     date_hierarchy = "raised_at"
     ordering = ["-raised_at"]
+
+
+# The job's record: the services write it (with history); the admin reads it. Checklists are
+# the office's configuration and editable here too.
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 1
+    fields = ["position", "label", "kind", "required", "active"]
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_type", "active"]
+    list_filter = ["job_type", "active"]
+    inlines = [ChecklistItemInline]
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["label", "template", "kind", "required", "active"]
+    list_filter = ["kind", "required", "active"]
+    list_select_related = ["template"]
+    search_fields = ["label"]
+
+
+@admin.register(JobAttachment)
+class JobAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["work_order", "step", "content_type", "technician", "taken_at"]
+    list_filter = ["step", "content_type"]
+    list_select_related = ["work_order", "technician"]
+    search_fields = ["work_order__id", "caption"]
+
+
+@admin.register(ChecklistAnswer)
+class ChecklistAnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["work_order", "label", "value", "passed", "technician", "updated_at"]
+    list_filter = ["passed", "kind"]
+    list_select_related = ["work_order", "technician"]
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "customer",
+        "kind",
+        "make",
+        "model",
+        "serial_number",
+        "mac_address",
+        "ip_address",
+        "status",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["customer"]
+    search_fields = ["serial_number", "mac_address", "customer__name"]
+    exclude = ["password_encrypted"]
+
+
+@admin.register(EquipmentCredentialReveal)
+class EquipmentCredentialRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["equipment", "revealed_by_type", "revealed_by_id", "work_order_id", "created_at"]
+
+
+@admin.register(CustomerSignature)
+class CustomerSignatureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["work_order", "signer_name", "technician", "signed_at"]
+    list_select_related = ["work_order", "technician"]
+    exclude = ["image"]

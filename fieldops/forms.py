@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.http import QueryDict
 
+from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate, Equipment, PhotoStep
+from fieldops.record_services import EQUIPMENT_FIELDS, mac_normalize, upload_inspect
 from fieldops.services import Location
 from inventory.models import InventoryItem, Truck
 from inventory.services import MAX_QUANTITY
@@ -114,4 +116,76 @@ class AgentForm(forms.Form):
             "required": "I didn't hear anything. Type or say what you need, or say “help”.",
             "max_length": "That's too long for me: say one thing at a time, in a sentence or two.",
         },
+    )
+
+
+class PhotoForm(forms.Form):
+    """A photo or PDF for the job; what it is is checked by its bytes (record_services.upload_inspect)."""
+
+    file = forms.FileField(
+        allow_empty_file=False,
+        error_messages={"required": "Take or choose a photo first.", "empty": "The file is empty."},
+    )
+    step = forms.ChoiceField(choices=PhotoStep.choices, initial=PhotoStep.DURING)
+    caption = forms.CharField(max_length=200, required=False)
+    # The phone's clock when the photo was taken (ISO 8601), for an upload replayed later.
+    taken_at = forms.DateTimeField(required=False)
+    checklist_item = forms.ModelChoiceField(
+        queryset=ChecklistItem.objects.filter(kind=ChecklistKind.PHOTO, active=True),
+        required=False,
+        error_messages={"invalid_choice": "That checklist item does not take a photo."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        upload_inspect(upload)
+        return upload
+
+
+class ChecklistAnswerForm(forms.Form):
+    value = forms.CharField(max_length=2000, required=False)
+
+
+class ChecklistTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["name", "job_type"]
+
+
+class ChecklistItemForm(forms.Form):
+    label = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ChecklistKind.choices, initial=ChecklistKind.YES_NO)
+    required = forms.BooleanField(required=False, initial=True)
+
+
+class EquipmentForm(forms.ModelForm):
+    """A device at the job's site; `item` (a part used on the job) can pre-fill its model."""
+
+    item = forms.ModelChoiceField(
+        queryset=InventoryItem.objects.all(), required=False, label="From a part used"
+    )
+    password = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted; leave empty to keep the one stored.",
+    )
+
+    class Meta:
+        model = Equipment
+        fields = [*EQUIPMENT_FIELDS]
+        widgets = {"warranty_end": forms.DateInput(attrs={"type": "date"})}
+        labels = {"mac_address": "MAC address", "ip_address": "IP address", "serial_number": "Serial number"}
+
+    def clean_mac_address(self):
+        return mac_normalize(self.cleaned_data["mac_address"])
+
+
+class SignOffForm(forms.Form):
+    signer_name = forms.CharField(
+        max_length=120, error_messages={"required": "Write the customer's name under the signature."}
+    )
+    # The pad's PNG as a data: URL (static/js/signature.js); checked by record_services.job_sign_off.
+    signature = forms.CharField(
+        max_length=2_000_000, error_messages={"required": "Ask the customer to sign in the box first."}
     )

@@ -426,3 +426,6 @@ class Incident(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+
+from fieldops.record_models import *  # noqa: E402,F403  (the job record: photos, checklists, equipment, sign-off)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fieldops import incident_views, office_views, technician_views
+from fieldops import incident_views, office_views, record_views, technician_views
 
 app_name = "field"
 
@@ -26,4 +26,22 @@ urlpatterns = [
         name="incident_acknowledge",
     ),
     path("field/incidents/<uuid:pk>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
+    path("field/photos/<uuid:pk>/", record_views.office_attachment_file, name="attachment_file"),
+    path(
+        "field/photos/<uuid:pk>/thumb/",
+        record_views.office_attachment_file,
+        {"variant": "thumb"},
+        name="attachment_thumb",
+    ),
+    path("field/checklists/", record_views.checklist_list, name="checklist_list"),
+    path("field/checklists/<int:pk>/", record_views.checklist_detail, name="checklist_detail"),
+    path(
+        "field/checklists/<int:pk>/items/<int:item_pk>/remove/",
+        record_views.checklist_item_remove,
+        name="checklist_item_remove",
+    ),
+    path("field/equipment/", record_views.equipment_search, name="equipment_search"),
+    path("field/equipment/<int:pk>/reveal/", record_views.office_equipment_reveal, name="equipment_reveal"),
+    path("field/signatures/<uuid:pk>/", record_views.office_signature_image, name="signature_image"),
+    path("field/work-orders/<int:pk>/report.pdf", record_views.office_service_report, name="service_report"),
 ]

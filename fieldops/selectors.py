@@ -22,6 +22,7 @@ from fieldops.models import (
 from fieldops.state import (  # noqa: F401  (the state's readers import it from here too)
     BREAK_TYPES,
     JOB_STATE,
+    JOB_STEPS,
     STATE_BADGE,
     State,
     Step,
@@ -100,6 +101,8 @@ class JobPage:
     parts_used: list[StockMovement] = field(default_factory=list)
     offline_plan: str = "{}"
     not_yet: str = ""  # a later day's job: read-only until then (fieldops.state.not_its_day)
+    # Why Complete is not offered although the technician is at work on this job (the checklist).
+    complete_refusal: str = ""
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -145,8 +148,20 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
             "statuses": {s.value: s.label for s in WorkOrder.Status},
         }
     )
+    complete_refusal = ""
+    if state.work_order_id == work_order.pk and state.state in JOB_STEPS[Step.COMPLETE]:
+        complete_refusal = check(state, Step.COMPLETE, work_order) or ""
     return JobPage(
-        state, past_jobs, notes_by_order[work_order.pk], stock, steps, part_refusal, parts_used, plan, not_yet
+        state,
+        past_jobs,
+        notes_by_order[work_order.pk],
+        stock,
+        steps,
+        part_refusal,
+        parts_used,
+        plan,
+        not_yet,
+        complete_refusal,
     )
 
 

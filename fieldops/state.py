@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from dispatch import clock, formatting
 from dispatch.models import Technician, WorkOrder
-from fieldops.models import ActivityType, ClockRecord, TechnicianActivity
+from fieldops.models import ActivityType, ChecklistAnswer, ClockRecord, TechnicianActivity
+from fieldops.record_selectors import checklist_items
 
 
 class State(TextChoices):
@@ -304,9 +305,27 @@ def check(
         # A step on a job, asked without naming one: only the job they are on would do.
         return _not_now(state, step)
     refusal = _job_refusal(state, step, work_order)
+    if refusal is None and step == Step.COMPLETE:
+        return checklist_refusal(work_order)
     if refusal is None and step == Step.WORK_START and not work_order.is_open:
         return f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}."
     return refusal
+
+
+def checklist_refusal(work_order: WorkOrder) -> str | None:
+    """The job's checklist items that must be answered before it is completed, named; None when done."""
+    required = [item for item in checklist_items(work_order) if item.required]
+    if not required:
+        return None
+    answered = set(
+        ChecklistAnswer.objects.filter(work_order=work_order, item__in=required).values_list(
+            "item_id", flat=True
+        )
+    )
+    missing = [item.label for item in required if item.pk not in answered]
+    if not missing:
+        return None
+    return f"Answer the checklist before you complete the job: {'; '.join(missing)}."
 
 
 def _part_refusal(state: TechnicianState, work_order: WorkOrder | None) -> str | None:

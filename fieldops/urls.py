@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fieldops import agent_views, live_views, views
+from fieldops import agent_views, live_views, record_views, views
 
 app_name = "fieldops"
 
@@ -27,6 +27,38 @@ urlpatterns = [
     path("live/", live_views.live_poll, name="live"),
     path("push/subscribe/", live_views.push_subscribe, name="push_subscribe"),
     path("incidents/<uuid:pk>/cancel/", live_views.incident_cancel, name="incident_cancel"),
+    path("jobs/<int:pk>/photos/", record_views.job_photo_add, name="job_photo_add"),
+    path(
+        "jobs/<int:pk>/checklist/<int:item_pk>/",
+        record_views.job_checklist_answer,
+        name="job_checklist_answer",
+    ),
+    path(
+        "jobs/<int:pk>/checklist/answers/<int:answer_pk>/follow-up/",
+        record_views.job_checklist_follow_up,
+        name="job_checklist_follow_up",
+    ),
+    path("jobs/<int:pk>/equipment/", record_views.job_equipment_add, name="job_equipment_add"),
+    path(
+        "jobs/<int:pk>/equipment/<int:equipment_pk>/",
+        record_views.job_equipment_update,
+        name="job_equipment_update",
+    ),
+    path(
+        "jobs/<int:pk>/equipment/<int:equipment_pk>/reveal/",
+        record_views.job_equipment_reveal,
+        name="job_equipment_reveal",
+    ),
+    path("jobs/<int:pk>/sign-off/", record_views.job_sign_off, name="job_sign_off"),
+    path("jobs/<int:pk>/report.pdf", record_views.tech_service_report, name="service_report"),
+    path("signatures/<uuid:pk>/", record_views.tech_signature_image, name="signature_image"),
+    path("photos/<uuid:pk>/", record_views.tech_attachment_file, name="attachment_file"),
+    path(
+        "photos/<uuid:pk>/thumb/",
+        record_views.tech_attachment_file,
+        {"variant": "thumb"},
+        name="attachment_thumb",
+    ),
     path("agent/", agent_views.agent_page, name="agent_page"),
     path("agent/say/", agent_views.agent_say, name="agent_say"),
 ]

@@ -158,8 +158,15 @@ if DEBUG:
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Photos, signatures and attachments go through Django's storage API: local files under MEDIA_ROOT
+# by default (never served as static files: fieldops' views check who may see each one). With more
+# than one app server use an S3-compatible store (README "Files"): TECHFLOW_FILE_STORAGE names the
+# backend, e.g. storages.backends.s3.S3Storage from django-storages.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str("TECHFLOW_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {
         # Production: hashed names, brotli and gzip copies, the manifest's icons hashed (techflow/storage.py).
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -312,6 +319,14 @@ TECHFLOW_REMINDER_HOUR = env.int("TECHFLOW_REMINDER_HOUR", default=17)
 TECHFLOW_LATE_START_MINUTES = env.int("TECHFLOW_LATE_START_MINUTES", default=15)
 TECHFLOW_OVERRUN_MINUTES = env.int("TECHFLOW_OVERRUN_MINUTES", default=15)
 TECHFLOW_MISSED_CALL_MINUTES = env.int("TECHFLOW_MISSED_CALL_MINUTES", default=60)
+# The job's record (fieldops/record_services.py): an upload larger than this, or that is not a
+# JPEG, PNG, WebP or PDF by its content, is refused with a message; images above this many pixels too.
+TECHFLOW_UPLOAD_MAX_BYTES = env.int("TECHFLOW_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+TECHFLOW_UPLOAD_MAX_PIXELS = env.int("TECHFLOW_UPLOAD_MAX_PIXELS", default=40_000_000)
+# Device credentials in the equipment register are encrypted with this Fernet key (32 url-safe
+# base64 bytes, `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+# empty: a key derived from SECRET_KEY (rotating SECRET_KEY then makes stored credentials unreadable).
+TECHFLOW_CREDENTIALS_KEY = env.str("TECHFLOW_CREDENTIALS_KEY", default="")
 
 # Operations (see the README's Deploy section).
 TECHFLOW_BACKUP_DIR = env.path("TECHFLOW_BACKUP_DIR", default=BASE_DIR / "backups")

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
 
 # 15 for the pages, and one for the critical-event banner every office page shows (fieldops events).
 MAX_QUERIES = 16
+# The work-order page also shows the job's record (fieldops: checklist items and answers, the
+# equipment installed, signatures), each one query whatever its size.
+MAX_QUERIES_BY_PAGE = {"work order detail": MAX_QUERIES + 4}
 SMALL, LARGE = 10, 200
 HX = {"HX-Request": "true"}
 
@@ -139,4 +142,4 @@ def test_the_page_runs_the_same_few_queries_at_two_sizes(office_client, name, ur
     assert counts[0] == counts[1], (
         f"{name}: {counts[0]} queries with {SMALL} orders, {counts[1]} with {SMALL + LARGE}"
     )
-    assert counts[1] <= MAX_QUERIES, f"{name}: {counts[1]} queries"
+    assert counts[1] <= MAX_QUERIES_BY_PAGE.get(name, MAX_QUERIES), f"{name}: {counts[1]} queries"

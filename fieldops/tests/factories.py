@@ -86,3 +86,78 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     technician = factory.SubFactory(TechnicianFactory)
     event = factory.SubFactory(OperationalEventFactory, event_type="emergency_stop", title="Emergency stop")
     notes = "Van slid off the road"
+
+
+# The job's record
+
+
+class JobAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.JobAttachment
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    technician = factory.SelfAttribute("work_order.assigned_technician")
+    file = factory.django.FileField(filename="photo.jpg", data=b"\xff\xd8\xff\xe0 a photo")
+    content_type = "image/jpeg"
+    size_bytes = 1000
+    caption = "a photo"
+
+
+class ChecklistTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ChecklistTemplate
+
+    name = factory.Sequence(lambda n: f"Checklist {n}")
+    job_type = "installation"
+    # One active list per job type: the second of a batch is an old one.
+    active = factory.Sequence(lambda n: n == 0)
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ChecklistItem
+
+    template = factory.SubFactory(ChecklistTemplateFactory, active=False)
+    label = factory.Sequence(lambda n: f"Item {n}")
+
+
+class ChecklistAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ChecklistAnswer
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    item = factory.SubFactory(ChecklistItemFactory)
+    technician = factory.SelfAttribute("work_order.assigned_technician")
+    label = "Mounted a"
+    kind = "yes_no"
+    value = "yes"
+    passed = True
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Equipment
+
+    customer = factory.SubFactory("dispatch.tests.factories.CustomerFactory")
+    kind = "camera"
+    make = "Axis"
+    serial_number = factory.Sequence(lambda n: f"SN{n:05d}")
+
+
+class EquipmentCredentialRevealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EquipmentCredentialReveal
+
+    equipment = factory.SubFactory(EquipmentFactory)
+    revealed_by_type = "office"
+    revealed_by_id = 1
+
+
+class CustomerSignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CustomerSignature
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    technician = factory.SelfAttribute("work_order.assigned_technician")
+    signer_name = "Dana a"
+    image = factory.django.FileField(filename="signature.png", data=b"\x89PNG\r\n\x1a\n a signature")

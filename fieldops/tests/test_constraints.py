@@ -318,3 +318,63 @@ def test_an_incident_location_must_be_on_earth():
         _incident(latitude=Decimal("91"), longitude=Decimal("0"))
     with violates("incidents_longitude_range"):
         _incident(latitude=Decimal("0"), longitude=Decimal("-181"))
+
+
+# The job's record
+
+
+def _attachment(order, **fields):
+    from fieldops.models import JobAttachment
+
+    defaults = {"work_order": order, "file": "jobs/x.jpg", "content_type": "image/jpeg", "size_bytes": 10}
+    return JobAttachment.objects.create(**{**defaults, **fields})
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("job_attachments_step_valid", {"step": "sideways"}),
+        ("job_attachments_latitude_range", {"latitude": Decimal("91")}),
+        ("job_attachments_longitude_range", {"longitude": Decimal("-181")}),
+    ],
+)
+def test_an_impossible_photo_is_refused(name, fields):
+    from dispatch.tests.factories import WorkOrderFactory
+
+    with violates(name):
+        _attachment(WorkOrderFactory(), **fields)
+
+
+def test_checklists_keep_to_their_job_types_kinds_and_one_active_list_per_type():
+    from dispatch.tests.factories import WorkOrderFactory
+    from fieldops.models import ChecklistAnswer, ChecklistItem, ChecklistTemplate
+
+    with violates("checklist_templates_job_type_valid"):
+        ChecklistTemplate.objects.create(name="X", job_type="gardening")
+    template = ChecklistTemplate.objects.create(name="QA", job_type="installation")
+    with violates("checklist_templates_one_active_per_job_type"):
+        ChecklistTemplate.objects.create(name="QA 2", job_type="installation")
+    ChecklistTemplate.objects.create(name="Old QA", job_type="installation", active=False)
+    with violates("checklist_items_kind_valid"):
+        ChecklistItem.objects.create(template=template, label="Q", kind="essay")
+    item = ChecklistItem.objects.create(template=template, label="Mounted")
+    order = WorkOrderFactory()
+    with violates("job_checklist_answers_kind_valid"):
+        ChecklistAnswer.objects.create(work_order=order, item=item, label="Mounted", kind="essay", value="x")
+    ChecklistAnswer.objects.create(work_order=order, item=item, label="Mounted", kind="yes_no", value="yes")
+    with violates("job_checklist_answers_one_per_item"):
+        ChecklistAnswer.objects.create(
+            work_order=order, item=item, label="Mounted", kind="yes_no", value="no"
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [("site_equipment_kind_valid", {"kind": "toaster"}), ("site_equipment_status_valid", {"status": "lost"})],
+)
+def test_equipment_keeps_to_its_kinds_and_statuses(name, fields):
+    from dispatch.tests.factories import CustomerFactory
+    from fieldops.models import Equipment
+
+    with violates(name):
+        Equipment.objects.create(customer=CustomerFactory(), **{"kind": "camera", **fields})

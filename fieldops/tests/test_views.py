@@ -361,7 +361,9 @@ def test_technician_pages_run_a_fixed_number_of_queries(tech_client, technician,
     small = _queries(tech_client, url)
     _grow(technician, truck, 30)
     large = _queries(tech_client, url)
-    assert small == large <= 10
+    # The job page also reads the job's record: photos, checklist items and answers, the site's
+    # equipment, signatures and the parts used (for the equipment forms), one query each.
+    assert small == large <= (16 if page == "job" else 10)
 
 
 def test_processed_actions_belong_to_the_technician(tech_client, technician, truck):

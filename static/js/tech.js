@@ -68,8 +68,9 @@
     if (input) input.value = value;
   }
   function isAction(form) {
+    // A photo form is queued by record.js, with its file.
     return form instanceof HTMLFormElement && form.method.toLowerCase() === "post" &&
-      !!form.querySelector('input[name="idempotency_key"]');
+      !form.hasAttribute("data-photo-form") && !!form.querySelector('input[name="idempotency_key"]');
   }
   function fillLocation(form) {
     if (!coords) return;
@@ -178,11 +179,13 @@
     if (since) since.textContent = "since " + clockText(at) + " (saved on the phone)";
   }
 
-  function queueForm(form) {
+  function queueForm(form, submitter) {
     fillLocation(form);
+    // The button tapped is part of what was meant (a checklist's Yes or No).
+    var data = submitter ? new FormData(form, submitter) : new FormData(form);
     var item = {
       url: form.action,
-      body: new URLSearchParams(new FormData(form)).toString(),
+      body: new URLSearchParams(data).toString(),
       label: form.dataset.label || "Action",
       tech: document.body.dataset.tech,
       page: location.pathname,
@@ -232,7 +235,15 @@
       return items.reduce(function (chain, item) {
         return chain.then(function (go) {
           if (!go) return false;
-          var body = new URLSearchParams(item.body);
+          var body;
+          if (item.file) {
+            // A photo (record.js): its fields and the resized image, as the form would send them.
+            body = new FormData();
+            Object.keys(item.fields).forEach(function (name) { body.append(name, item.fields[name]); });
+            body.append("file", item.file, item.name || "photo.jpg");
+          } else {
+            body = new URLSearchParams(item.body);
+          }
           body.set("csrfmiddlewaretoken", csrfToken());
           // Recorded at the time it was tapped, not when it arrives.
           if (item.at) body.set("tapped_at", String(Math.round(item.at)));
@@ -268,6 +279,18 @@
     }, function () { replaying = false; });
   }
 
+  // record.js queues photos here too: one queue, replayed in order, online or not.
+  window.techflowQueue = {
+    add: function (item) {
+      item.tech = document.body.dataset.tech;
+      item.page = location.pathname;
+      item.at = Date.now();
+      return enqueue(item).then(showCount).then(replay);
+    },
+    uuid: uuid,
+    fillLocation: fillLocation
+  };
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form instanceof HTMLFormElement && /\/logout\/$/.test(form.action) && navigator.serviceWorker &&
@@ -279,7 +302,7 @@
     if (navigator.onLine) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    queueForm(form);
+    queueForm(form, event.submitter);
   }, true);
 
   document.addEventListener("htmx:sendError", function (event) {
@@ -322,6 +345,8 @@
     // A page read from the phone's cache carries keys already used: make them new.
     if (!navigator.onLine) freshKeys();
     showCount().then(replay);
+    // Retry what is waiting (a photo upload that failed half-way) while the page stays open.
+    setInterval(function () { if (navigator.onLine) replay(); }, 30000);
     if (navigator.geolocation) {
       navigator.geolocation.getCurrentPosition(function (position) {
         coords = position.coords;

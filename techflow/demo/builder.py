@@ -28,11 +28,13 @@ from dispatch.access import OFFICE_GROUP, TECHNICIAN_GROUP
 from dispatch.db import archive_table
 from dispatch.models import ActorType, Customer, Technician, WorkOrder
 from dispatch.services import Actor, customer_history_add, customer_save, work_order_open
+from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate
 from fieldops.selectors import State
 from fieldops.services import Location
 from inventory.models import InventoryItem, Truck
 from inventory.services import minimum_quantity_for
 from techflow.demo.catalogue import (
+    CHECKLISTS,
     CUSTOMERS,
     DAYS_AHEAD,
     DAYS_BACK,
@@ -265,6 +267,7 @@ def load_demo(*, today: date, password: str = DEFAULT_PASSWORD, now: datetime | 
     )
     _add_users(build, password)
     _add_trucks_items_technicians(build)
+    _add_checklists()
     _plan_visits(build)
     stock.plan_parts(build)
     _plan_customers(build)
@@ -336,6 +339,16 @@ def _add_users(build: Build, password: str) -> None:
     technicians, _ = Group.objects.get_or_create(name=TECHNICIAN_GROUP)
     office.user_set.add(build.users["office"])
     technicians.user_set.add(*(build.users[t.username] for t in TECHNICIANS))
+
+
+def _add_checklists() -> None:
+    """The office's checklists for installations and maintenance (catalogue rows, no history)."""
+    for job_type, (name, labels) in CHECKLISTS.items():
+        template = ChecklistTemplate.objects.create(name=name, job_type=job_type)
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(template=template, position=position, label=label, kind=ChecklistKind.YES_NO)
+            for position, label in enumerate(labels, start=1)
+        )
 
 
 def _add_trucks_items_technicians(build: Build) -> None:

@@ -352,3 +352,28 @@ PARTS_USED = {
     "Fogged camera after storm": (("Bullet Camera", 1, 1), ("RJ45 Connector", 1, 2)),
 }
 MORNING_RESTOCK = time(6, 45)
+
+# The office's checklists (fieldops): job type -> (name, yes/no items, all required). The demo's
+# technicians answer every item before they complete a job of that type.
+CHECKLISTS = {
+    "installation": (
+        "Camera install QA",
+        (
+            "Mounting secure and weather-sealed",
+            "Cabling tested end to end",
+            "NVR recording every camera",
+            "Remote view working on the customer's phone",
+            "Customer shown the app",
+        ),
+    ),
+    "maintenance": (
+        "Maintenance visit",
+        (
+            "Lenses and housings cleaned",
+            "Every camera view checked on the NVR",
+            "NVR disk health and retention checked",
+            "Firmware up to date",
+            "Customer told what was found",
+        ),
+    ),
+}

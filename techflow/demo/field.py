@@ -10,6 +10,8 @@ from datetime import datetime, time, timedelta
 from dispatch.models import Notification, WorkOrderStatus
 from dispatch.services import customer_history_add, notification_set_read, work_order_change_status
 from fieldops.models import ActivityType
+from fieldops.record_selectors import checklist_items
+from fieldops.record_services import checklist_answer_save
 from fieldops.selectors import State
 from fieldops.services import (
     break_end,
@@ -201,6 +203,8 @@ def _plan_visit(
         )
         if alert:
             _plan_office_reads_alert(build, visit)
+    # The checklist of the job's type is answered just before completing (fieldops.state requires it).
+    build.add(done - timedelta(seconds=40), _checklist_answer(visit, technician), tech=tech)
     finished = build.at(site)
     build.add(
         done,
@@ -219,6 +223,15 @@ def _plan_visit(
         leaves=(State.ON_SHIFT, None),
     )
     return left
+
+
+def _checklist_answer(visit: Visit, technician):
+    def answer() -> None:
+        order = visit.order
+        for item in checklist_items(order):
+            checklist_answer_save(technician=technician, work_order=order, item=item, value="yes")
+
+    return answer
 
 
 def _part_use(build: Build, visit: Visit, name: str, quantity: int):

@@ -55,6 +55,13 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.OperationalEvent: ff.OperationalEventFactory,
     fieldops_models.ProcessedAction: ff.ProcessedActionFactory,
     fieldops_models.Incident: ff.IncidentFactory,
+    fieldops_models.JobAttachment: ff.JobAttachmentFactory,
+    fieldops_models.ChecklistTemplate: ff.ChecklistTemplateFactory,
+    fieldops_models.ChecklistItem: ff.ChecklistItemFactory,
+    fieldops_models.ChecklistAnswer: ff.ChecklistAnswerFactory,
+    fieldops_models.Equipment: ff.EquipmentFactory,
+    fieldops_models.EquipmentCredentialReveal: ff.EquipmentCredentialRevealFactory,
+    fieldops_models.CustomerSignature: ff.CustomerSignatureFactory,
 }
 READ_ONLY = [
     fieldops_models.ProcessedAction,
@@ -68,6 +75,12 @@ READ_ONLY = [
     # Truck stock changes only through the stock service, so that the ledger explains it.
     inventory_models.TruckInventory,
     inventory_models.StockMovement,
+    # The job's record is written by fieldops' services, each change with its history row.
+    fieldops_models.JobAttachment,
+    fieldops_models.ChecklistAnswer,
+    fieldops_models.Equipment,
+    fieldops_models.EquipmentCredentialReveal,
+    fieldops_models.CustomerSignature,
 ]
 MODELS = pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 READ_ONLY_MODELS = pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)

@@ -22,6 +22,8 @@ TECH_READS = (
     ("inventory", "InventoryItem"),
     # The office's wording of the customer messages a technician's steps send ("on my way").
     ("dispatch", "MessageTemplate"),
+    ("fieldops", "ChecklistTemplate"),
+    ("fieldops", "ChecklistItem"),
 )
 TECH_WRITES = (
     ("dispatch", "WorkOrder"),
@@ -45,6 +47,16 @@ TECH_WRITES = (
     # An emergency opens an incident (and a false alarm closes it); a phone subscribes to Web Push.
     ("fieldops", "Incident"),
     ("dispatch", "PushSubscription"),
+    # The job's record: photos and attachments, checklist answers.
+    ("fieldops", "JobAttachment"),
+    ("fieldops", "ChecklistAnswer"),
+    ("fieldops", "Equipment"),
+)
+# Records that are never changed once written: SELECT and INSERT only, not even UPDATE (a
+# customer's signature is superseded by a new one, never edited; a password reveal is a fact).
+TECH_APPENDS = (
+    ("fieldops", "EquipmentCredentialReveal"),
+    ("fieldops", "CustomerSignature"),
 )
 # Signing in: read the login and its groups, stamp last_login, keep the session.
 TECH_AUTH_READS = (
@@ -80,13 +92,14 @@ class Command(BaseCommand):
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
         "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
         "row), customers (and UPDATE of is_new_customer and updated_at: completing a job clears the "
-        "flag), trucks, inventory_items and message_templates, and SELECT, INSERT, UPDATE (never "
-        "DELETE) on the tables a technician's day writes: work_orders, work_order_notes, "
-        "work_order_history, customer_history, notifications, manual_notifications, truck_inventory, "
-        "technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
+        "flag), trucks, inventory_items, message_templates, checklist_templates and checklist_items, and "
+        "SELECT, INSERT, UPDATE (never DELETE) on the tables a technician's day writes: work_orders, "
+        "work_order_notes, work_order_history, customer_history, notifications, manual_notifications, "
+        "truck_inventory, technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
-        "communication_call_details, operational_event, incidents, push_subscriptions; to sign in, "
-        "SELECT on auth_user, auth_group, "
+        "communication_call_details, operational_event, incidents, push_subscriptions, job_attachments, "
+        "job_checklist_answers, site_equipment; SELECT and INSERT only on equipment_credential_reveals "
+        "and customer_signatures; to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "
@@ -115,7 +128,9 @@ class Command(BaseCommand):
         office_password = _password(options["office_password"], "--office-password", "OFFICE_ADMIN_PASSWORD")
         tech_password = _password(options["tech_password"], "--tech-password", "TECH_APP_PASSWORD")
 
-        missing = set(_tables(TECH_READS + TECH_WRITES)) - set(connection.introspection.table_names())
+        missing = set(_tables(TECH_READS + TECH_WRITES + TECH_APPENDS)) - set(
+            connection.introspection.table_names()
+        )
         if missing:
             raise CommandError(f"Tables missing ({', '.join(sorted(missing))}): run migrate first.")
 
@@ -223,6 +238,9 @@ def _grant_tech(connection: BaseDatabaseWrapper, role: str, database: str) -> No
     ]
     writes = _tables(TECH_WRITES)
     statements += [f"GRANT SELECT, INSERT, UPDATE ON {qn(table)} TO {quoted}" for table in writes]
+    appends = _tables(TECH_APPENDS)
+    statements += [f"GRANT SELECT, INSERT ON {qn(table)} TO {quoted}" for table in appends]
+    writes = writes + appends
     with connection.cursor() as cursor:
         # Serial and identity ids: inserting takes the next value of the table's sequence.
         cursor.execute(
