@@ -46,4 +46,5 @@ def paginate_table(request: HttpRequest, table, per_page: int, paginator_class=C
     try:
         table.paginate(paginator_class=paginator_class, page=page, per_page=per_page)
     except EmptyPage:
-        table.paginate(paginator_class=paginator_class, page=table.paginator.num_pages, per_page=per_page)
+        # Past the end: the last page, from the paginator already counted.
+        table.page = table.paginator.page(table.paginator.num_pages)
