@@ -51,6 +51,21 @@ class UpdatedAtModel(models.Model):
         abstract = True
 
 
+def on_earth(table: str) -> list[models.CheckConstraint]:
+    """A recorded position is on the earth: latitude -90..90 and longitude -180..180, or not given
+    (constraints `<table>_latitude_range` and `<table>_longitude_range`)."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+            name=f"{table}_latitude_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+            name=f"{table}_longitude_range",
+        ),
+    ]
+
+
 def archive_table(model: type[models.Model]) -> str:
     """The table archive_work_orders moves a model's old rows into (techflow/0001 creates them)."""
     return f"{model._meta.db_table}_archive"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Max, Q
 
-from dispatch.db import choices_check, created_at_field
+from dispatch.db import choices_check, created_at_field, on_earth
 from dispatch.models import Technician, WorkOrder
 from inventory.models import Truck
 
@@ -126,14 +126,7 @@ class TechnicianActivity(models.Model):
         verbose_name_plural = "technician activity"
         constraints = [
             choices_check("activity_type", ActivityType, "technician_activity_type_valid"),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="technician_activity_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="technician_activity_longitude_range",
-            ),
+            *on_earth("technician_activity"),
             models.CheckConstraint(
                 condition=Q(accuracy_meters__isnull=True) | Q(accuracy_meters__gte=0),
                 name="technician_activity_accuracy_non_negative",
@@ -400,14 +393,7 @@ class Incident(models.Model):
                 condition=Q(status__in=OPEN_INCIDENT) | Q(closed_at__isnull=False),
                 name="incidents_closed_needs_time",
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="incidents_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="incidents_longitude_range",
-            ),
+            *on_earth("incidents"),
         ]
         indexes = [
             models.Index(

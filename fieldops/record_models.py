@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from dispatch import clock
-from dispatch.db import ClockDateTimeField, choices_check, created_at_field
+from dispatch.db import ClockDateTimeField, choices_check, created_at_field, on_earth
 from dispatch.models import ActorType, Customer, JobType, Technician, WorkOrder
 from inventory.models import InventoryItem
 
@@ -73,14 +73,7 @@ class JobAttachment(models.Model):
         ordering = ["taken_at", "created_at"]
         constraints = [
             choices_check("step", PhotoStep, "job_attachments_step_valid"),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="job_attachments_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="job_attachments_longitude_range",
-            ),
+            *on_earth("job_attachments"),
         ]
         indexes = [models.Index(fields=["work_order", "taken_at"], name="idx_job_attachments_order")]
 

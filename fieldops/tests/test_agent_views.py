@@ -84,7 +84,8 @@ def test_a_high_impact_request_shows_yes_and_no(tech_client, day):
         ("", "I didn&#x27;t hear anything."),
         ("   ", "I didn&#x27;t hear anything."),
         ("x" * 5000, "That&#x27;s too long for me"),
-        ("\x00clock in", "Null characters are not allowed."),
+        # Refused before the agent sees it (techflow.security.RequestInputMiddleware), with the reason.
+        ("\x00clock in", "contains a NUL character"),
     ],
 )
 def test_bad_input_gets_a_clear_reply_and_a_400(tech_client, day, text, message):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dispatch.models import PlanRun
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,6 @@ def _refused(response) -> str:
     [
         "/office/board/?date={day}",
         "/office/board/?view=week&date={day}",
-        "/office/board/plan/?date={day}",
-        "/office/board/plan/?view=week&date={day}",
         "/office/field/timesheets/?week={day}",
         "/office/field/timesheets.csv?week={day}",
         "/office/work-orders/{pk}/suggestions/?day={day}",
@@ -40,6 +39,15 @@ def _refused(response) -> str:
 def test_a_date_at_the_ends_of_the_calendar_is_refused_with_a_message(office_client, order, url, day):
     html = _refused(office_client.get(url.format(day=day, pk=order.pk)))
     assert "date" in html.lower() or "day" in html.lower()
+
+
+@pytest.mark.parametrize("day", EXTREME_DAYS)
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_planning_a_week_at_the_ends_of_the_calendar_is_refused_with_a_message(office_client, day, view):
+    # "Plan the week" is a POST that enqueues the planner (the worker's task): refused before that.
+    html = _refused(office_client.post("/office/board/plan/", {"view": view, "date": day}))
+    assert "date" in html.lower() or "day" in html.lower()
+    assert not PlanRun.objects.exists()
 
 
 @pytest.mark.parametrize("day", EXTREME_DAYS)
