@@ -56,6 +56,8 @@ def live_poll(request: HttpRequest) -> HttpResponse:
 @technician_required
 def push_subscribe(request: HttpRequest) -> JsonResponse:
     """Keep the browser's push subscription (the JSON of PushSubscription.toJSON()) for this technician."""
+    if request.content_type != "application/json":
+        return JsonResponse({"ok": False, "message": "Send the subscription as JSON."}, status=400)
     try:
         data = json.loads(request.body or b"{}")
         endpoint = data["endpoint"]
