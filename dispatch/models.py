@@ -397,12 +397,17 @@ class CustomerHistory(models.Model):
         return (self.notes or "")[:60]
 
 
+# An alert is any notification but the routine status and assignment notices: those are on the
+# work order's timeline and the field view already.
+ALERT = ~Q(notification_type__in=("status_change", "assignment"))
+
+
 class NotificationQuerySet(models.QuerySet):
     def alerts(self) -> "NotificationQuerySet":
         """What the office's inbox and unread count hold: notes flagged to the office, emergencies,
         refusals, running late, low stock and system events. Routine status and assignment notices
         are not alerts: the work order's timeline and the field view already show those changes."""
-        return self.exclude(notification_type__in=Notification.ROUTINE_TYPES)
+        return self.filter(ALERT)
 
 
 class Notification(models.Model):
@@ -424,8 +429,6 @@ class Notification(models.Model):
     is_read = models.BooleanField(default=False, db_default=False)
     created_at = created_at_field()
 
-    ROUTINE_TYPES = (Type.STATUS_CHANGE, Type.ASSIGNMENT)
-
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -434,6 +437,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["is_read"], name="idx_notifications_unread", condition=Q(is_read=False)),
             models.Index(fields=["-created_at"], name="idx_notifications_created"),
+            # The inbox, its capped count and its poll read alerts only, newest first.
+            models.Index(fields=["-created_at", "-id"], name="idx_notifications_alerts", condition=ALERT),
+            models.Index(
+                fields=["id"], name="idx_notifications_alerts_unread", condition=ALERT & Q(is_read=False)
+            ),
         ]
 
     def __str__(self) -> str:
