@@ -229,7 +229,13 @@ def _check_coherent(summary: demo.DemoSummary, now: dt.datetime) -> None:
     # on was left unfinished, explicitly, with a note for the office.
     current = {s.work_order_id: s for s in states if s.work_order_id}
     for order in WorkOrder.objects.filter(status=WorkOrderStatus.IN_PROGRESS):
-        arrived = order.activities.filter(activity_type=ActivityType.ARRIVED_ON_SITE).latest("created_at")
+        arrivals = order.activities.filter(activity_type=ActivityType.ARRIVED_ON_SITE)
+        if not arrivals.exists():
+            # In progress from the start of travel: its technician is on the way, the log open.
+            assert order.pk in current, order
+            assert order.travel_logs.filter(travel_end_time__isnull=True).exists(), order
+            continue
+        arrived = arrivals.latest("created_at")
         if order.pk in current:
             planned = dt.timedelta(minutes=demo.JOB_MINUTES[order.job_type] + demo.OVERRUN_MINUTES)
             assert now - arrived.created_at <= planned, order

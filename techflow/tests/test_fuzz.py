@@ -44,7 +44,9 @@ from hypothesis import strategies as st
 
 from conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# The walk is long (every URL × role); CI runs it once, on PostgreSQL (the parsers it proves are the
+# same code on SQLite, bounded below SQLite's integer limit).
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 hypothesis_settings.register_profile(
     "ci",
