@@ -71,11 +71,11 @@ def test_another_technicians_message_is_not_news(tech_client, technician):
 
 
 def test_the_office_changing_my_day_shows_a_notice_but_my_own_steps_do_not(
-    tech_client, technician, office_user
+    tech_client, technician, office_user, now
 ):
-    order = WorkOrderFactory(
-        assigned_technician=technician, scheduled_for=timezone.now() + timedelta(hours=1)
-    )
+    # Booked now, so it is today's at any pinned hour (an hour later is tomorrow at 23:30, and a
+    # later day's steps don't open until that day).
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=now)
     truck = TruckFactory()
     services.clock_in(technician=technician, truck=truck)
     v = _fingerprint(tech_client)
@@ -91,9 +91,9 @@ def test_the_office_changing_my_day_shows_a_notice_but_my_own_steps_do_not(
     assert 'id="day-changed"' in html and "The office changed your jobs" in html
 
 
-def test_a_new_job_for_today_is_news(tech_client, technician):
+def test_a_new_job_for_today_is_news(tech_client, technician, now):
     v = _fingerprint(tech_client)
-    WorkOrderFactory(assigned_technician=technician, scheduled_for=timezone.now() + timedelta(hours=2))
+    WorkOrderFactory(assigned_technician=technician, scheduled_for=now)
     assert "The office changed your jobs" in _poll(tech_client, v).content.decode()
 
 
