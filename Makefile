@@ -51,9 +51,12 @@ serve: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Runs the whole suite (SQLite unless DATABASE_URL points at PostgreSQL) on the tests' pinned clock;
-## TECHFLOW_TEST_NOW=2026-12-05T21:00 make test runs it at another local time.
+## TECHFLOW_TEST_NOW=2026-12-05T21:00 make test runs it at another local time. The tests are spread
+## over one process per core (pytest-xdist, each with its own test database); PYTEST_WORKERS=0 runs
+## them in this process (for a debugger), PYTEST_WORKERS=4 in four.
+PYTEST_WORKERS ?= auto
 test: install-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

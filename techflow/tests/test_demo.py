@@ -204,7 +204,29 @@ def test_wipe_empties_every_techflow_table_and_removes_demo_logins(wednesday_dem
 
 # --- coherent at any hour -------------------------------------------------------------
 
-WEEKDAY_HOURS = [(2025, 11, 5, hour, 0) for hour in range(24)]
+# Fifteen moments of a weekday rather than every hour (each is a whole load of the demo through
+# the services): the night, the shift's first and last minutes, each job's travel, work and
+# overrun windows, lunch, the evening and the minutes before midnight.
+WEEKDAY_HOURS = [
+    (2025, 11, 5, hour, minute)
+    for hour, minute in (
+        (0, 0),
+        (2, 30),
+        (5, 0),
+        (6, 59),
+        (7, 0),
+        (7, 45),
+        (9, 0),
+        (10, 30),
+        (12, 0),
+        (13, 30),
+        (15, 0),
+        (15, 59),
+        (16, 30),
+        (19, 0),
+        (23, 30),
+    )
+]
 SATURDAY_HOURS = [
     (2025, 11, 8, hour, minute) for hour, minute in ((6, 30), (7, 50), (9, 0), (11, 15), (13, 0), (21, 0))
 ]
