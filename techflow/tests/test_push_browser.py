@@ -50,8 +50,9 @@ PushManager.prototype.subscribe = function (options) {
   window.__subscribed = { userVisibleOnly: options.userVisibleOnly,
     key: btoa(String.fromCharCode(...key)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "") };
   return Promise.resolve({ toJSON: () => ({ endpoint: "https://push.example.test/send/abc123",
-    expirationTime: null, keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-    auth: "tBHItJI5svbpez7KI4CCXg" } }) });
+    expirationTime: null, keys: {
+      p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+      auth: "tBHItJI5svbpez7KI4CCXg" } }) });
 };
 """
 
@@ -94,12 +95,14 @@ def test_the_service_workers_push_handler_shows_the_notification(browser, live_s
     (worker,) = context.service_workers
     shown = worker.evaluate(
         """async () => {
-          const data = JSON.stringify({ title: "Urgent from the office", body: "STOP: customer cancelled",
-                                        tag: "message-7", url: "/tech/jobs/57/" });
-          try { self.dispatchEvent(new PushEvent("push", { data })); } catch (e) { /* waitUntil: untrusted */ }
+          const data = JSON.stringify({ title: "Urgent from the office",
+            body: "STOP: customer cancelled", tag: "message-7", url: "/tech/jobs/57/" });
+          // A synthetic event: its waitUntil throws (untrusted), after showNotification was called.
+          try { self.dispatchEvent(new PushEvent("push", { data })); } catch (e) { /* untrusted */ }
           for (let i = 0; i < 50; i++) {
             const found = await self.registration.getNotifications();
-            if (found.length) return found.map(n => [n.title, n.body, n.tag, n.data.url, n.requireInteraction]);
+            const facts = n => [n.title, n.body, n.tag, n.data.url, n.requireInteraction];
+            if (found.length) return found.map(facts);
             await new Promise(resolve => setTimeout(resolve, 100));
           }
           return [];
