@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dispatch', '0015_alert_indexes'),
+        ("dispatch", "0015_alert_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='notification_type',
-            field=models.CharField(choices=[('note_alert', 'Note alert'), ('status_change', 'Status change'), ('assignment', 'Assignment'), ('running_late', 'Running late'), ('low_stock', 'Low stock'), ('system', 'System'), ('call_follow_up', 'Call follow-up'), ('emergency', 'Emergency'), ('refusal', 'Refused action')], max_length=50, null=True),
+            model_name="notification",
+            name="notification_type",
+            field=models.CharField(
+                choices=[
+                    ("note_alert", "Note alert"),
+                    ("status_change", "Status change"),
+                    ("assignment", "Assignment"),
+                    ("running_late", "Running late"),
+                    ("low_stock", "Low stock"),
+                    ("system", "System"),
+                    ("call_follow_up", "Call follow-up"),
+                    ("emergency", "Emergency"),
+                    ("refusal", "Refused action"),
+                ],
+                max_length=50,
+                null=True,
+            ),
         ),
     ]
