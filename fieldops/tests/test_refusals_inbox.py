@@ -45,7 +45,9 @@ def david():
 
 def test_an_offline_action_refused_on_replay_reaches_the_inbox_once(tech_client, technician, truck, now):
     services.clock_in(technician=technician, truck=truck)
-    order = WorkOrderFactory(assigned_technician=technician, title="Install four dome cameras")
+    order = WorkOrderFactory(
+        assigned_technician=technician, title="Install four dome cameras", scheduled_for=now
+    )
     key = uuid.uuid4()
     # "Arrived" tapped offline before travel started: the replay is refused with its reason.
     with time_machine.travel(now + timedelta(minutes=20), tick=False):
@@ -67,7 +69,7 @@ def test_a_tap_too_old_to_record_reaches_the_inbox_with_the_reason(
 ):
     settings.TECHFLOW_OFFLINE_MAX_AGE_HOURS = 1
     services.clock_in(technician=technician, truck=truck)
-    order = WorkOrderFactory(assigned_technician=technician)
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=now)
     with time_machine.travel(now + timedelta(hours=2), tick=False):
         answer = _replay(tech_client, f"/tech/jobs/{order.pk}/travel-start/", now + timedelta(minutes=1))
     assert answer.status_code == 409
@@ -84,12 +86,12 @@ def test_a_clock_in_on_a_truck_in_use_reaches_the_inbox(tech_client, technician,
     assert alert.work_order is None
 
 
-def test_a_crew_question_and_form_errors_do_not_reach_the_inbox(tech_client, technician, david):
+def test_a_crew_question_and_form_errors_do_not_reach_the_inbox(tech_client, technician, david, now):
     crew = TruckFactory(name="Truck 202", crew_allowed=True)
     services.clock_in(technician=david, truck=crew)
     assert _clock_in(tech_client, crew).status_code == 409  # "are you sharing it?": a question
     assert tech_client.post("/tech/clock-in/", {"idempotency_key": str(uuid.uuid4())}).status_code == 400
-    order = WorkOrderFactory(assigned_technician=technician)
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=now)
     # Online, a step out of order is refused on the phone at once: the technician sees it, no alert.
     online = tech_client.post(
         f"/tech/jobs/{order.pk}/arrive/", {"idempotency_key": str(uuid.uuid4())}, headers={"X-Replay": "1"}
@@ -99,8 +101,9 @@ def test_a_crew_question_and_form_errors_do_not_reach_the_inbox(tech_client, tec
 
 
 def test_a_successful_offline_replay_raises_no_alert(tech_client, technician, truck, now):
+    # The job is booked at the pinned now: its steps are open today, at any hour the suite runs.
     services.clock_in(technician=technician, truck=truck)
-    order = WorkOrderFactory(assigned_technician=technician)
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=now)
     with time_machine.travel(now + timedelta(minutes=10), tick=False):
         answer = _replay(tech_client, f"/tech/jobs/{order.pk}/travel-start/", now + timedelta(minutes=2))
     assert answer.status_code == 200 and answer.json()["ok"]
