@@ -115,6 +115,8 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            # The office's emergency sound (static/js/incident-sound.js) plays without a click first.
+            "--autoplay-policy=no-user-gesture-required",
         ],
     }
 

@@ -420,6 +420,7 @@ class Notification(models.Model):
         SYSTEM = "system", "System"
         CALL_FOLLOW_UP = "call_follow_up", "Call follow-up"
         EMERGENCY = "emergency", "Emergency"
+        REFUSAL = "refusal", "Refused action"
 
     work_order = models.ForeignKey(
         WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"

@@ -15,10 +15,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from dispatch import clock, messaging
+from dispatch import clock, formatting, messaging
 from dispatch.models import (
     ActorType,
     ManualNotification,
+    Notification,
     Technician,
     WorkOrder,
     WorkOrderStatus,
@@ -34,6 +35,7 @@ from fieldops.models import (
 )
 from fieldops.state import (
     STEP_ACTIVITY,
+    OfficeRefusal,
     State,
     Step,
     TechnicianState,
@@ -181,7 +183,8 @@ def clock_in(
     drivers = truck_drivers(truck, besides=technician)
     refusal = truck_refusal(truck, drivers, share=share)
     if refusal:
-        raise ValidationError(refusal)
+        # Not allowed to share: the office hears of it. Allowed, unasked: only a question to the phone.
+        raise (ValidationError if truck.crew_allowed else OfficeRefusal)(refusal)
     now = clock.now()
     try:
         # The database allows one open record per technician; a second device racing us is refused.
@@ -525,6 +528,7 @@ def action_perform(
     redirect_to: str,
     fingerprint: str = "",
     tapped_at: datetime | None = None,
+    work_order_id: int | None = None,
 ) -> Outcome:
     """Run an action once per idempotency key; a repeat of the key answers what the first run answered.
 
@@ -538,6 +542,10 @@ def action_perform(
     `tapped_at`: an action saved on the phone offline is performed at the time it was tapped
     (the services' clock reads it), within the bounds of `fieldops.state.tap_time_refusal`;
     its activity rows keep the receive time in their metadata.
+
+    A refusal the office should know of reaches its inbox (`refusal_notify`, once per key, in the
+    transaction that keeps the refusal): any action saved offline and refused on replay, and an
+    `OfficeRefusal` (a truck in use). Ordinary form validation never does.
     """
     run = perform
     if tapped_at is not None:
@@ -566,6 +574,14 @@ def action_perform(
             except ValidationError as error:
                 record.ok = False
                 record.message = _error_text(error)
+                if tapped_at is not None or isinstance(error, OfficeRefusal):
+                    refusal_notify(
+                        technician=technician,
+                        action=action,
+                        reason=record.message,
+                        tapped_at=tapped_at,
+                        work_order_id=work_order_id,
+                    )
             else:
                 record.message = success_message
             record.save(update_fields=["ok", "message"])
@@ -579,6 +595,52 @@ def action_perform(
     ):
         return Outcome(False, KEY_REUSED, redirect_to, conflict=True)
     return Outcome(earlier.ok, earlier.message, earlier.redirect_to, replayed=True)
+
+
+ACTION_LABELS = {
+    "clock_in": "Clock in",
+    "clock_out": "Clock out",
+    "break_start": "Start break",
+    "break_end": "End break",
+    "job_travel_start": "Start travel",
+    "job_arrive": "Arrived",
+    "job_work_start": "Start work",
+    "job_pause": "Pause",
+    "job_resume": "Resume",
+    "job_leave": "Left site",
+    "job_complete": "Complete",
+    "job_note_add": "Note",
+    "job_part_use": "Use part",
+    "job_part_undo": "Undo part",
+    "message_mark_read": "Mark read",
+    ActivityType.FUEL_STOP: "Fuel stop",
+    ActivityType.VEHICLE_INSPECTION: "Vehicle inspection",
+    ActivityType.EMERGENCY_STOP: "Emergency stop",
+}
+
+
+def refusal_notify(
+    *,
+    technician: Technician,
+    action: str,
+    reason: str,
+    tapped_at: datetime | None = None,
+    work_order_id: int | None = None,
+) -> Notification:
+    """A "Refused action" alert in the office's inbox: who, what, when it was tapped (offline) and why."""
+    label = ACTION_LABELS.get(action) or action.removeprefix("job_").replace("_", " ").capitalize()
+    on = f" on #{work_order_id}" if work_order_id else ""
+    offline = ""
+    if tapped_at is not None:
+        offline = (
+            f", saved offline at {formatting.when(tapped_at)} and sent at {formatting.when(clock.now())},"
+        )
+    order = WorkOrder.objects.filter(pk=work_order_id).first() if work_order_id else None
+    return Notification.objects.create(
+        notification_type=Notification.Type.REFUSAL,
+        work_order=order,
+        message=f"{technician.name}: “{label}”{on}{offline} was refused: {reason}",
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -432,6 +432,12 @@ def tap_time_refusal(
 # One truck, one driver ---------------------------------------------------------------------
 
 
+class OfficeRefusal(ValidationError):
+    """A refusal the office should hear of: it reaches the inbox as a "Refused action" alert
+    (fieldops.services.action_perform), unlike ordinary form validation. Today: a clock-in on a
+    truck another technician drives (one truck, one driver)."""
+
+
 def truck_refusal(truck, drivers: list[Technician], *, share: bool) -> str | None:
     """Why the technician may not clock in with `truck`, which `drivers` are clocked in with now,
     or None: one truck, one driver, unless the office lets a crew share it and the technician

@@ -81,6 +81,8 @@ def _act(
         redirect_to=redirect_to,
         fingerprint=request_fingerprint(request.path, request.POST),
         tapped_at=tapped_at_from(request.POST),
+        # A job's actions post to /tech/jobs/<pk>/...: the refusal alert names the job.
+        work_order_id=request.resolver_match.kwargs.get("pk") if action.startswith("job_") else None,
     )
     if outcome.conflict:
         return _refuse(request, outcome.message, page, status=422)

@@ -180,3 +180,13 @@ class DateRangeForm(forms.Form):
             raise forms.ValidationError("Choose a range of at most five years.")
         data["start"], data["end"] = start, end
         return data
+
+
+class CrewForm(forms.Form):
+    crew_allowed = forms.BooleanField(
+        label="A crew may share this truck",
+        required=False,
+        help_text=(
+            "Off: one truck, one driver. On: a second technician may clock in with it (asked, and recorded)."
+        ),
+    )

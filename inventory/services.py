@@ -4,10 +4,10 @@ Rows of truck_inventory are locked in (truck id, item id) order, so two operatio
 touch the same rows (a transfer each way between two trucks) cannot deadlock.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dispatch.models import Technician, WorkOrder
+from dispatch.models import ActorType, Technician, WorkOrder
 from dispatch.services import Actor
 from inventory.models import (
     STANDARD_QUANTITY_BY_CATEGORY,
@@ -259,3 +259,38 @@ def minimum_quantity_for(category: str | None) -> int:
     """A fifth of the standard quantity, at least 1 for anything a truck carries."""
     standard = standard_quantity_for(category)
     return max(1, standard // 5) if standard else 0
+
+
+@transaction.atomic
+def truck_crew_allowed_set(*, truck: Truck, allowed: bool, user) -> bool:
+    """The office lets a crew share a truck (or makes it one truck, one driver again).
+
+    Office staff only; the change is a row of admin_changes with who, when and old → new, the
+    same record an admin's edit of the truck writes. Technicians already clocked in keep their
+    shift; the rule applies from the next clock-in (fieldops/state.py). False when nothing changed.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from techflow.models import AdminChange
+
+    if Actor.for_user(user).type not in (ActorType.OFFICE, ActorType.ADMIN):
+        raise PermissionDenied("Only the office decides who may share a truck.")
+    locked = Truck.objects.select_for_update().get(pk=truck.pk)
+    if locked.is_office_truck:
+        raise ValidationError(f"{locked} is the office truck: nobody drives it on a shift.")
+    if locked.crew_allowed == allowed:
+        return False
+    before = locked.crew_allowed
+    locked.crew_allowed = allowed
+    locked.save(update_fields=["crew_allowed"])
+    truck.crew_allowed = allowed
+    AdminChange.objects.create(
+        user=user,
+        action=AdminChange.Action.CHANGE,
+        content_type=ContentType.objects.get_for_model(Truck),
+        object_id=str(locked.pk),
+        object_repr=str(locked)[:200],
+        changes={"crew_allowed": [str(before), str(allowed)]},
+        reason="Set on the office truck page.",
+    )
+    return True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("trucks/<int:pk>/restock/", views.truck_restock, name="truck_restock"),
     path("trucks/<int:pk>/transfer/", views.truck_transfer, name="truck_transfer"),
     path("trucks/<int:pk>/adjust/", views.truck_adjust, name="truck_adjust"),
+    path("trucks/<int:pk>/crew/", views.truck_crew, name="truck_crew"),
     path("trucks/<int:pk>/replenishment/", views.truck_replenishment, name="truck_replenishment"),
     path(
         "trucks/<int:pk>/restock-to-standard/",

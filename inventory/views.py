@@ -17,7 +17,7 @@ from dispatch.services import Actor
 from dispatch.views.common import paginate_table, render_region
 from inventory import selectors, services
 from inventory.filters import InventoryItemFilter, StockMovementFilter
-from inventory.forms import AdjustForm, DateRangeForm, InventoryItemForm, RestockForm, TransferForm
+from inventory.forms import AdjustForm, CrewForm, DateRangeForm, InventoryItemForm, RestockForm, TransferForm
 from inventory.models import InventoryItem, ItemCategory, StockMovement, Truck
 from inventory.tables import InventoryItemTable, StockMovementTable
 
@@ -116,6 +116,8 @@ def _truck_context(truck: Truck, **forms: Form) -> dict:
         "restock_form": forms.get("restock_form") or RestockForm(prefix="restock"),
         "transfer_form": forms.get("transfer_form") or TransferForm(prefix="transfer", from_truck=truck),
         "adjust_form": forms.get("adjust_form") or AdjustForm(prefix="adjust"),
+        "crew_form": forms.get("crew_form")
+        or CrewForm(prefix="crew", initial={"crew_allowed": truck.crew_allowed}),
         "open_form": next(iter(forms), "").removesuffix("_form"),
     }
 
@@ -201,6 +203,27 @@ def truck_adjust(request: HttpRequest, pk: int) -> HttpResponse:
         return f"Adjusted {data['item']} on {truck} by {movement.quantity_change:+,} to {data['counted']:,}."
 
     return _truck_action(request, truck, "adjust_form", AdjustForm(request.POST, prefix="adjust"), apply)
+
+
+@require_POST
+@office_required
+def truck_crew(request: HttpRequest, pk: int) -> HttpResponse:
+    """One truck, one driver unless the office allows a crew to share it (recorded in admin_changes)."""
+    truck = _service_truck(pk)
+
+    def apply(data: dict, actor: Actor) -> str:
+        allowed = data["crew_allowed"]
+        changed = services.truck_crew_allowed_set(truck=truck, allowed=allowed, user=request.user)
+        if not changed:
+            return f"{truck} already {'may be shared by a crew' if allowed else 'has one driver at a time'}."
+        if allowed:
+            return (
+                f"A crew may now share {truck}: a second technician who clocks in with it is asked "
+                "and recorded."
+            )
+        return f"{truck} is one truck, one driver again (from the next clock-in)."
+
+    return _truck_action(request, truck, "crew_form", CrewForm(request.POST, prefix="crew"), apply)
 
 
 # --- restocking --------------------------------------------------------------------------------

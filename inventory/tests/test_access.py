@@ -22,6 +22,7 @@ ACTIONS = [
     "inventory:truck_restock",
     "inventory:truck_transfer",
     "inventory:truck_adjust",
+    "inventory:truck_crew",
     "inventory:truck_restock_to_standard",
 ]
 

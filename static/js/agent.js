@@ -42,9 +42,14 @@
     synth.speak(utterance);
   }
 
+  function toEnd() {
+    var main = document.querySelector("main");
+    if (main) main.scrollTop = main.scrollHeight;
+  }
+
   function showLatest() {
-    // The dock covers the bottom of the page; the list leaves room for it, so the end is the latest line.
-    window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    // The page scrolls above the dock: its end is the latest line.
+    toEnd();
     var said = document.getElementById("speak");
     if (!said || said.dataset.done) return;
     said.dataset.done = "1"; // htmx reports a swap more than once: speak each reply once
@@ -226,7 +231,7 @@
       status.textContent = "Back online: sent " + pending.length + " queued.";
       var box = document.getElementById("reply");
       if (box) { box.textContent = summary; box.hidden = false; }
-      window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+      toEnd();
       speak(summary);
     }
     next(0);

@@ -74,16 +74,29 @@
         if (existing) return;
         document.querySelectorAll(".push-enable").forEach(function (button) {
           button.hidden = false;
+          button.dataset.push = "offered";
           button.onclick = function () { subscribe(registration, key, live.dataset.pushUrl, button); };
         });
       });
     }).catch(function () {});
   }
+  // Each way it can fail says so in words; none leaves a raw browser error on the button.
+  var UNAVAILABLE = "Notifications unavailable on this phone: urgent messages still show while the app is open.";
+  function pushState(button, state, text) {
+    button.dataset.push = state;
+    button.textContent = text;
+    button.disabled = state !== "offered";
+    // Unavailable or blocked is a fact to read, not a greyed-out button.
+    button.classList.toggle("push-note", state !== "offered");
+  }
   function subscribe(registration, key, url, button) {
+    var stage = "permission";
     Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") throw new Error("Notifications are blocked for this site.");
+      stage = "subscribe";
       return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToUint8Array(key) });
     }).then(function (subscription) {
+      stage = "server";
       return fetch(url, {
         method: "POST",
         credentials: "same-origin",
@@ -91,10 +104,13 @@
         body: JSON.stringify(subscription.toJSON())
       });
     }).then(function (response) {
-      if (!response.ok) throw new Error("The server did not keep the subscription.");
-      document.querySelectorAll(".push-enable").forEach(function (b) { b.hidden = true; });
+      if (!response.ok) throw new Error("The server did not keep the subscription: try again later.");
+      document.querySelectorAll(".push-enable").forEach(function (b) { b.hidden = true; b.dataset.push = "subscribed"; });
     }).catch(function (error) {
-      button.textContent = error.message || "Could not turn on alerts.";
+      // No push service in this browser (or it refused): unavailable, not an error to read.
+      if (stage === "subscribe") pushState(button, "unavailable", UNAVAILABLE);
+      else if (stage === "permission") pushState(button, "blocked", "Notifications are blocked for this site.");
+      else pushState(button, "offered", (error && error.message) || "Could not turn on alerts: try again.");
     });
   }
 

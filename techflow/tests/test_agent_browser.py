@@ -80,7 +80,8 @@ def _assert_one_thumb_friendly(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     small = page.evaluate(
         """() => [...document.querySelectorAll(
-                'main button, main a.btn, main input[type=text], .form-switch, .agent-fab')]
+                'main button, main a.btn, main input[type=text], .agent-dock button,'
+                + ' .agent-dock input[type=text], .form-switch, .agent-fab')]
             .filter(e => e.offsetParent !== null)
             .filter(e => e.getBoundingClientRect().height < 44)
             .map(e => e.outerHTML.slice(0, 80))"""

@@ -163,3 +163,27 @@ def test_office_user_works_through_the_demo_companys_restocking(browser, live_se
     page.goto(f"{live_server.url}/office/inventory/items/")
     shot(page, "demo-items")
     context.close()
+
+
+def test_office_lets_a_crew_share_a_truck_from_its_page(browser, live_server, django_user_model):
+    user = django_user_model.objects.create_user("olivia", password=PASSWORD, first_name="Olivia")
+    user.groups.add(Group.objects.get_or_create(name="Office")[0])
+    truck = TruckFactory(name="Service Truck 201")
+    context = new_context(browser, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/office/")
+    page.goto(f"{live_server.url}/office/inventory/trucks/{truck.pk}/")
+    page.get_by_text("Drivers: one at a time").click()
+    page.get_by_label("A crew may share this truck").check()
+    page.locator("#crew-card").get_by_role("button", name="Save").click()
+    expect(page.locator("#truck-body .alert-success")).to_contain_text(
+        "A crew may now share Service Truck 201"
+    )
+    expect(page.locator("#crew-card summary")).to_contain_text("a crew may share it")
+    assert Truck.objects.get(pk=truck.pk).crew_allowed is True
+    shot(page, "inventory-truck-crew", full_page=False)
+    context.close()

@@ -274,3 +274,33 @@ def test_the_microphone_never_covers_a_control_at_three_phone_widths(browser, li
                 shot(page, f"thumb-5-{name}", full_page=False)
     for context, _ in contexts.values():
         context.close()
+
+
+def test_the_voice_agent_dock_never_covers_a_control_at_three_phone_widths(browser, live_server, day):
+    """The agent's own page: its dock (suggestions, text box, Send, microphone) is the bar under the
+    page, so neither the conversation's buttons nor the header's ever scroll beneath it."""
+    services.clock_in(technician=day["mike"], truck=day["truck"])
+    for width in WIDTHS:
+        context, page = _phone(browser, width)
+        _sign_in(page, live_server.url)
+        page.goto(f"{live_server.url}/tech/agent/")
+        said = ("directions to my next job", "help", "what's my next job", "directions to my next job")
+        before = page.locator(".line-technician").count()  # the conversation goes on across widths
+        for count, text in enumerate(said, start=before + 1):
+            page.get_by_label("Say or type").fill(text)
+            page.get_by_role("button", name="Send", exact=True).tap()
+            page.locator(".line-technician").nth(count - 1).wait_for()
+        # The last reply has landed (htmx has swapped and settled the conversation).
+        page.locator(".line-technician").nth(before + len(said) - 1).wait_for()
+        page.locator("#latest.line-agent", has_text="Directions to").wait_for()
+        page.locator(".htmx-settling, .htmx-swapping").wait_for(state="detached")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # The dock sits at the bottom of the screen and the latest reply just above it.
+        dock = page.locator(".agent-dock").bounding_box()
+        assert abs(dock["y"] + dock["height"] - 844) <= 1
+        latest = page.locator("#latest").bounding_box()
+        assert latest["y"] + latest["height"] <= dock["y"] + 1
+        if width == 390:
+            shot(page, "thumb-6-agent-dock", full_page=False)
+        assert page.evaluate(OVERLAPS, [CONTROLS, ".agent-dock"]) == [], width
+        context.close()
