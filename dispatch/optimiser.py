@@ -50,6 +50,7 @@ SMALL_JOBS = 30  # jobs <= this
 GROUP_TECHS = 6  # technicians per routing sub-problem in the decomposition
 DECOMPOSE_SHIFTS = 60
 LINEARIZATION = 1
+DEBUG = False
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ def _route_drive(stops: list[_Stop], shift: Shift, drive) -> int:
 
 
 def _booking_stops(instance: Instance) -> dict[tuple, list[_Stop]]:
+    """Fresh stop objects for the bookings, by (technician, day)."""
     out = defaultdict(list)
     for i, b in enumerate(instance.bookings):
         out[(b.technician_id, b.day)].append(
@@ -389,12 +391,19 @@ def exact(
 
 
 def _routing(
-    instance: Instance, shifts: list[Shift], jobs: list[Job], time_limit_s: float, drive, days: list
+    instance: Instance,
+    shifts: list[Shift],
+    jobs: list[Job],
+    time_limit_s: float,
+    drive,
+    days: list,
+    booked: dict | None = None,
 ) -> dict[int, tuple[Shift, int]]:
     """One routing model: vehicles = shifts. Returns order id -> (shift, start)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-    booked = _booking_stops(instance)
+    if booked is None:
+        booked = _booking_stops(instance)
     nodes: list[_Stop | None] = []
     node_loc: list = []
     starts_idx, ends_idx = [], []
@@ -432,14 +441,29 @@ def _routing(
     is_end = [False] * n
     for i in ends_idx:
         is_end[i] = True
+    # Only arcs that can exist: a start or a booking of vehicle v leads to jobs and v's own
+    # bookings; a job leads to any job or booking. Every other arc is closed (time too long).
+    closed = 10 * 24 * 60
+    own = defaultdict(list)  # vehicle -> its booking nodes
+    vehicle_of = {}
+    for i, v in booking_nodes:
+        own[v].append(i)
+        vehicle_of[i] = v
+    for v, i in enumerate(starts_idx):
+        vehicle_of[i] = v
+    job_list = list(job_nodes.values())
+    all_bookings = [i for i, _ in booking_nodes]
     dmat = [[0] * n for _ in range(n)]
-    tmat = [[0] * n for _ in range(n)]
+    tmat = [[closed] * n for _ in range(n)]
     for a in range(n):
+        if is_end[a]:
+            continue
         la = node_loc[a]
         serv = nodes[a].duration if nodes[a] is not None else 0
         row_d, row_t = dmat[a], tmat[a]
-        for b in range(n):
-            if a == b or is_end[b] or is_start[b]:
+        targets = job_list + (all_bookings if a not in vehicle_of else own[vehicle_of[a]])
+        for b in targets:
+            if a == b:
                 continue
             d = drive(la, node_loc[b])
             row_d[b] = d
@@ -447,6 +471,7 @@ def _routing(
             row_t[b] = serv + (0 if is_start[a] else d)
         for b in ends_idx:
             row_t[b] = serv
+        row_t[a] = 0
     manager = pywrapcp.RoutingIndexManager(n, len(shifts), starts_idx, ends_idx)
     routing = pywrapcp.RoutingModel(manager)
     cost_cb = routing.RegisterTransitMatrix([[d * DRIVE_COST for d in row] for row in dmat])
@@ -541,23 +566,27 @@ def _groups(shifts: list[Shift]) -> list[list[Shift]]:
     return groups
 
 
-def _distribute(groups, jobs, drive, days):
+def _distribute(groups, jobs, drive, days, bookings):
     """Each order to the nearest group that has a shift able to take it and room left."""
     info = []
+    booked = defaultdict(int)
+    for b in bookings:
+        booked[(b.technician_id, b.day)] += b.end - b.start
     for g in groups:
         homes = [s.home for s in g if s.home is not None]
         centre = (
             (sum(h[0] for h in homes) / len(homes), sum(h[1] for h in homes) / len(homes)) if homes else None
         )
-        room = sum(s.end - s.start for s in g)
-        info.append({"centre": centre, "room": room, "zones": {s.zone for s in g}})
+        room = sum(s.end - s.start - booked[(s.technician_id, s.day)] for s in g)
+        shapes = list({(s.skills, s.start, s.end, s.max_jobs): s for s in g}.values())
+        info.append({"centre": centre, "room": room, "zones": {s.zone for s in g}, "shapes": shapes})
     out = [[] for _ in groups]
     left = []
     order = sorted(jobs, key=lambda j: (-job_value(j, days), -j.duration, j.order_id))
     for job in order:
         best = None
         for gi, g in enumerate(groups):
-            if not any(_fits_shift(job, s) for s in g):
+            if not any(_fits_shift(job, s) for s in info[gi]["shapes"]):
                 continue
             need = job.duration + 15
             if info[gi]["room"] < need:
@@ -644,6 +673,9 @@ def _finish(instance: Instance, shifts: list[Shift], chosen: dict, method: str, 
 
 def _plan_from_routes(instance, routes, method, drive, days) -> Plan:
     jobs = {j.order_id: j for j in instance.jobs}
+    by_day = defaultdict(list)
+    for s in instance.shifts:
+        by_day[s.day].append(s)
     assignments = []
     total = 0
     warnings = []
@@ -673,7 +705,7 @@ def _plan_from_routes(instance, routes, method, drive, days) -> Plan:
                         shift.technician_id,
                         shift.day,
                         start,
-                        _reason(instance, jobs[stop.key], shift, leg, prev_what, nth, drive),
+                        _reason(by_day, jobs[stop.key], shift, leg, prev_what, nth),
                     )
                 )
                 prev_what = "the previous job"
@@ -691,13 +723,21 @@ def _ordinal(n: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
 
-def _reason(instance, job, shift, leg, prev_what, nth, drive) -> str:
-    others = [s for s in instance.shifts if s.day == shift.day and _fits_shift(job, s)]
-    rank = (
-        sorted((drive(s.home, job.location), s.technician_id) for s in others).index(
-            (drive(shift.home, job.location), shift.technician_id)
-        )
-        + 1
+def _flat(a, b) -> float:
+    """Straight-line distance for ranking technicians (a flat-earth approximation, no units)."""
+    if a is None or b is None:
+        return 0.0
+    return (a[0] - b[0]) ** 2 + ((a[1] - b[1]) * math.cos(math.radians(a[0]))) ** 2
+
+
+def _reason(by_day, job, shift, leg, prev_what, nth) -> str:
+    mine = _flat(shift.home, job.location)
+    rank = 1 + sum(
+        1
+        for s in by_day[shift.day]
+        if s.technician_id != shift.technician_id
+        and (_flat(s.home, job.location), s.technician_id) < (mine, shift.technician_id)
+        and _fits_shift(job, s)
     )
     skills = f" with {', '.join(sorted(job.skills))}" if job.skills else ""
     who = "closest" if rank == 1 else f"{_ordinal(rank)} closest"
@@ -777,17 +817,19 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
         chosen = _routing(instance, shifts, instance.jobs, time_limit_s, drive, days)
         return _finish(instance, shifts, chosen, "routing")
     groups = _groups(shifts)
-    parts, left = _distribute(groups, instance.jobs, drive, days)
+    parts, left = _distribute(groups, instance.jobs, drive, days, instance.bookings)
     chosen = {}
-    budget = time_limit_s * 0.8
+    booked = _booking_stops(instance)  # read only by _routing
+    budget = time_limit_s * 0.6
     work = [(g, p) for g, p in zip(groups, parts, strict=True) if p]
     total_jobs = sum(len(p) for _, p in work) or 1
     for g, p in work:
         remaining = budget - (time.monotonic() - started)
         share = max(0.05, remaining * len(p) / total_jobs)
         total_jobs -= len(p)
-        chosen.update(_routing(instance, g, p, share, drive, days))
+        chosen.update(_routing(instance, g, p, share, drive, days, booked))
     plan = _finish(instance, shifts, chosen, "decompose")
+    _debug("groups solved", started, len(plan.assignments))
     # leftovers: anything not placed, inserted greedily wherever it fits
     placed = {a.order_id for a in plan.assignments}
     rest = [j for j in instance.jobs if j.order_id not in placed and any(_fits_shift(j, s) for s in shifts)]
@@ -796,7 +838,13 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
         deadline = started + time_limit_s
         _insert_greedy(instance, routes, rest, drive, days, deadline)
         plan = _plan_from_routes(instance, routes, "decompose", drive, days)
+    _debug("leftovers inserted", started, len(plan.assignments))
     return plan
+
+
+def _debug(what, started, placed):
+    if DEBUG:
+        print(f"  {what}: {time.monotonic() - started:.1f} s, {placed} placed", flush=True)
 
 
 def _routes_of(instance: Instance, plan: Plan) -> dict:

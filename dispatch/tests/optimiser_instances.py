@@ -47,8 +47,14 @@ def generate(
     booking_rate: float = 0.2,
     durations=DURATIONS,
     no_location_rate: float = 0.03,
+    booked_to_load: bool = False,
 ) -> Instance:
-    """`load` is the orders' minutes over the shifts' free minutes (ignoring drive)."""
+    """`load` is the orders' minutes over the shifts' free minutes (ignoring drive).
+
+    Default: a few bookings (`booking_rate` of the days), then orders until `load` of the free
+    minutes. `booked_to_load`: exactly `jobs` orders, and the week is already booked (fixed
+    jobs chained through each day) so that the orders are `load` of what is left free.
+    """
     rng = random.Random(seed)
     shifts, bookings = [], []
     for t in range(1, technicians + 1):
@@ -57,22 +63,66 @@ def generate(
         start, end = rng.choice([(420, 1020), (420, 1020), (480, 1020), (420, 960)])
         for d in range(days):
             shifts.append(Shift(t, d, start, end, max_jobs, skills, home, _zone(home), f"Tech {t}"))
-            if rng.random() < booking_rate:
-                b_start = rng.choice([start, start + 120, 720])
-                bookings.append(
-                    Booking(t, d, b_start, b_start + rng.choice([60, 90, 120]), _point(rng), -(t * 10 + d))
-                )
-    free = sum(s.end - s.start for s in shifts) - sum(b.end - b.start for b in bookings)
     out = []
-    total, i = 0, 0
-    while (jobs is None and total < load * free) or (jobs is not None and i < jobs):
+
+    def new_job(i):
         loc = None if rng.random() < no_location_rate else _point(rng)
         duration = rng.choice(durations)
         need = frozenset(s for s in SKILLS if rng.random() < 0.15)
         window = rng.choice(WINDOWS) if rng.random() < 0.3 else None
         priority = rng.choices(("emergency", "high", "normal", "low"), (1, 4, 20, 5))[0]
         due = rng.randrange(days) if rng.random() < 0.2 else None
-        out.append(Job(1000 + i, duration, need, loc, window, priority, due, _zone(loc) if loc else None))
-        total += duration
+        return Job(1000 + i, duration, need, loc, window, priority, due, _zone(loc) if loc else None)
+
+    if booked_to_load:
+        out = [new_job(i) for i in range(jobs)]
+        # Open days (one short booking at most) and full days (fixed jobs all day, little gap),
+        # mixed so the free minutes come to the orders' minutes over `load`.
+        free_each = sum(j.duration for j in out) / load / len(shifts)
+        length = sum(s.end - s.start for s in shifts) / len(shifts)
+        open_share = min(1.0, max(0.0, (free_each - 30) / (length - 60)))
+        for shift in shifts:
+            if rng.random() < open_share:
+                if rng.random() < 0.5:
+                    start = shift.start
+                    bookings.append(Booking(shift.technician_id, shift.day, start, start + 60, _point(rng)))
+            else:
+                _book_day(rng, shift, rng.choice((0, 30, 60)), bookings)
+        return Instance(shifts=shifts, jobs=out, drive=drive_minutes, bookings=bookings)
+    for shift in shifts:
+        if rng.random() < booking_rate:
+            b_start = rng.choice([shift.start, shift.start + 120, 720])
+            b_end = b_start + rng.choice([60, 90, 120])
+            bookings.append(Booking(shift.technician_id, shift.day, b_start, b_end, _point(rng), None))
+    free = sum(s.end - s.start for s in shifts) - sum(b.end - b.start for b in bookings)
+    total, i = 0, 0
+    while (jobs is None and total < load * free) or (jobs is not None and i < jobs):
+        job = new_job(i)
+        out.append(job)
+        total += job.duration
         i += 1
     return Instance(shifts=shifts, jobs=out, drive=drive_minutes, bookings=bookings)
+
+
+def _book_day(rng, shift, free, bookings):
+    """Fixed jobs through the day leaving about `free` minutes in gaps (drive included)."""
+    length = shift.end - shift.start
+    free = max(0.0, min(length, free))
+    count = rng.choice((2, 3, 3, 4))
+    booked = length - free
+    if booked < 30 * count:
+        return
+    cuts = sorted(rng.random() for _ in range(count))
+    gaps = [free * (b - a) for a, b in zip([0.0, *cuts], [*cuts, 1.0], strict=True)]
+    size = booked / count
+    at, prev = shift.start + gaps[0], None
+    for k in range(count):
+        loc = _point(rng)
+        if prev is not None:
+            at = max(at, bookings[-1].end + math.ceil(drive_minutes(prev, loc)))
+        start, end = int(at), int(at + size)
+        if end > shift.end:
+            break
+        bookings.append(Booking(shift.technician_id, shift.day, start, end, loc, None))
+        prev = loc
+        at = end + gaps[k + 1]
