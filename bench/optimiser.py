@@ -3,9 +3,10 @@
 Generated weeks (dispatch/tests/optimiser_instances.py): technicians x 5 days, 4 open orders
 per technician (500 -> 2,000), customers over a city ~30 km across, four zones, three skills,
 windows on ~30% of orders, durations 30 min-6 h; the week is already partly booked (2-4 fixed
-jobs a day, routed around) so that the open orders are 60%, 90% or 110% of the free hours. Each size runs at its time limit,
-then (for all but the largest) again with a limit `--long` times longer, for the drive
-comparison. Every plan is checked by the independent dispatch/tests/plan_checker.py.
+jobs a day, routed around) so that the open orders are 60%, 90% or 110% of the free hours.
+Each size runs at its time limit, then (for all but the largest) again with a limit `--long`
+times longer, for the drive comparison. Every plan is checked by the independent
+dispatch/tests/plan_checker.py.
 
 Columns: placed / the placeable upper bound (orders some shift could take alone, capped by the
 free minutes when filled shortest first, and by the daily caps); violations; drive minutes and
@@ -29,18 +30,44 @@ LOADS = (0.6, 0.9, 1.1)
 
 
 def placeable_bound(instance) -> int:
-    """An upper bound on how many orders any valid plan places."""
+    """An upper bound on how many orders any valid plan places.
 
-    def fits(job, shift):
+    An order counts only if it fits alone into some free gap of some shift (skills, window,
+    the drive from the booking before and to the booking after). Then the count is capped by
+    filling the gaps' total minutes with the shortest such orders, and by the daily caps.
+    """
+    import math
+
+    def minutes(a, b):
+        return 0 if a is None or b is None or a == b else math.ceil(instance.drive(a, b))
+
+    gaps = []  # (shift, from, to, location before, location after)
+    for shift in instance.shifts:
+        mine = sorted(
+            (b for b in instance.bookings if (b.technician_id, b.day) == (shift.technician_id, shift.day)),
+            key=lambda b: b.start,
+        )
+        at, where = shift.start, None
+        for b in mine:
+            gaps.append((shift, at, b.start, where, b.location))
+            at, where = b.end, b.location
+        gaps.append((shift, at, shift.end, where, None))
+
+    def fits(job, gap):
+        shift, lo_t, hi_t, before, after = gap
         if not job.skills <= shift.skills:
             return False
-        lo, hi = shift.start, shift.end - job.duration
+        lo = lo_t + minutes(before, job.location)
+        hi = hi_t - job.duration - minutes(job.location, after)
         if job.window:
             lo, hi = max(lo, job.window[0]), min(hi, job.window[1])
         return lo <= hi
 
-    alone = [j for j in instance.jobs if any(fits(j, s) for s in instance.shifts)]
-    free = sum(s.end - s.start for s in instance.shifts) - sum(b.end - b.start for b in instance.bookings)
+    by_shape = {}
+    for gap in gaps:
+        by_shape.setdefault(gap[0].skills, []).append(gap)
+    alone = [j for j in instance.jobs if any(fits(j, g) for g in gaps)]
+    free = sum(max(0, g[2] - g[1]) for g in gaps)
     count, used = 0, 0
     for job in sorted(alone, key=lambda j: j.duration):
         if used + job.duration > free:

@@ -47,6 +47,9 @@ VALUE_TO_DRIVE = 100
 DRIVE_COST = 100  # routing arc cost per drive minute; load balance costs 1 per minute over
 SMALL_SHIFTS = 12  # CP-SAT exact when shifts <= this and
 SMALL_JOBS = 30  # jobs <= this
+GROUP_FLOOR_S = 0.05  # the least a group is given (wall clock)
+GUIDED_GROUPS = True  # greedy descent measured worse: no early stop, fewer placed
+ROUND2_EXTRA = 8  # leftover orders offered to each group in the second round
 GROUP_TECHS = 6  # technicians per routing sub-problem in the decomposition
 DECOMPOSE_SHIFTS = 60
 LINEARIZATION = 1
@@ -398,8 +401,12 @@ def _routing(
     drive,
     days: list,
     booked: dict | None = None,
+    guided: bool = True,
 ) -> dict[int, tuple[Shift, int]]:
-    """One routing model: vehicles = shifts. Returns order id -> (shift, start)."""
+    """One routing model: vehicles = shifts. Returns order id -> (shift, start).
+
+    guided: guided local search until the time limit; otherwise greedy descent, which stops at
+    a local optimum (deterministic whatever the machine's load; the limit is only a cap)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     if booked is None:
@@ -518,7 +525,11 @@ def _routing(
         routing.AddDisjunction([index], 10**13)  # kept unless the bookings themselves conflict
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        if guided
+        else routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    )
     params.time_limit.FromMilliseconds(max(10, int(time_limit_s * 1000)))
     solution = routing.SolveWithParameters(params)
     out = {}
@@ -585,7 +596,7 @@ def _distribute(groups, jobs, drive, days, bookings):
     order = sorted(jobs, key=lambda j: (-job_value(j, days), -j.duration, j.order_id))
     for job in order:
         best = None
-        for gi, g in enumerate(groups):
+        for gi in range(len(groups)):
             if not any(_fits_shift(job, s) for s in info[gi]["shapes"]):
                 continue
             need = job.duration + 15
@@ -818,16 +829,53 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
         return _finish(instance, shifts, chosen, "routing")
     groups = _groups(shifts)
     parts, left = _distribute(groups, instance.jobs, drive, days, instance.bookings)
-    chosen = {}
     booked = _booking_stops(instance)  # read only by _routing
-    budget = time_limit_s * 0.6
-    work = [(g, p) for g, p in zip(groups, parts, strict=True) if p]
+    budget = time_limit_s * 0.45
+    work = [(gi, p) for gi, p in enumerate(parts) if p]
     total_jobs = sum(len(p) for _, p in work) or 1
-    for g, p in work:
+    per_group = [dict() for _ in groups]
+    for gi, p in work:
         remaining = budget - (time.monotonic() - started)
-        share = max(0.05, remaining * len(p) / total_jobs)
+        share = max(GROUP_FLOOR_S, remaining * len(p) / total_jobs)
         total_jobs -= len(p)
-        chosen.update(_routing(instance, g, p, share, drive, days, booked))
+        per_group[gi] = _routing(instance, groups[gi], p, share, drive, days, booked, GUIDED_GROUPS)
+    _debug("round 1", started, sum(len(c) for c in per_group))
+    # Round 2: each group with its own orders plus the nearest orders no group placed; the
+    # group's new plan is kept only when it places more value.
+    by_id = {j.order_id: j for j in instance.jobs}
+    taken = {o for c in per_group for o in c}
+    left_ids = [j.order_id for j in instance.jobs if j.order_id not in taken]
+    budget = time_limit_s * 0.75
+    tries = list(range(len(groups)))
+    for n, gi in enumerate(tries):
+        if not left_ids:
+            break
+        remaining = budget - (time.monotonic() - started)
+        if remaining <= 0.05:
+            break
+        shapes = list({(s.skills, s.start, s.end, s.max_jobs): s for s in groups[gi]}.values())
+        homes = [s.home for s in groups[gi] if s.home is not None]
+        centre = None
+        if homes:
+            centre = (sum(h[0] for h in homes) / len(homes), sum(h[1] for h in homes) / len(homes))
+        near = sorted(
+            (drive(centre, by_id[o].location), o)
+            for o in left_ids
+            if any(_fits_shift(by_id[o], s) for s in shapes)
+        )[:ROUND2_EXTRA]
+        if not near:
+            continue
+        mine = [by_id[o] for o in per_group[gi]] + [by_id[o] for _, o in near]
+        share = max(0.05, remaining / (len(tries) - n))
+        again = _routing(instance, groups[gi], mine, share, drive, days, booked, GUIDED_GROUPS)
+        if sum(job_value(by_id[o], days) for o in again) > sum(
+            job_value(by_id[o], days) for o in per_group[gi]
+        ):
+            per_group[gi] = again
+            left_ids = [o for o in left_ids if o not in again]
+    chosen = {}
+    for c in per_group:
+        chosen.update(c)
     plan = _finish(instance, shifts, chosen, "decompose")
     _debug("groups solved", started, len(plan.assignments))
     # leftovers: anything not placed, inserted greedily wherever it fits
