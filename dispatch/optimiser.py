@@ -28,8 +28,14 @@ per shift close to the average share).
 Methods: small instances are solved exactly by CP-SAT (`exact`), which also proves the
 placed-value optimum; larger ones by the OR-Tools routing library. Past ~60 shifts the week is
 decomposed: technicians are grouped by zone and position, orders go to the nearest group that
-has the skill and room, each group is a routing problem with its share of the time limit, and
-orders a group could not take are then inserted greedily anywhere they fit.
+has the skill and room, each group is a routing problem with its share of the time limit; a
+second round offers each group the nearest orders still unplaced, and what is left is inserted
+greedily anywhere it fits. The decomposition's time limit is CPU (worker) time: on a machine
+shared with other work, OR-Tools' wall-clock limits are stretched by the wall/CPU ratio seen so
+far (at most 5x), so wall time can exceed the limit while the work stays within it.
+
+Determinism: CP-SAT runs with one worker and a fixed seed; the routing search is bounded by
+time, so its plan can differ between runs when the machine's load differs.
 """
 
 import math
@@ -624,7 +630,7 @@ def _insert_greedy(instance, routes, jobs, drive, days, deadline):
     for shift in instance.shifts:
         tech_home[shift.technician_id] = shift.home
     for job in sorted(jobs, key=lambda j: (-job_value(j, days), j.duration, j.order_id)):
-        if time.monotonic() > deadline:
+        if time.process_time() > deadline:
             break
         best = None
         for key, (shift, stops) in routes.items():
@@ -827,6 +833,16 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     if method == "routing":
         chosen = _routing(instance, shifts, instance.jobs, time_limit_s, drive, days)
         return _finish(instance, shifts, chosen, "routing")
+    # The budget is CPU (worker) time. OR-Tools' limits are wall-clock, so on a machine shared
+    # with other work each group's limit is stretched by the wall/CPU ratio seen so far.
+    cpu_started = time.process_time()
+
+    def spent():
+        return time.process_time() - cpu_started
+
+    def stretch():
+        return min(5.0, max(1.0, (time.monotonic() - started) / max(0.2, spent())))
+
     groups = _groups(shifts)
     parts, left = _distribute(groups, instance.jobs, drive, days, instance.bookings)
     booked = _booking_stops(instance)  # read only by _routing
@@ -835,8 +851,8 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     total_jobs = sum(len(p) for _, p in work) or 1
     per_group = [dict() for _ in groups]
     for gi, p in work:
-        remaining = budget - (time.monotonic() - started)
-        share = max(GROUP_FLOOR_S, remaining * len(p) / total_jobs)
+        remaining = budget - spent()
+        share = max(GROUP_FLOOR_S, remaining * len(p) / total_jobs) * stretch()
         total_jobs -= len(p)
         per_group[gi] = _routing(instance, groups[gi], p, share, drive, days, booked, GUIDED_GROUPS)
     _debug("round 1", started, sum(len(c) for c in per_group))
@@ -850,7 +866,7 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     for n, gi in enumerate(tries):
         if not left_ids:
             break
-        remaining = budget - (time.monotonic() - started)
+        remaining = budget - spent()
         if remaining <= 0.05:
             break
         shapes = list({(s.skills, s.start, s.end, s.max_jobs): s for s in groups[gi]}.values())
@@ -866,7 +882,7 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
         if not near:
             continue
         mine = [by_id[o] for o in per_group[gi]] + [by_id[o] for _, o in near]
-        share = max(0.05, remaining / (len(tries) - n))
+        share = max(0.05, remaining / (len(tries) - n)) * stretch()
         again = _routing(instance, groups[gi], mine, share, drive, days, booked, GUIDED_GROUPS)
         if sum(job_value(by_id[o], days) for o in again) > sum(
             job_value(by_id[o], days) for o in per_group[gi]
@@ -883,8 +899,7 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     rest = [j for j in instance.jobs if j.order_id not in placed and any(_fits_shift(j, s) for s in shifts)]
     if rest:
         routes = _routes_of(instance, plan)
-        deadline = started + time_limit_s
-        _insert_greedy(instance, routes, rest, drive, days, deadline)
+        _insert_greedy(instance, routes, rest, drive, days, cpu_started + time_limit_s)
         plan = _plan_from_routes(instance, routes, "decompose", drive, days)
     _debug("leftovers inserted", started, len(plan.assignments))
     return plan
