@@ -274,6 +274,8 @@ TASKS = {
 }
 # "Plan the week" stops searching after this many seconds and proposes what it has (partial, saying so).
 TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
+# Periodic jobs (techflow/periodic.py): the worker's tick runs the due ones every this many seconds.
+TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
 # --- end of background tasks --------------------------------------------------------------------
 
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
