@@ -496,7 +496,7 @@ def job_sign_off(
         new=f"Signed by {signed.signer_name}",
     )
     if locked.status == WorkOrderStatus.COMPLETED:
-        from fieldops.report import service_report_request  # the report reads the record
+        from fieldops.report import service_report_request_on_change  # the report reads the record
 
-        service_report_request(locked)  # the report now shows this signature
+        service_report_request_on_change(locked)  # the report now shows this signature
     return signed

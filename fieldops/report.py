@@ -14,6 +14,8 @@ import base64
 import hashlib
 import json
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
@@ -111,6 +113,25 @@ def service_report_ready(order: WorkOrder, *, version: str | None = None) -> Ser
     if report is None or not report.file:
         return None
     return report if report.version == (version or report_version(order)) else None
+
+
+_on_download_only: ContextVar[bool] = ContextVar("techflow_reports_on_download_only", default=False)
+
+
+@contextmanager
+def reports_on_download_only():
+    """Within the block completing a job asks for no report (the demo's history): a download does."""
+    token = _on_download_only.set(True)
+    try:
+        yield
+    finally:
+        _on_download_only.reset(token)
+
+
+def service_report_request_on_change(order: WorkOrder) -> None:
+    """A job was completed or signed: ask for its report now, unless reports_on_download_only."""
+    if not _on_download_only.get():
+        service_report_request(order)
 
 
 def service_report_request(order: WorkOrder, *, version: str | None = None) -> ServiceReport:

@@ -5,7 +5,8 @@ from django.tasks import task
 from fieldops import report
 
 
-@task()
+# Below the default priority: a queue of reports never holds up a plan or a customer message.
+@task(priority=-10)
 def service_report_task(work_order_id: int) -> str:
     """Render and store a completed job's service report; safe to run twice (one file per version)."""
     try:
