@@ -39,12 +39,14 @@ demo: migrate
 
 ## The web server and the background worker (README "Background worker"); Ctrl-C stops both.
 serve-with-worker:
-	@DEBUG=$${DEBUG:-true} bash -c '$(PY) manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
+	@DEBUG=$${DEBUG:-true} bash -c '$(PY) manage.py schedule_periodic; \
+	  $(PY) manage.py db_worker --no-reload --interval 0.5 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT; \
 	  TECHFLOW_2FA_REQUIRED=$${TECHFLOW_2FA_REQUIRED:-none} $(PY) manage.py runserver $(HOST):$(PORT)'
 
 ## The background worker alone (runs queued tasks until stopped).
 worker: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py schedule_periodic
 	DEBUG=$${DEBUG:-true} $(PY) manage.py db_worker
 
 serve: migrate

@@ -188,19 +188,45 @@ def _deliver(message: CommunicationMessage) -> str:
 
 
 def customer_message_send(*, message_id: str) -> str:
-    """Send one queued message, at most once: the row is locked while it is sent, and a sent one is
-    left alone. A provider's refusal is recorded and retried later, never raised."""
+    """Send one queued message, at most once, even when a worker dies mid-send.
+
+    1. Claim it: under a row lock, a queued or retrying message is marked `sending` (until
+       LOST_AFTER from now) and that is committed *before* the provider is called; a second task
+       finds it sending and leaves it, a sent one is left alone.
+    2. Call the provider outside any transaction, with the message's id as its idempotency key.
+    3. Record the answer. A provider's refusal is recorded and retried later, never raised.
+
+    A worker that dies between 1 and 3 leaves it `sending`; after LOST_AFTER the sweep
+    (messages_retry_due) sends it again with the *same* key, and a provider that honours
+    Idempotency-Key (the Twilio-compatible one) answers with the message it already took instead
+    of sending it twice. E-mail has no such key: a lost e-mail send goes again with the same
+    Message-ID (README "Customer messages").
+    """
+    now = clock.now()
     with transaction.atomic():
         message = CommunicationMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
             return "gone"
-        if message.delivery_status not in (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING):
-            return message.delivery_status or "not ours"
-        now = clock.now()
+        status = message.delivery_status
+        if status == DeliveryStatus.SENDING and message.next_attempt_at and message.next_attempt_at > now:
+            return DeliveryStatus.SENDING  # another worker has it with the provider right now
+        if status not in (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING):
+            return status or "not ours"
         message.attempts += 1
-        try:
-            message.provider_id = _deliver(message)[:200]
-        except (SmsError, OSError) as error:
+        message.delivery_status = DeliveryStatus.SENDING
+        message.next_attempt_at = now + LOST_AFTER
+        message.save(update_fields=["attempts", "delivery_status", "next_attempt_at"])
+    error = None
+    try:
+        provider_id = _deliver(message)[:200]
+    except (SmsError, OSError) as exc:
+        error = exc
+    with transaction.atomic():
+        message = CommunicationMessage.objects.select_for_update().get(pk=message_id)
+        if message.delivery_status != DeliveryStatus.SENDING:
+            return message.delivery_status  # recorded meanwhile by a send the sweep resumed
+        now = clock.now()
+        if error is not None:
             message.last_error = str(error)[:2000]
             if message.attempts >= settings.TECHFLOW_MESSAGE_ATTEMPTS:
                 message.delivery_status = DeliveryStatus.FAILED
@@ -209,13 +235,13 @@ def customer_message_send(*, message_id: str) -> str:
                 message.delivery_status = DeliveryStatus.RETRYING
                 message.next_attempt_at = now + RETRY_AFTER[min(message.attempts, len(RETRY_AFTER)) - 1]
         else:
+            message.provider_id = provider_id
             message.delivery_status = DeliveryStatus.SENT
             message.sent_at = now
             message.next_attempt_at = None
             message.last_error = ""
         message.save(
             update_fields=[
-                "attempts",
                 "provider_id",
                 "last_error",
                 "delivery_status",
@@ -227,10 +253,12 @@ def customer_message_send(*, message_id: str) -> str:
 
 
 def messages_retry_due(*, limit: int = 500) -> int:
-    """Enqueue the messages due another attempt, and queued ones whose task never ran."""
+    """Enqueue the messages due another attempt, queued ones whose task never ran, and sends whose
+    worker died with the provider (`sending` past LOST_AFTER: sent again with the same key)."""
     now = clock.now()
     due = CommunicationMessage.objects.filter(
-        delivery_status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING], next_attempt_at__lte=now
+        delivery_status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING],
+        next_attempt_at__lte=now,
     ).exclude(delivery_status=DeliveryStatus.QUEUED, next_attempt_at__gt=now - LOST_AFTER)
     ids = [str(pk) for pk in due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]]
     for pk in ids:

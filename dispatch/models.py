@@ -522,6 +522,8 @@ class Direction(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RETRYING = "retrying", "Retrying"
+    # Handed to the provider, its answer not recorded yet (dispatch.messaging.customer_message_send).
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 
@@ -613,7 +615,7 @@ class CommunicationMessage(models.Model):
             models.Index(
                 fields=["next_attempt_at"],
                 name="idx_comm_messages_undelivered",
-                condition=Q(delivery_status__in=["queued", "retrying"]),
+                condition=Q(delivery_status__in=["queued", "retrying", "sending"]),
             ),
         ]
 

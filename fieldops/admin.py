@@ -19,6 +19,7 @@ from fieldops.models import (
     JobAttachment,
     OperationalEvent,
     ProcessedAction,
+    ServiceReport,
     TechnicianActivity,
     TravelLog,
     VoiceAgentInteraction,
@@ -254,3 +255,12 @@ class CustomerSignatureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["work_order", "signer_name", "technician", "signed_at"]
     list_select_related = ["work_order", "technician"]
     exclude = ["image"]
+
+
+@admin.register(ServiceReport)
+class ServiceReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Service report PDFs made by the worker (fieldops/report.py): which version, when, any error."""
+
+    list_display = ["work_order", "version", "generated_at", "requested_at", "renders"]
+    list_select_related = ["work_order"]
+    exclude = ["file"]

@@ -27,6 +27,7 @@ __all__ = [
     "EquipmentStatus",
     "JobAttachment",
     "PhotoStep",
+    "ServiceReport",
 ]
 
 
@@ -310,3 +311,36 @@ class CustomerSignature(models.Model):
         if not self._state.adding:
             raise ValidationError("A signature can't be changed: sign again to supersede it.")
         super().save(*args, **kwargs)
+
+
+def report_path(instance: "ServiceReport", filename: str) -> str:
+    return f"reports/{instance.work_order_id}/{filename}"
+
+
+class ServiceReport(models.Model):
+    """A completed job's service report PDF, made by the background worker (fieldops.report) and
+    stored through the storage API; the download serves the stored file.
+
+    One row per job. `version` fingerprints the record the stored file shows (the signature and
+    what it was shown, or the record now for an unsigned job); a download whose job's fingerprint
+    differs asks for a new one. `requested_version` / `requested_at` say what was last asked of the
+    worker, so a page polled every few seconds enqueues once; `renders` counts the files written.
+    """
+
+    work_order = models.OneToOneField(WorkOrder, on_delete=models.PROTECT, related_name="service_report")
+    file = models.FileField(upload_to=report_path, max_length=255, blank=True)
+    version = models.CharField(max_length=64, blank=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    requested_version = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    renders = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = created_at_field()
+    updated_at = ClockDateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "service_reports"
+        indexes = [models.Index(fields=["requested_at"], name="idx_service_reports_requested")]
+
+    def __str__(self) -> str:
+        return f"Service report #{self.work_order_id} ({self.version or 'not made'})"

@@ -495,4 +495,8 @@ def job_sign_off(
         old=f"Signed by {previous.signer_name}" if previous else None,
         new=f"Signed by {signed.signer_name}",
     )
+    if locked.status == WorkOrderStatus.COMPLETED:
+        from fieldops.report import service_report_request_on_change  # the report reads the record
+
+        service_report_request_on_change(locked)  # the report now shows this signature
     return signed

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch.access import office_required, technician_required
 from dispatch.models import ActorType, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor
-from fieldops import record_selectors, record_services
+from fieldops import record_selectors, record_services, report
 from fieldops.forms import (
     ChecklistAnswerForm,
     ChecklistItemForm,
@@ -34,8 +34,9 @@ from fieldops.models import (
     CustomerSignature,
     Equipment,
     JobAttachment,
+    ServiceReport,
 )
-from fieldops.report import report_context, service_report_pdf
+from fieldops.report import report_context
 from fieldops.views import _act, _form_error, _job_page, _refuse, _work_order_for_technician
 
 
@@ -359,7 +360,7 @@ def office_signature_image(request: HttpRequest, pk) -> HttpResponse:
 # The service report
 
 
-def _report(order: WorkOrder) -> HttpResponse:
+def _report(request: HttpRequest, order: WorkOrder) -> HttpResponse:
     if order.status != WorkOrderStatus.COMPLETED:
         return HttpResponse(
             f"Job #{order.pk} is {order.get_status_display().lower()}: "
@@ -367,18 +368,50 @@ def _report(order: WorkOrder) -> HttpResponse:
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(service_report_pdf(order), content_type="application/pdf")
+    version = report.report_version(order)
+    stored = report.service_report_ready(order, version=version)
+    if stored is None:
+        # Not made yet, or made of an older record: ask the worker (once per version). Without a
+        # worker (the immediate backend) it is made right here and served below.
+        report.service_report_request(order, version=version)
+        stored = report.service_report_ready(order, version=version)
+    if stored is None:
+        return _report_pending(request, order)
+    try:
+        handle = default_storage.open(stored.file.name, "rb")
+    except FileNotFoundError:
+        # The stored file is gone (a restored database without its files): make it again.
+        ServiceReport.objects.filter(pk=stored.pk).update(file="", version="")
+        report.service_report_request(order, version=version)
+        return _report_pending(request, order)
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=True)
     response["Content-Disposition"] = f'attachment; filename="service-report-{order.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+REPORT_RETRY_SECONDS = 3
+
+
+def _report_pending(request: HttpRequest, order: WorkOrder) -> HttpResponse:
+    """202: the worker is making the report; the page reloads itself until it is there."""
+    response = render(
+        request,
+        "fieldops/report_pending.html",
+        {"order": order, "retry": REPORT_RETRY_SECONDS},
+        status=202,
+    )
+    response["Retry-After"] = str(REPORT_RETRY_SECONDS)
     return response
 
 
 @require_GET
 @technician_required
 def tech_service_report(request: HttpRequest, pk: int) -> HttpResponse:
-    return _report(_work_order_for_technician(request, pk))
+    return _report(request, _work_order_for_technician(request, pk))
 
 
 @require_GET
 @office_required
 def office_service_report(request: HttpRequest, pk: int) -> HttpResponse:
-    return _report(get_object_or_404(WorkOrder, pk=pk))
+    return _report(request, get_object_or_404(WorkOrder, pk=pk))

@@ -377,6 +377,9 @@ def job_complete(
     work_order_note_add(work_order=work_order, text=f"Completed: {note}", actor=actor, technician=technician)
     work_order_change_status(work_order=work_order, status=WorkOrderStatus.COMPLETED, actor=actor)
     messaging.job_completed(work_order_summary_write(work_order=work_order, actor=actor))
+    from fieldops.report import service_report_request_on_change  # the report imports the record
+
+    service_report_request_on_change(work_order)  # made by the worker once this commits
     return done
 
 

@@ -34,7 +34,8 @@ function tellPages(message) {
 
 function networkFirst(request) {
   return fetch(request).then(function (response) {
-    if (response.ok && !response.redirected && response.type === "basic") {
+    // 200 only: a 202 "being prepared" page (the service report) is never kept for offline.
+    if (response.status === 200 && !response.redirected && response.type === "basic") {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(request.url, copy); });
     }

@@ -18,6 +18,7 @@ from techflow.models import (
     ArchivedWorkOrderNote,
     BackupRun,
     LoginThrottle,
+    PeriodicJob,
 )
 from techflow.security import login_throttle_unlock
 
@@ -37,6 +38,14 @@ class BackupRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "ok"]
     search_fields = ["name", "message"]
     date_hierarchy = "started_at"
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The worker's periodic jobs (techflow/periodic.py): when each runs next and how it last went."""
+
+    list_display = ["name", "every_seconds", "next_run_at", "last_finished_at", "runs", "last_result"]
+    search_fields = ["name", "last_error"]
 
 
 # The archive is the record of closed work: moved there by archive_work_orders, never edited.

@@ -209,3 +209,33 @@ class AdminChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class PeriodicJob(models.Model):
+    """One periodic job the background worker runs (techflow/periodic.py; README "Background worker").
+
+    Every worker process and app server shares these rows: a tick claims a due row under a row lock
+    (skipping rows another worker holds), moves its next_run_at on and commits, then runs it, so a
+    job runs once per interval however many workers tick. The row named TICK holds the one tick
+    task queued for the future (its task id), so restarting workers never multiplies the ticks.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    every_seconds = models.PositiveIntegerField()
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=300, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    # The TICK row only: the id of the tick task queued to run next.
+    scheduled_task_id = models.CharField(max_length=64, blank=True)
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "periodic_jobs"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["next_run_at"], name="idx_periodic_jobs_next_run")]
+
+    def __str__(self) -> str:
+        return f"{self.name} every {self.every_seconds}s"

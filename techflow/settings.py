@@ -160,8 +160,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Photos, signatures and attachments go through Django's storage API: local files under MEDIA_ROOT
 # by default (never served as static files: fieldops' views check who may see each one). With more
-# than one app server use an S3-compatible store (README "Files"): TECHFLOW_FILE_STORAGE names the
-# backend, e.g. storages.backends.s3.S3Storage from django-storages.
+# than one app server use an S3-compatible store (README "Files"): TECHFLOW_S3_BUCKET switches the
+# default storage to django-storages' S3 backend (techflow/s3.py), with TECHFLOW_S3_ENDPOINT_URL
+# (MinIO, Ceph, R2...; empty: AWS), TECHFLOW_S3_REGION and TECHFLOW_S3_ACCESS_KEY/_SECRET_KEY (empty:
+# boto3's own lookup). TECHFLOW_FILE_STORAGE names any other backend.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {
@@ -174,6 +176,17 @@ STORAGES = {
         else "techflow.storage.StaticFilesStorage"
     },
 }
+TECHFLOW_S3_BUCKET = env.str("TECHFLOW_S3_BUCKET", default="")
+if TECHFLOW_S3_BUCKET:
+    from techflow.s3 import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=TECHFLOW_S3_BUCKET,
+        endpoint_url=env.str("TECHFLOW_S3_ENDPOINT_URL", default=""),
+        region=env.str("TECHFLOW_S3_REGION", default=""),
+        access_key=env.str("TECHFLOW_S3_ACCESS_KEY", default=""),
+        secret_key=env.str("TECHFLOW_S3_SECRET_KEY", default=""),
+    )
 
 # Security baseline. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER.
 X_FRAME_OPTIONS = "DENY"
@@ -261,6 +274,8 @@ TASKS = {
 }
 # "Plan the week" stops searching after this many seconds and proposes what it has (partial, saying so).
 TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
+# Periodic jobs (techflow/periodic.py): the worker's tick runs the due ones every this many seconds.
+TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
 # --- end of background tasks --------------------------------------------------------------------
 
 # Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.

@@ -16,3 +16,11 @@ def backup_task(verify: bool = True) -> str:
         return result.stem
     verified = backup_verify(result=result, storage=storage)
     return f"{result.stem}: {len(verified.differences)} differences"
+
+
+@task(takes_context=True)
+def periodic_tick(context) -> str:
+    """The periodic jobs' tick (techflow/periodic.py): runs the due ones, queues the next tick."""
+    from techflow.periodic import periodic_tick_run
+
+    return periodic_tick_run(task_id=str(context.task_result.id))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from dispatch import messaging
 from dispatch.models import CommunicationMessage, DeliveryStatus, MessageKind, MessageTemplate
 from dispatch.services import Actor, work_order_open, work_order_schedule
+from dispatch.sms import TwilioSmsBackend
 from dispatch.tasks import send_customer_message
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from fieldops import services as field
@@ -28,11 +29,14 @@ pytestmark = pytest.mark.django_db
 
 
 class Provider:
-    """A Twilio-compatible endpoint on localhost: answers `status`, keeps what it was sent."""
+    """A Twilio-compatible endpoint on localhost: answers `status`, keeps what it was sent, and
+    honours Idempotency-Key: a key it already accepted gets that message's answer again (200) and
+    nothing is sent a second time (`delivered` holds what went out, by key)."""
 
     def __init__(self):
         self.status = 201
         self.received: list[dict] = []
+        self.delivered: dict[str, str] = {}
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,12 +51,18 @@ class Provider:
                         **{k: v[0] for k, v in form.items()},
                     }
                 )
-                self.send_response(provider.status)
+                key = self.headers["Idempotency-Key"]
+                if key and key in provider.delivered:
+                    status, body = 200, {"sid": provider.delivered[key]}
+                elif provider.status < 300:
+                    status, body = provider.status, {"sid": f"SM{len(provider.received)}"}
+                    if key:
+                        provider.delivered[key] = body["sid"]
+                else:
+                    status, body = provider.status, {"message": "busy"}
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                body = (
-                    {"sid": f"SM{len(provider.received)}"} if provider.status < 300 else {"message": "busy"}
-                )
                 self.wfile.write(json.dumps(body).encode())
 
             def log_message(self, *args):
@@ -191,17 +201,61 @@ def test_a_message_is_not_lost_when_the_worker_dies_mid_send(
     now, settings, django_capture_on_commit_callbacks
 ):
     settings.TECHFLOW_SMS_BACKEND = "dispatch.tests.test_messages.DyingBackend"
-    # The task runner records the dead task; the message's row is rolled back to queued.
+    # Marked sending before the provider was called: the dead send is on record, not rolled back.
     with django_capture_on_commit_callbacks(execute=True):
         _book(now, customer=CustomerFactory(email=None))
     message = CommunicationMessage.objects.get()
-    assert message.delivery_status == DeliveryStatus.QUEUED and message.attempts == 0  # rolled back
+    assert message.delivery_status == DeliveryStatus.SENDING and message.attempts == 1
     settings.TECHFLOW_SMS_BACKEND = "console"
     assert messaging.messages_retry_due() == 0  # its task may still be running
     with time_machine.travel(now + messaging.LOST_AFTER + dt.timedelta(minutes=1)):
         call_command("send_customer_messages")
     message.refresh_from_db()
-    assert message.delivery_status == DeliveryStatus.SENT
+    assert message.delivery_status == DeliveryStatus.SENT and message.attempts == 2
+
+
+class AcceptedThenDiesBackend(TwilioSmsBackend):
+    """The real provider call succeeds, then the worker dies before the answer is recorded."""
+
+    def send(self, *, to, body, key):
+        super().send(to=to, body=body, key=key)
+        raise SystemExit("worker killed after the provider took the message")
+
+
+def test_a_worker_dying_after_the_provider_took_the_message_never_sends_it_twice(
+    now, provider, settings, django_capture_on_commit_callbacks
+):
+    settings.TECHFLOW_SMS_BACKEND = "dispatch.tests.test_messages.AcceptedThenDiesBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        _book(now, customer=CustomerFactory(email=None, phone="+15553334444"))
+    message = CommunicationMessage.objects.get()
+    assert message.delivery_status == DeliveryStatus.SENDING and message.provider_id == ""
+    assert list(provider.delivered) == [str(message.pk)]  # the customer has it
+
+    # A duplicate task meanwhile leaves it alone: it is with the provider.
+    settings.TECHFLOW_SMS_BACKEND = "twilio"
+    assert send_customer_message.call(str(message.pk)) == DeliveryStatus.SENDING
+    assert len(provider.received) == 1
+
+    # The sweep finds the dead send and asks again with the same key: the provider answers with
+    # the message it already took, and sends nothing.
+    with time_machine.travel(now + messaging.LOST_AFTER + dt.timedelta(minutes=1)):
+        assert messaging.messages_retry_due() == 1
+    message.refresh_from_db()
+    assert message.delivery_status == DeliveryStatus.SENT and message.provider_id == "SM1"
+    assert [r["key"] for r in provider.received] == [str(message.pk)] * 2
+    assert provider.delivered == {str(message.pk): "SM1"}
+    with time_machine.travel(now + messaging.LOST_AFTER * 3):
+        assert messaging.messages_retry_due() == 0
+
+
+def test_a_provider_without_the_key_would_have_sent_twice(now, provider):
+    """The test server itself: without the key, the same message posted twice goes out twice
+    (what the key above prevents)."""
+    backend = TwilioSmsBackend()
+    assert backend.send(to="+1555", body="hi", key="k1") == backend.send(to="+1555", body="hi", key="k1")
+    assert backend.send(to="+1555", body="hi", key="") != backend.send(to="+1555", body="hi", key="")
+    assert len(provider.received) == 4 and len(provider.delivered) == 1
 
 
 def test_on_my_way_goes_when_travel_starts_with_the_eta(now, settings, django_capture_on_commit_callbacks):

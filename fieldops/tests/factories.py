@@ -161,3 +161,14 @@ class CustomerSignatureFactory(factory.django.DjangoModelFactory):
     technician = factory.SelfAttribute("work_order.assigned_technician")
     signer_name = "Dana a"
     image = factory.django.FileField(filename="signature.png", data=b"\x89PNG\r\n\x1a\n a signature")
+
+
+class ServiceReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceReport
+
+    work_order = factory.SubFactory(WorkOrderFactory, status="completed")
+    version = factory.Sequence(lambda n: f"v{n:031d}")
+    requested_version = factory.SelfAttribute("version")
+    file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4 a report")
+    renders = 1

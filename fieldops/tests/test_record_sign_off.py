@@ -146,15 +146,19 @@ def _pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_the_service_report_prints_what_was_true_when_signed(tech_client, office_user, technician, done):
-    record_services.job_sign_off(
-        technician=technician, work_order=done, signer_name="Dana Smith", signature=signature_data_url()
-    )
+def test_the_service_report_prints_what_was_true_when_signed(
+    tech_client, office_user, technician, done, django_capture_on_commit_callbacks
+):
+    # Signing a completed job asks the worker for its report (here the immediate backend, on commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        record_services.job_sign_off(
+            technician=technician, work_order=done, signer_name="Dana Smith", signature=signature_data_url()
+        )
     # Changed after the signature: the report still shows what the customer signed.
     Equipment.objects.filter(serial_number="SN-CAM-1").update(serial_number="CHANGED-LATER")
     response = tech_client.get(f"/tech/jobs/{done.pk}/report.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = _pdf_text(response.content)
+    text = _pdf_text(response.getvalue())
     for expected in [
         "Service report",
         "Riverside Dental",
@@ -171,7 +175,7 @@ def test_the_service_report_prints_what_was_true_when_signed(tech_client, office
     office = Client()
     office.force_login(office_user)
     office_pdf = office.get(f"/office/field/work-orders/{done.pk}/report.pdf")
-    assert office_pdf.status_code == 200 and "Dana Smith" in _pdf_text(office_pdf.content)
+    assert office_pdf.status_code == 200 and "Dana Smith" in _pdf_text(office_pdf.getvalue())
     page = office.get(f"/office/work-orders/{done.pk}/").content.decode()
     assert f"/office/field/work-orders/{done.pk}/report.pdf" in page
 

@@ -62,6 +62,7 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.Equipment: ff.EquipmentFactory,
     fieldops_models.EquipmentCredentialReveal: ff.EquipmentCredentialRevealFactory,
     fieldops_models.CustomerSignature: ff.CustomerSignatureFactory,
+    fieldops_models.ServiceReport: ff.ServiceReportFactory,
 }
 READ_ONLY = [
     fieldops_models.ProcessedAction,
@@ -81,6 +82,8 @@ READ_ONLY = [
     fieldops_models.Equipment,
     fieldops_models.EquipmentCredentialReveal,
     fieldops_models.CustomerSignature,
+    # Service reports are the background worker's (fieldops/report.py).
+    fieldops_models.ServiceReport,
 ]
 MODELS = pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 READ_ONLY_MODELS = pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)

@@ -51,6 +51,8 @@ TECH_WRITES = (
     ("fieldops", "JobAttachment"),
     ("fieldops", "ChecklistAnswer"),
     ("fieldops", "Equipment"),
+    # A technician's download of a service report asks the worker for it (records the request).
+    ("fieldops", "ServiceReport"),
 )
 # Records that are never changed once written: SELECT and INSERT only, not even UPDATE (a
 # customer's signature is superseded by a new one, never edited; a password reveal is a fact).
@@ -98,8 +100,8 @@ class Command(BaseCommand):
         "truck_inventory, technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
         "voice_agent_interactions, stock_movements, processed_actions, communication_messages, "
         "communication_call_details, operational_event, incidents, push_subscriptions, job_attachments, "
-        "job_checklist_answers, site_equipment; SELECT and INSERT only on equipment_credential_reveals "
-        "and customer_signatures; to sign in, SELECT on auth_user, auth_group, "
+        "service_reports, job_checklist_answers, site_equipment; SELECT and INSERT only on "
+        "equipment_credential_reveals and customer_signatures; to sign in, SELECT on auth_user, auth_group, "
         "auth_permission, their join tables and django_content_type, UPDATE of auth_user.last_login only, "
         "and SELECT, INSERT, UPDATE, DELETE on django_session and login_throttles; nothing else. "
         "Passwords come from the options or from OFFICE_ADMIN_PASSWORD / TECH_APP_PASSWORD (prefer the "
