@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0015_alert_indexes"),
+        ("dispatch", "0016_notification_refusal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
