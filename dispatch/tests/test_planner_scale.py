@@ -65,7 +65,9 @@ def _assert_no_rule_broken(plan) -> None:
         placed[(p.technician.pk, timezone.localdate(p.start))].append(p)
     for key, placements in placed.items():
         for p in placements:
-            others = booked[key] + [(q.start, q.start + duration_of(q.order)) for q in placements if q is not p]
+            others = booked[key] + [
+                (q.start, q.start + duration_of(q.order)) for q in placements if q is not p
+            ]
             assert not placement_refusals(
                 technician=p.technician,
                 start=p.start,
