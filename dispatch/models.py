@@ -221,6 +221,13 @@ class JobTypeDuration(models.Model):
         db_table = "job_type_durations"
         ordering = ["job_type"]
         verbose_name = "job type length"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=ESTIMATE_STEP, minutes__lte=ESTIMATE_MAX),
+                name="job_type_durations_minutes_in_range",
+            ),
+            choices_check("job_type", JobType, "job_type_durations_job_type_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{JobType(self.job_type).label}: {self.minutes} min"
@@ -315,6 +322,11 @@ class WorkOrder(UpdatedAtModel):
             models.CheckConstraint(
                 condition=Q(job_type__isnull=True) | Q(job_type__in=JobType.values),
                 name="work_orders_job_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_minutes__isnull=True)
+                | Q(estimated_minutes__gte=ESTIMATE_STEP, estimated_minutes__lte=ESTIMATE_MAX),
+                name="work_orders_estimate_in_range",
             ),
         ]
         indexes = [
