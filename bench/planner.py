@@ -61,8 +61,9 @@ def week(technicians: int, orders: int, seed: int = 11):
     for tech in techs:
         for day in days:
             if rng.random() < 0.4:
-                booked[(tech.pk, day)].append(at_time(day, dt.time(rng.choice([8, 13]))))
-    assert all(len(v) <= max_jobs_per_day() for v in booked.values())
+                start = at_time(day, dt.time(rng.choice([8, 13])))
+                booked[(tech.pk, day)].append((start, start + dt.timedelta(hours=2)))
+    assert all(len(v) <= (max_jobs_per_day() or len(v)) for v in booked.values())
     served = {(rng.choice(techs).pk, c.pk): 1 for c in customers if rng.random() < 0.3}
     load = defaultdict(int)
     for (tech_id, _), starts in booked.items():

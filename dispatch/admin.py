@@ -22,6 +22,7 @@ from dispatch.models import (
     CommunicationMessage,
     Customer,
     CustomerHistory,
+    JobTypeDuration,
     ManualNotification,
     MessageTemplate,
     Notification,
@@ -81,7 +82,7 @@ def _short(text: str | None, length: int = 80) -> str:
 
 @admin.register(Technician)
 class TechnicianAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "active", "user", "created_at"]
+    list_display = ["name", "phone", "active", "work_start", "work_end", "user", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "phone", "user__username", "user__email"]
     list_select_related = ["user"]
@@ -89,6 +90,15 @@ class TechnicianAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
     ordering = ["name"]
+
+
+@admin.register(JobTypeDuration)
+class JobTypeDurationAdmin(admin.ModelAdmin):
+    """How long each job type takes unless a work order gives its own length."""
+
+    list_display = ["job_type", "minutes"]
+    list_editable = ["minutes"]
+    ordering = ["job_type"]
 
 
 @admin.register(Customer)
@@ -194,7 +204,7 @@ class WorkOrderAdmin(LargeTableAdmin, admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["customer", "title", "brief_description", "full_summary", "job_type"]}),
-        ("Scheduling", {"fields": ["status", "assigned_technician", "scheduled_for"]}),
+        ("Scheduling", {"fields": ["status", "assigned_technician", "scheduled_for", "estimated_minutes"]}),
         ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
     ordering = ["-scheduled_for", "-id"]

@@ -51,6 +51,15 @@ def duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
+def length_text(value: timedelta) -> str:
+    """A job's length: '6 h', '30 min', '1 h 30 min'."""
+    minutes = max(0, int(value.total_seconds() // 60))
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
 def hours_minutes(value: timedelta | None) -> str:
     """A duration on a timesheet, hours:minutes: '7:05' ('0:00' for none)."""
     if not value:

@@ -14,6 +14,7 @@ from dispatch.models import (
     Technician,
     WorkOrder,
     WorkOrderStatus,
+    validate_estimate,
 )
 from dispatch.services import CUSTOMER_FIELDS
 
@@ -36,9 +37,20 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+def estimate_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        required=False,
+        validators=[validate_estimate],
+        label="Length (minutes)",
+        help_text="15 to 720 in steps of 15; empty: the job type's usual length.",
+        widget=forms.NumberInput(attrs={"min": 15, "max": 720, "step": 15}),
+    )
+
+
 class WorkOrderEditForm(VersionedForm):
     title = forms.CharField(max_length=255)
     job_type = forms.ChoiceField(choices=[("", "—")] + list(JobType.choices), required=False)
+    estimated_minutes = estimate_field()
     brief_description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     full_summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -78,6 +90,7 @@ class WorkOrderCreateForm(SlotForm):
     customer = forms.ModelChoiceField(queryset=Customer.objects.all(), empty_label="Choose a customer")
     title = forms.CharField(max_length=255)
     job_type = forms.ChoiceField(choices=[("", "—")] + list(JobType.choices), required=False)
+    estimated_minutes = estimate_field()
     brief_description = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
@@ -112,8 +125,16 @@ class CustomerForm(forms.ModelForm):
 class TechnicianForm(forms.ModelForm):
     class Meta:
         model = Technician
-        fields = ["name", "phone", "active"]
-        labels = {"active": "Active (can be given work)"}
+        fields = ["name", "phone", "active", "work_start", "work_end"]
+        labels = {
+            "active": "Active (can be given work)",
+            "work_start": "Starts work",
+            "work_end": "Ends work",
+        }
+        widgets = {
+            "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
 
 class CustomerNoteForm(forms.Form):

@@ -4,6 +4,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Now
@@ -37,6 +38,13 @@ class Technician(UpdatedAtModel):
         related_name="technician",
         help_text="The login this technician signs in with (optional).",
     )
+    # Their own working hours; empty: the company's (TECHFLOW_WORK_START / TECHFLOW_WORK_END).
+    work_start = models.TimeField(
+        null=True, blank=True, help_text="Starts work at (empty: the company's hours, 7:00 AM by default)."
+    )
+    work_end = models.TimeField(
+        null=True, blank=True, help_text="Ends work at (empty: the company's hours, 5:00 PM by default)."
+    )
     created_at = created_at_field()
 
     objects = TechnicianQuerySet.as_manager()
@@ -44,7 +52,20 @@ class Technician(UpdatedAtModel):
     class Meta:
         db_table = "technicians"
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=ID_AT_LEAST_ONE, name="technicians_id_gte_1")]
+        constraints = [
+            models.CheckConstraint(condition=ID_AT_LEAST_ONE, name="technicians_id_gte_1"),
+            models.CheckConstraint(
+                condition=Q(work_start__isnull=True)
+                | Q(work_end__isnull=True)
+                | Q(work_start__lt=F("work_end")),
+                name="technicians_work_hours_in_order",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.work_start and self.work_end and self.work_start >= self.work_end:
+            raise ValidationError({"work_end": "The end of work must be later than its start."})
 
     def __str__(self) -> str:
         return self.name
@@ -175,6 +196,43 @@ class JobType(models.TextChoices):
     REPAIR = "repair", "Repair"
 
 
+# A job's estimate: from 15 minutes to 12 hours, in steps of 15 minutes.
+ESTIMATE_STEP = 15
+ESTIMATE_MAX = 12 * 60
+
+
+def validate_estimate(minutes: int | None) -> None:
+    if minutes is None:
+        return
+    if minutes < ESTIMATE_STEP or minutes > ESTIMATE_MAX or minutes % ESTIMATE_STEP:
+        raise ValidationError(
+            f"{minutes} minutes is not an estimate the board can book: give 15 minutes to 12 hours "
+            f"(720 minutes) in steps of 15 minutes, e.g. 30, 90 or 360."
+        )
+
+
+class JobTypeDuration(models.Model):
+    """How long a job of each type takes unless its work order says otherwise (office-editable)."""
+
+    job_type = models.CharField(max_length=20, choices=JobType, unique=True)
+    minutes = models.PositiveIntegerField(validators=[validate_estimate])
+
+    class Meta:
+        db_table = "job_type_durations"
+        ordering = ["job_type"]
+        verbose_name = "job type length"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=ESTIMATE_STEP, minutes__lte=ESTIMATE_MAX),
+                name="job_type_durations_minutes_in_range",
+            ),
+            choices_check("job_type", JobType, "job_type_durations_job_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{JobType(self.job_type).label}: {self.minutes} min"
+
+
 class WorkOrder(UpdatedAtModel):
     Status = WorkOrderStatus
 
@@ -208,6 +266,13 @@ class WorkOrder(UpdatedAtModel):
     )
     created_at = created_at_field()
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # How long the job takes; empty: its job type's length (JobTypeDuration).
+    estimated_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[validate_estimate],
+        help_text="Minutes, 15 to 720 in steps of 15; empty: the job type's usual length.",
+    )
     # Bumped by every change through the services: an editor holding an older version
     # is refused instead of overwriting someone else's change.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
@@ -245,6 +310,7 @@ class WorkOrder(UpdatedAtModel):
         "status",
         "assigned_technician",
         "scheduled_for",
+        "estimated_minutes",
     )
 
     class Meta:
@@ -256,6 +322,11 @@ class WorkOrder(UpdatedAtModel):
             models.CheckConstraint(
                 condition=Q(job_type__isnull=True) | Q(job_type__in=JobType.values),
                 name="work_orders_job_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_minutes__isnull=True)
+                | Q(estimated_minutes__gte=ESTIMATE_STEP, estimated_minutes__lte=ESTIMATE_MAX),
+                name="work_orders_estimate_in_range",
             ),
         ]
         indexes = [

@@ -26,16 +26,18 @@ from dispatch import clock
 from dispatch.formatting import clock_time
 from dispatch.models import Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
-    JOB_DURATION,
-    WORKDAY_END,
-    WORKDAY_START,
-    booked_starts,
+    Interval,
+    booked_jobs,
+    company_hours,
     day_bounds,
-    job_hours,
+    duration_of,
+    length_text,
     max_jobs_per_day,
     placement_refusals,
+    type_minutes,
     week_of,
     window_text,
+    work_hours,
 )
 from dispatch.suggestions import candidate_starts, ordinal, served_counts
 
@@ -86,7 +88,7 @@ class Plan:
 
 
 Bucket = tuple[int, date]  # (technician id, day)
-Window = tuple  # (preferred start, preferred end), (None, None) for none
+Window = tuple  # (preferred start, preferred end, the job's length); (None, None, length) for no window
 Progress = Callable[[int, int], None]  # (orders considered, orders to consider)
 
 
@@ -107,7 +109,19 @@ class _Frame:
 
 class _Search:
     def __init__(
-        self, *, orders, technicians, days, booked, served, week_load, now, node_limit, deadline, progress
+        self,
+        *,
+        orders,
+        technicians,
+        days,
+        booked,
+        served,
+        week_load,
+        now,
+        node_limit,
+        deadline,
+        progress,
+        lengths=None,
     ):
         self.orders = orders
         self.techs = {t.pk: t for t in technicians if t.active}
@@ -119,7 +133,7 @@ class _Search:
             if served[(tech_id, customer_id)] and tech_id in self.techs:
                 self.served_by[customer_id].append(tech_id)
         self.week_load = week_load
-        self.limit = max_jobs_per_day()
+        self.limit = max_jobs_per_day()  # None: no cap
         self.node_limit = node_limit
         self.deadline = deadline
         self.progress = progress
@@ -127,7 +141,15 @@ class _Search:
         self.nodes = 0
         self.decided = 0  # the orders before this one (in search order) were placed or skipped
         self.by_id = {o.pk: o for o in orders}
-        self.windows = {o.pk: self._window_of(o) for o in orders}
+        if lengths is None:
+            # Read the type lengths only when an order needs one: a week of estimates stays pure.
+            needed = any(not o.estimated_minutes and o.job_type for o in orders)
+            lengths = type_minutes() if needed else {}
+        self.durations = {o.pk: duration_of(o, lengths) for o in orders}
+        self.windows = {o.pk: self._window_of(o, self.durations[o.pk]) for o in orders}
+        # Candidate starts span every technician's hours; the rules then hold each to their own.
+        hours = [work_hours(t) for t in self.techs.values()] or [company_hours()]
+        self.hours = (min(h[0] for h in hours), max(h[1] for h in hours))
         # Starts depend on the day and the customer's window only: one list per (window, day).
         self._starts: dict[tuple[Window, date], list[datetime]] = {}
         self._fit: dict[tuple, tuple[datetime, ...] | None] = {}
@@ -135,31 +157,39 @@ class _Search:
         self._spans: dict[tuple, tuple[datetime, datetime] | None] = {}
 
     @staticmethod
-    def _window_of(order: WorkOrder) -> Window:
+    def _window_of(order: WorkOrder, duration: timedelta) -> Window:
         customer = order.customer
-        return (
+        window = (
             (customer.preferred_schedule_start, customer.preferred_schedule_end) if customer else (None, None)
         )
+        return (*window, duration)
 
     def window(self, order_id: int) -> Window:
-        """What a placement's feasibility depends on besides the day's bookings: the customer's window."""
+        """What a placement's feasibility depends on besides the day's bookings: the customer's
+        window and the job's length."""
         return self.windows[order_id]
 
     def starts(self, order_id: int, day: date) -> list[datetime]:
         key = (self.windows[order_id], day)
         if key not in self._starts:
-            self._starts[key] = candidate_starts(day, self.by_id[order_id].customer, self.now)
+            self._starts[key] = candidate_starts(
+                day, self.by_id[order_id].customer, self.now, self.durations[order_id], self.hours
+            )
         return self._starts[key]
 
     def signature(self, bucket: Bucket) -> tuple:
-        """What the rules see of a technician's day: the day and the starts already booked on it.
+        """What the rules see of a technician's day: the day, their hours and the jobs already booked.
 
-        The rules read the technician only for being active (every technician here is), so the
-        days of technicians with the same bookings share one answer; plan_week still checks each
-        placement against its own technician before proposing it.
+        The rules read the technician only for being active (every technician here is) and for
+        their hours, so the days of technicians with the same hours and bookings share one
+        answer; plan_week still checks each placement against its own technician before proposing it.
         """
         if bucket not in self._signatures:
-            self._signatures[bucket] = (bucket[1], tuple(sorted(self.booked.get(bucket, ()))))
+            self._signatures[bucket] = (
+                bucket[1],
+                work_hours(self.techs[bucket[0]]),
+                tuple(sorted(self.booked.get(bucket, ()))),
+            )
         return self._signatures[bucket]
 
     def check_time(self) -> None:
@@ -189,11 +219,13 @@ class _Search:
         while len(chosen) < len(members):
             k = len(chosen)
             order = self.by_id[members[k]]
+            taken = [(at, at + self.durations[members[j]]) for j, at in enumerate(chosen)]
             for start in tries[k]:
                 if not placement_refusals(
                     technician=technician,
                     start=start,
-                    same_day_starts=existing + chosen,
+                    duration=self.durations[members[k]],
+                    same_day_jobs=existing + taken,
                     customer=order.customer,
                 ):
                     chosen.append(start)
@@ -217,10 +249,15 @@ class _Search:
     def _span(self, bucket: Bucket, order_id: int) -> tuple[datetime, datetime] | None:
         technician, existing = self.techs[bucket[0]], self.booked.get(bucket, [])
         customer = self.by_id[order_id].customer
+        duration = self.durations[order_id]
 
         def alone(start: datetime) -> bool:
             return not placement_refusals(
-                technician=technician, start=start, same_day_starts=existing, customer=customer
+                technician=technician,
+                start=start,
+                duration=duration,
+                same_day_jobs=existing,
+                customer=customer,
             )
 
         starts = self.starts(order_id, bucket[1])
@@ -270,8 +307,9 @@ class _Search:
         for i in range(n - 2, -1, -1):
             if twins[i] == twins[i + 1]:
                 run_end[i] = run_end[i + 1]
-        # Two jobs in a day start at least JOB_DURATION apart, so the spread between the earliest
-        # and the latest start any of its orders could take alone caps a day's count, as does the limit.
+        # Two jobs in a day start at least the shorter one's length apart, so the spread between the
+        # earliest and the latest start any of its orders could take alone, over the shortest length,
+        # caps a day's count, as does the limit.
         per_window: dict[Window, int] = defaultdict(int)
         for pk in order_ids:
             per_window[self.windows[pk]] += 1
@@ -282,9 +320,11 @@ class _Search:
                 capacity[b] = 0
                 continue
             first, last = min(r[0][0] for r in reach), max(r[0][1] for r in reach)
-            spread = 1 + int((last - first) // JOB_DURATION)
+            shortest = min(w[2] for w in per_window if (b, w) in spans)
+            spread = 1 + int((last - first) // shortest)
             count = sum(r[1] for r in reach)
-            capacity[b] = max(0, min(self.limit - len(self.booked.get(b, [])), spread, count))
+            room = count if self.limit is None else self.limit - len(self.booked.get(b, []))
+            capacity[b] = max(0, min(room, spread, count))
         contents: dict[Bucket, tuple[int, ...]] = {}
         load = {t: self.week_load.get(t, 0) for t in self.techs}
         best: dict[int, Bucket] = {}
@@ -446,7 +486,7 @@ class _Search:
         layers = []
         for bucket in buckets:
             self.check_time()
-            room = self.limit - len(self.booked.get(bucket, []))
+            room = sum(sizes) if self.limit is None else self.limit - len(self.booked.get(bucket, []))
             options = [
                 counts
                 for counts in itertools.product(*(range(min(n, max(room, 0)) + 1) for n in sizes))
@@ -491,17 +531,19 @@ def plan_week(
     orders: list[WorkOrder],
     technicians: list[Technician],
     days: list[date],
-    booked: dict[Bucket, list[datetime]],
+    booked: dict[Bucket, list[Interval]],
     served: dict[tuple[int, int], int],
     week_load: dict[int, int],
     now: datetime,
     node_limit: int = NODE_LIMIT,
     seconds: float | None = None,
     progress: Progress | None = None,
+    lengths: dict[str, int] | None = None,
 ) -> Plan:
     """Propose a technician and a start for as many `orders` as the rules allow; say why for the rest.
 
-    `booked` holds the starts already on each technician's days; `served` counts past jobs per
+    `booked` holds the intervals [start, end) already booked on each technician's days; `lengths`
+    the minutes per job type (read when not given); `served` counts past jobs per
     (technician, customer); `week_load` counts each technician's booked jobs this week. The run
     takes at most `seconds` (the time box, TECHFLOW_PLANNER_TIME_BOX by default); `progress` is
     called with (orders considered, orders to consider) as the search goes.
@@ -519,6 +561,7 @@ def plan_week(
         node_limit=node_limit,
         deadline=started + box,
         progress=progress,
+        lengths=lengths,
     )
     chosen, complete, searched = search.run()
     # The orders the search never reached: a partial plan says which.
@@ -536,10 +579,17 @@ def plan_week(
         existing = booked.get(bucket, [])
         for n, (order_id, start) in enumerate(sorted(zip(ids, starts, strict=True), key=lambda p: p[1]), 1):
             order = search.by_id[order_id]
-            others = [*existing, *(s for s in starts if s != start)]
+            others = [
+                *existing,
+                *((s, s + search.durations[pk]) for pk, s in zip(ids, starts, strict=True) if pk != order_id),
+            ]
             # The last word is the rules', placement by placement, exactly as the board would check it.
             if placement_refusals(
-                technician=technician, start=start, same_day_starts=others, customer=order.customer
+                technician=technician,
+                start=start,
+                duration=search.durations[order_id],
+                same_day_jobs=others,
+                customer=order.customer,
             ):
                 continue
             placed.add(order_id)
@@ -566,9 +616,9 @@ def _reason(order, technician, start, existing, n, served, load) -> str:
     local = timezone.localtime(start)
     window = window_text(order.customer)
     parts = [f"inside {order.customer.name}'s window ({window})" if window else "inside working hours"]
-    parts.append(
-        f"{technician.name.split()[0]}'s {ordinal(existing + n)} job that day (limit {max_jobs_per_day()})"
-    )
+    limit = max_jobs_per_day()
+    cap = f"limit {limit}" if limit else "no daily limit"
+    parts.append(f"{technician.name.split()[0]}'s {ordinal(existing + n)} job that day ({cap})")
     if served.get((technician.pk, order.customer_id)):
         parts.append("has served this customer before")
     parts.append(f"{load[technician.pk]} jobs this week with the plan")
@@ -578,23 +628,28 @@ def _reason(order, technician, start, existing, n, served, load) -> str:
 def _why(order: WorkOrder, search: _Search, days: list[date]) -> str:
     name = order.customer.name if order.customer else "The customer"
     window = window_text(order.customer)
-    hours = job_hours()
+    length = length_text(search.durations[order.pk])
+    begins, ends = search.hours
     if not days:
         return "No working days are left in this week."
     if not search.techs:
         return "There are no active technicians."
     if not any(search.starts(order.pk, d) for d in days):
         return (
-            f"{name}'s window ({window}) leaves no start for a {hours}-hour job inside working hours "
-            f"({clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}) on the days left this week."
+            f"{name}'s window ({window}) leaves no start for a {length} job inside working hours "
+            f"({clock_time(begins)}–{clock_time(ends)}) on the days left this week."
             if window
-            else "No start inside working hours is left this week."
+            else f"No start for a {length} job inside working hours is left this week."
         )
     if not getattr(search, "feasible", {}).get(search.window(order.pk)):
         where = f" inside {name}'s window ({window})" if window else ""
+        limit = max_jobs_per_day()
         return (
-            f"Every technician is already at the limit of {max_jobs_per_day()} jobs or busy at every "
+            f"Every technician is already at the limit of {limit} jobs or busy at every "
             f"start{where} on the days left this week."
+            if limit
+            else f"Every technician is busy or off work at every start{where} for a {length} job "
+            "on the days left this week."
         )
     return (
         "Each technician who could take it has had their free slots given to other orders in this "
@@ -676,10 +731,10 @@ def week_plan(day: date, now: datetime | None = None, progress: Progress | None 
     ]
     technicians = list(Technician.objects.filter(active=True))
     orders = list(orders_to_plan(first, after))
-    booked: dict[Bucket, list[datetime]] = defaultdict(list)
+    booked: dict[Bucket, list[Interval]] = defaultdict(list)
     week_load: dict[int, int] = defaultdict(int)
-    for technician_id, at in booked_starts(first, after, exclude=[o.pk for o in orders]):
-        booked[(technician_id, timezone.localtime(at).date())].append(at)
+    for technician_id, at, end in booked_jobs(first, after, exclude=[o.pk for o in orders]):
+        booked[(technician_id, timezone.localtime(at).date())].append((at, end))
         week_load[technician_id] += 1
     served = served_counts({o.customer_id for o in orders if o.customer_id})
     return plan_week(

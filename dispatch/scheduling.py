@@ -14,24 +14,75 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dispatch.formatting import clock_time, day_text
-from dispatch.models import Customer, Technician, WorkOrder
+from dispatch.formatting import clock_time, day_text, length_text  # noqa: F401 (re-exported)
+from dispatch.models import Customer, JobTypeDuration, Technician, WorkOrder
 
-# A job blocks its technician for this long from its scheduled time: the seed records no
-# duration, and the demo day books two jobs per technician with at least 3.5 h between
-# their starts, so 2 h is a safe assumption until work orders carry an estimate.
-JOB_DURATION = timedelta(hours=2)
-# Working hours in the company's time zone: a job starts and ends inside them.
-WORKDAY_START = time(7)
-WORKDAY_END = time(17)
+# A job with no estimate and no length for its type (or no type) blocks its technician this long.
+DEFAULT_DURATION = timedelta(hours=2)
+# Kept for the code that still means "a job of the default length".
+JOB_DURATION = DEFAULT_DURATION
+
+Interval = tuple[datetime, datetime]  # [start, end): a job occupies its technician from start until end
 
 
-def max_jobs_per_day() -> int:
-    return int(getattr(settings, "TECHFLOW_MAX_JOBS_PER_DAY", 2))
+def _clock_setting(name: str, default: time) -> time:
+    value = getattr(settings, name, None)
+    if value in (None, ""):
+        return default
+    return value if isinstance(value, time) else time.fromisoformat(str(value))
+
+
+def company_hours() -> tuple[time, time]:
+    """The working hours of a technician with none of their own (TECHFLOW_WORK_START / _END)."""
+    return _clock_setting("TECHFLOW_WORK_START", time(7)), _clock_setting("TECHFLOW_WORK_END", time(17))
+
+
+def work_hours(technician: Technician | None) -> tuple[time, time]:
+    """When `technician` works, in the company's time zone: their own hours or the company's."""
+    start, end = company_hours()
+    if technician is None:
+        return start, end
+    return technician.work_start or start, technician.work_end or end
+
+
+def max_jobs_per_day() -> int | None:
+    """The optional cap on a technician's jobs a day (TECHFLOW_MAX_JOBS_PER_DAY); None: no cap."""
+    value = getattr(settings, "TECHFLOW_MAX_JOBS_PER_DAY", None)
+    return int(value) if value else None
 
 
 def job_hours() -> int:
-    return int(JOB_DURATION.total_seconds() // 3600)
+    return int(DEFAULT_DURATION.total_seconds() // 3600)
+
+
+# A job's length ----------------------------------------------------------------------
+
+
+def type_minutes() -> dict[str, int]:
+    """Minutes per job type, as the office set them: one query."""
+    return dict(JobTypeDuration.objects.values_list("job_type", "minutes"))
+
+
+def duration_from(estimated_minutes: int | None, job_type: str | None, lengths: dict[str, int]) -> timedelta:
+    """A job's length from its own estimate, else its type's length (`lengths`), else the default."""
+    if estimated_minutes:
+        return timedelta(minutes=estimated_minutes)
+    if job_type and job_type in lengths:
+        return timedelta(minutes=lengths[job_type])
+    return DEFAULT_DURATION
+
+
+def duration_of(order: WorkOrder, lengths: dict[str, int] | None = None) -> timedelta:
+    """How long `order` takes: its estimate, else its type's length (one query unless `lengths`)."""
+    if order.estimated_minutes:
+        return timedelta(minutes=order.estimated_minutes)
+    return duration_from(None, order.job_type, type_minutes() if lengths is None else lengths)
+
+
+def durations_of(orders: Iterable[WorkOrder]) -> dict[int, timedelta]:
+    """Each order's length by id: one query for the type lengths, whatever the number of orders."""
+    lengths = type_minutes()
+    return {order.pk: duration_of(order, lengths) for order in orders}
 
 
 # Days and weeks in the company's time zone ---------------------------------------------
@@ -63,9 +114,11 @@ def week_of(day: date) -> tuple[date, date]:
     return first, first + timedelta(days=7)
 
 
-def last_start(day: date) -> datetime:
-    """The latest time a job can start on `day` and still end inside working hours."""
-    return at_time(day, WORKDAY_END) - JOB_DURATION
+def last_start(
+    day: date, duration: timedelta = DEFAULT_DURATION, technician: Technician | None = None
+) -> datetime:
+    """The latest time a job of `duration` can start on `day` and still end inside working hours."""
+    return at_time(day, work_hours(technician)[1]) - duration
 
 
 # The rules -----------------------------------------------------------------------------
@@ -76,35 +129,48 @@ class OutsidePreferredWindow(ValidationError):
 
 
 def schedule_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime]
+    *,
+    technician: Technician,
+    start: datetime,
+    duration: timedelta = DEFAULT_DURATION,
+    same_day_jobs: Iterable[Interval],
 ) -> list[str]:
-    """Why `technician` can't take a job at `start`, given the starts of their other jobs that day.
+    """Why `technician` can't take a job of `duration` at `start`, given the intervals
+    [start, end) of their other jobs that day.
 
-    A pure function so that the forms can show who is free without a query per technician.
+    A job occupies [start, start + duration): it must lie inside the technician's working hours
+    (ending exactly at their end is fine), may touch but not overlap another job (back to back
+    is fine), and the day may not exceed the optional cap. A pure function so that the forms,
+    the suggestions and the planner check without a query per technician.
     """
     local = timezone.localtime(start)
-    end = local + JOB_DURATION
+    end = timezone.localtime(start + duration)
+    begins, ends = work_hours(technician)
+    first = technician.name.split()[0] if technician.name else "The technician"
     reasons = []
     if not technician.active:
         reasons.append(f"{technician.name} is not an active technician.")
-    if local.time() < WORKDAY_START or end.date() != local.date() or end.time() > WORKDAY_END:
+    hours = f"{first}'s working hours are {clock_time(begins)} to {clock_time(ends)}"
+    if start < at_time(local.date(), begins):
+        reasons.append(f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours}.")
+    elif start + duration > at_time(local.date(), ends):
         reasons.append(
-            f"A job at {clock_time(local.time())} would run until {clock_time(end.time())}: jobs must fit "
-            f"inside working hours, {clock_time(WORKDAY_START)} to {clock_time(WORKDAY_END)} "
-            f"({job_hours()} h each)."
+            f"A {length_text(duration)} job at {clock_time(local.time())} would run until "
+            f"{clock_time(end.time())}{' the next day' if end.date() != local.date() else ''}: {hours}."
         )
-    starts = list(same_day_starts)
+    jobs = sorted(same_day_jobs)
     limit = max_jobs_per_day()
-    if len(starts) >= limit:
+    if limit and len(jobs) >= limit:
         reasons.append(
-            f"{technician.name} already has {len(starts)} jobs on {day_text(local.date())}; "
+            f"{technician.name} already has {len(jobs)} jobs on {day_text(local.date())}; "
             f"the limit is {limit}."
         )
-    clashes = sorted(other for other in starts if abs(other - start) < JOB_DURATION)
+    clashes = [(s, e) for s, e in jobs if s < start + duration and start < e]
     if clashes:
-        at = timezone.localtime(clashes[0]).time()
+        at, until = (timezone.localtime(t).time() for t in clashes[0])
         reasons.append(
-            f"{technician.name} already has a job at {clock_time(at)} that would overlap this one."
+            f"{technician.name} already has a job from {clock_time(at)} to {clock_time(until)} "
+            f"that this one ({clock_time(local.time())}–{clock_time(end.time())}) would overlap."
         )
     return reasons
 
@@ -141,14 +207,21 @@ def preferred_window_warning(*, customer: Customer | None, start: datetime) -> s
 
 
 def placement_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime], customer: Customer | None
+    *,
+    technician: Technician,
+    start: datetime,
+    duration: timedelta = DEFAULT_DURATION,
+    same_day_jobs: Iterable[Interval],
+    customer: Customer | None,
 ) -> list[str]:
     """Every rule a booking must meet with no override: the schedule rules and the preferred window.
 
     Pure, so the suggestions and the week planner check a placement by the same rules as
     work_order_schedule without a query per candidate.
     """
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=same_day_starts)
+    reasons = schedule_refusals(
+        technician=technician, start=start, duration=duration, same_day_jobs=same_day_jobs
+    )
     warning = preferred_window_warning(customer=customer, start=start)
     return [*reasons, warning] if warning else reasons
 
@@ -156,14 +229,27 @@ def placement_refusals(
 # The jobs that count -------------------------------------------------------------------
 
 
-def booked_starts(first: date, after: date, exclude: Iterable[int] = ()) -> list[tuple[int, datetime]]:
-    """(technician id, start) of every job that counts from `first` up to `after`: one query."""
-    return list(
+def intervals(rows: Iterable[tuple], lengths: dict[str, int]) -> list[tuple[int, datetime, datetime]]:
+    """(technician id, start, end) from (technician id, start, estimated_minutes, job_type) rows."""
+    return [
+        (tech, at, at + duration_from(minutes, job_type, lengths)) for tech, at, minutes, job_type in rows
+    ]
+
+
+INTERVAL_FIELDS = ("assigned_technician_id", "scheduled_for", "estimated_minutes", "job_type")
+
+
+def booked_jobs(
+    first: date, after: date, exclude: Iterable[int] = ()
+) -> list[tuple[int, datetime, datetime]]:
+    """(technician id, start, end) of every job that counts from `first` up to `after`: two queries."""
+    rows = (
         WorkOrder.objects.booked()
         .in_days(first, after)
         .exclude(pk__in=list(exclude))
-        .values_list("assigned_technician_id", "scheduled_for")
+        .values_list(*INTERVAL_FIELDS)
     )
+    return intervals(rows, type_minutes())
 
 
 def schedule_check(
@@ -173,21 +259,30 @@ def schedule_check(
     customer: Customer | None,
     exclude_pk: int | None,
     override_window: bool,
+    duration: timedelta = DEFAULT_DURATION,
 ) -> None:
     """Refuse a booking that breaks a rule (ValidationError with every reason), or that is outside
     the customer's window unless `override_window` (OutsidePreferredWindow). Call it in a transaction."""
     # Lock the technician so two dispatchers can't both book the last free slot.
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
-    others = (
+    rows = (
         WorkOrder.objects.booked()
         .for_technician(technician)
         .on_day(timezone.localdate(start))
         .exclude(pk=exclude_pk)
-        .values_list("scheduled_for", flat=True)
+        .values_list(*INTERVAL_FIELDS)
     )
-    reasons = schedule_refusals(technician=technician, start=start, same_day_starts=others)
+    others = [(s, e) for _, s, e in intervals(rows, type_minutes())]
+    reasons = schedule_refusals(technician=technician, start=start, duration=duration, same_day_jobs=others)
     if reasons:
         raise ValidationError(reasons)
     warning = preferred_window_warning(customer=customer, start=start)
     if warning and not override_window:
         raise OutsidePreferredWindow(f"{warning} Confirm the override to book it anyway.")
+
+
+def overrun(order: WorkOrder, duration: timedelta, now: datetime) -> timedelta:
+    """How far an open job in progress has run past its planned end at `now` (zero if not)."""
+    if order.status != "in_progress" or order.scheduled_for is None:
+        return timedelta(0)
+    return max(timedelta(0), now - (order.scheduled_for + duration))

@@ -1,7 +1,7 @@
 """Reads the office pages share. Field data (travel, activity, parts) comes through relations."""
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -29,7 +29,18 @@ from dispatch.models import (
     WorkOrderNote,
     WorkOrderStatus,
 )
-from dispatch.scheduling import WORKDAY_END, WORKDAY_START, schedule_refusals, week_of
+from dispatch.scheduling import (
+    DEFAULT_DURATION,
+    INTERVAL_FIELDS,
+    company_hours,
+    durations_of,
+    intervals,
+    overrun,
+    schedule_refusals,
+    type_minutes,
+    week_of,
+    work_hours,
+)
 
 # What else the live office pages show, from apps dispatch may not import (fieldops registers
 # the field's activity and clock records in its ready()).
@@ -130,8 +141,35 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
     }
 
 
-# The board's hour columns: the working day.
-BOARD_HOURS = range(WORKDAY_START.hour, WORKDAY_END.hour)
+def board_hours(technicians: Iterable[Technician]) -> range:
+    """The board's hour columns: the working day of the company and of these technicians."""
+    hours = [company_hours(), *(work_hours(t) for t in technicians)]
+    first = min(h[0] for h in hours).hour
+    last = max(h[1].hour + (1 if h[1].minute else 0) for h in hours)
+    return range(first, max(last, first + 1))
+
+
+def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
+    """Give each of one technician's cards of a day its place on the hour columns, in hours from the
+    start of its column (`offset`) and its length (`span`), grown to `now` in warning colour when it
+    runs past its planned end (`overrun`), and the knock-on `delay` of the later jobs."""
+    free_at = None
+    for order in sorted(orders, key=lambda o: o.scheduled_for):
+        local = timezone.localtime(order.scheduled_for)
+        column = min(max(local.hour, hours.start), hours.stop - 1)
+        order.offset = local.minute / 60 if local.hour == column else 0.0
+        order.overrun = overrun(order, order.duration, now)
+        order.delay = timedelta(0)
+        if order.status == WorkOrderStatus.IN_PROGRESS:
+            free_at = order.scheduled_for + order.duration + order.overrun
+        elif order.is_open and free_at is not None:
+            order.delay = max(timedelta(0), free_at - order.scheduled_for)
+            free_at = order.scheduled_for + order.delay + order.duration
+        # In quarter hours, which the stylesheet turns into a width (no inline styles under the CSP).
+        room = round((hours.stop - column - order.offset) * 4)
+        order.offset_q = round(order.offset * 4)
+        order.span_q = max(1, min(round((order.duration + order.overrun).total_seconds() / 900), room))
+        order.planned_q = max(1, min(round(order.duration.total_seconds() / 900), order.span_q))
 
 
 def board_grid(
@@ -153,6 +191,8 @@ def board_grid(
         ]
         orders = WorkOrder.objects.on_the_grid().in_days(first, after)
     else:
+        page = technician_page(page_number, technicians_shown)
+        hours = board_hours(page)
         columns = [
             {
                 "key": hour,
@@ -160,17 +200,31 @@ def board_grid(
                 "start": f"{day.isoformat()}T{hour:02d}:00",
                 "today": False,
             }
-            for hour in BOARD_HOURS
+            for hour in hours
         ]
         orders = WorkOrder.objects.on_the_grid().on_day(day)
-    page = technician_page(page_number, technicians_shown)
+    if view == "week":
+        page = technician_page(page_number, technicians_shown)
+        hours = board_hours(page)
     cells: dict[tuple, list[WorkOrder]] = {}
-    page_orders = orders.filter(assigned_technician__in=[technician.pk for technician in page])
-    for order in page_orders.select_related("customer"):
+    page_orders = list(
+        orders.filter(assigned_technician__in=[technician.pk for technician in page]).select_related(
+            "customer"
+        )
+    )
+    lengths = durations_of(page_orders)
+    days: dict[tuple, list[WorkOrder]] = {}
+    for order in page_orders:
+        order.duration = lengths[order.pk]
+        order.minutes = int(order.duration.total_seconds() // 60)
         local = timezone.localtime(order.scheduled_for)
-        hour = min(max(local.hour, BOARD_HOURS.start), BOARD_HOURS.stop - 1)
+        days.setdefault((order.assigned_technician_id, local.date()), []).append(order)
+        hour = min(max(local.hour, hours.start), hours.stop - 1)
         key = local.date() if view == "week" else hour
         cells.setdefault((order.assigned_technician_id, key), []).append(order)
+    now = clock.now()
+    for day_orders in days.values():
+        _lay_out_day(day_orders, hours, now)
     rows = [
         {
             "technician": technician,
@@ -587,26 +641,29 @@ class Availability:
         return not self.reasons
 
 
-def technician_availability(start: datetime, exclude_pk: int | None = None) -> list[Availability]:
-    """Every active technician and why (if at all) they can't take a job at `start`: two queries."""
+def technician_availability(
+    start: datetime, exclude_pk: int | None = None, duration: timedelta = DEFAULT_DURATION
+) -> list[Availability]:
+    """Every active technician and why (if at all) they can't take a job of `duration` at `start`:
+    three queries."""
     technicians = list(Technician.objects.filter(active=True))
-    starts: dict[int, list[datetime]] = {}
-    orders = (
+    jobs: dict[int, list[tuple[datetime, datetime]]] = {}
+    rows = (
         WorkOrder.objects.booked()
         .on_day(timezone.localdate(start))
         .exclude(pk=exclude_pk)
-        .values_list("assigned_technician_id", "scheduled_for")
+        .values_list(*INTERVAL_FIELDS)
     )
-    for technician_id, at in orders:
-        starts.setdefault(technician_id, []).append(at)
+    for technician_id, at, end in intervals(rows, type_minutes()):
+        jobs.setdefault(technician_id, []).append((at, end))
     result = []
     for technician in technicians:
-        mine = starts.get(technician.pk, [])
+        mine = jobs.get(technician.pk, [])
         result.append(
             Availability(
                 technician,
                 len(mine),
-                schedule_refusals(technician=technician, start=start, same_day_starts=mine),
+                schedule_refusals(technician=technician, start=start, duration=duration, same_day_jobs=mine),
             )
         )
     return result

@@ -26,18 +26,21 @@ from dispatch.models import (
     WorkOrderHistory,
     WorkOrderNote,
     WorkOrderStatus,
+    validate_estimate,
 )
 from dispatch.scheduling import (  # noqa: F401  (the rules' names stay importable from here)
     JOB_DURATION,
-    WORKDAY_END,
-    WORKDAY_START,
     OutsidePreferredWindow,
     day_bounds,
+    duration_from,
+    duration_of,
+    length_text,
     max_jobs_per_day,
     placement_refusals,
     preferred_window_warning,
     schedule_check,
     schedule_refusals,
+    type_minutes,
 )
 
 
@@ -160,11 +163,14 @@ def work_order_update(
             }
         )
     before = work_order_snapshot(locked)
+    old_length = (locked.estimated_minutes, locked.job_type)
     for name, value in changes.items():
         setattr(locked, name, value)
     if "status" in changes and (refusal := locked.status_refusal()):
         raise ValidationError({"status": refusal})
     locked.full_clean()
+    if (locked.estimated_minutes, locked.job_type) != old_length:
+        _length_check(locked)
     if work_order_snapshot(locked) != before:
         locked.version = F("version") + 1
     locked.save()
@@ -274,6 +280,8 @@ def work_order_edit_refusals(
             and work_order.assigned_technician_id != stored.assigned_technician_id
         )
         or ("scheduled_for" in changed and work_order.scheduled_for != stored.scheduled_for)
+        or ("estimated_minutes" in changed and work_order.estimated_minutes != stored.estimated_minutes)
+        or ("job_type" in changed and work_order.job_type != stored.job_type)
     )
     if stored is not None and moved and not stored.is_open:
         reasons.append(
@@ -287,6 +295,7 @@ def work_order_edit_refusals(
                 customer=work_order.customer,
                 exclude_pk=work_order.pk,
                 override_window=False,
+                duration=duration_of(work_order),
             )
         except ValidationError as error:
             reasons.extend(error.messages)
@@ -411,6 +420,7 @@ def work_order_schedule(
             customer=locked.customer,
             exclude_pk=locked.pk,
             override_window=override_window,
+            duration=duration_of(locked),
         )
     changes: dict[str, Any] = {"assigned_technician": technician, "scheduled_for": scheduled_for}
     if locked.status == WorkOrderStatus.PENDING and technician is not None and scheduled_for is not None:
@@ -435,6 +445,7 @@ def work_order_open(
     technician: Technician | None = None,
     scheduled_for: datetime | None = None,
     override_window: bool = False,
+    estimated_minutes: int | None = None,
 ) -> WorkOrder:
     """Create an office work order; with a technician and a time it is scheduled by the same rules."""
     if technician is not None and scheduled_for is not None:
@@ -444,6 +455,7 @@ def work_order_open(
             customer=customer,
             exclude_pk=None,
             override_window=override_window,
+            duration=duration_from(estimated_minutes, job_type, type_minutes()),
         )
     status = (
         WorkOrderStatus.SCHEDULED
@@ -457,12 +469,56 @@ def work_order_open(
         title=title,
         brief_description=brief_description,
         job_type=job_type or None,
+        estimated_minutes=estimated_minutes,
         assigned_technician=technician,
         scheduled_for=scheduled_for,
         status=status,
     )
     messaging.booking_confirmed(order)
     return order
+
+
+def _length_check(order: WorkOrder) -> None:
+    """A booked open order whose length changed must still fit its technician's day (the start
+    doesn't move, so the customer's window was settled when it was booked)."""
+    if not (order.is_open and order.assigned_technician_id and order.scheduled_for):
+        return
+    duration = duration_of(order)
+    try:
+        schedule_check(
+            technician=order.assigned_technician,
+            start=order.scheduled_for,
+            customer=order.customer,
+            exclude_pk=order.pk,
+            override_window=True,
+            duration=duration,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            [f"#{order.pk} can't take {length_text(duration)} where it is booked:", *error.messages]
+        ) from None
+
+
+@transaction.atomic
+def work_order_resize(
+    *, work_order: WorkOrder, actor: Actor, minutes: int | None, expected_version: int | None = None
+) -> WorkOrder:
+    """Change a work order's estimate (None: back to its job type's length), re-checking its booking
+    by the rules (work_order_update's length check): a length that would run past the technician's
+    hours or into their next job is refused with the reasons and nothing changes. Recorded in
+    work_order_history."""
+    locked = (
+        WorkOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=work_order.pk)
+    )
+    _check_version(locked, expected_version, actor)
+    validate_estimate(minutes)
+    if not locked.is_open:
+        raise ValidationError(
+            f"Work order #{locked.pk} is {locked.get_status_display().lower()}; its length can't change."
+        )
+    if locked.estimated_minutes == minutes:
+        return locked
+    return work_order_update(work_order=work_order, actor=actor, estimated_minutes=minutes)
 
 
 @dataclass(frozen=True)

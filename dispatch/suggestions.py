@@ -15,28 +15,37 @@ from dispatch import clock
 from dispatch.formatting import clock_time, day_text
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
-    JOB_DURATION,
-    WORKDAY_END,
-    WORKDAY_START,
+    DEFAULT_DURATION,
+    Interval,
     at_time,
-    booked_starts,
-    job_hours,
-    last_start,
+    booked_jobs,
+    company_hours,
+    duration_of,
+    length_text,
     max_jobs_per_day,
     placement_refusals,
     week_of,
     window_text,
+    work_hours,
 )
 
 # Candidate start times are tried on this grid (plus the start of the customer's window).
 SLOT_STEP = timedelta(minutes=30)
 
 
-def candidate_starts(day: date, customer: Customer | None, now: datetime) -> list[datetime]:
-    """Start times on `day` inside working hours and the customer's window, later than `now`."""
+def candidate_starts(
+    day: date,
+    customer: Customer | None,
+    now: datetime,
+    duration: timedelta = DEFAULT_DURATION,
+    hours: tuple[time, time] | None = None,
+) -> list[datetime]:
+    """Start times on `day` for a job of `duration` inside working hours (`hours`, the company's
+    by default) and the customer's window, later than `now`."""
+    begins, ends = hours or company_hours()
     first = at_time(day, time.min)
-    latest = last_start(day)
-    at = at_time(day, WORKDAY_START)
+    latest = at_time(day, ends) - duration
+    at = at_time(day, begins)
     times = set()
     while at <= latest:
         times.add(at)
@@ -76,28 +85,31 @@ def rank_technicians(
     technicians: list[Technician],
     customer: Customer | None,
     day: date,
-    day_starts: dict[int, list[datetime]],
+    day_jobs: dict[int, list[Interval]],
     week_jobs: dict[int, int],
     served: dict[int, int],
     now: datetime,
+    duration: timedelta = DEFAULT_DURATION,
 ) -> list[Suggestion]:
     """Every technician for `day`, those who can take the job first, each with plain-language reasons.
 
     Order: can take it; has served the customer before; lightest week; fewest jobs that day; name.
     """
-    starts = candidate_starts(day, customer, now)
     limit = max_jobs_per_day()
+    cap = f"limit {limit}" if limit else "no daily limit"
     loads = [week_jobs.get(t.pk, 0) for t in technicians if t.active] or [0]
     average = sum(loads) / len(loads)
     window = window_text(customer)
     name = customer.name if customer else "the customer"
     result = []
     for technician in technicians:
-        mine = day_starts.get(technician.pk, [])
+        mine = day_jobs.get(technician.pk, [])
+        hours = work_hours(technician)
+        starts = candidate_starts(day, customer, now, duration, hours)
         free, refusals = [], []
         for start in starts:
             reasons = placement_refusals(
-                technician=technician, start=start, same_day_starts=mine, customer=customer
+                technician=technician, start=start, duration=duration, same_day_jobs=mine, customer=customer
             )
             if reasons:
                 refusals.extend(r for r in reasons if r not in refusals)
@@ -115,18 +127,17 @@ def rank_technicians(
             )
         elif not starts:
             suggestion.refusals.append(
-                f"No start on {day_text(day)} is left {where} for a {job_hours()}-hour job."
+                f"No start on {day_text(day)} is left {where} for a {length_text(duration)} job "
+                f"({technician.name.split()[0]} works {clock_time(hours[0])}–{clock_time(hours[1])})."
             )
         else:
             suggestion.refusals.extend(refusals[:2])
-        if len(mine) >= limit:
+        if limit and len(mine) >= limit:
             pass  # the refusal above already says so: each reason is printed once
         elif mine:
-            suggestion.reasons.append(
-                f"This would be their {ordinal(len(mine) + 1)} job that day (limit {limit})."
-            )
+            suggestion.reasons.append(f"This would be their {ordinal(len(mine) + 1)} job that day ({cap}).")
         else:
-            suggestion.reasons.append(f"No other jobs that day (limit {limit}).")
+            suggestion.reasons.append(f"No other jobs that day ({cap}).")
         if suggestion.served_before:
             times = "once" if suggestion.served_before == 1 else f"{suggestion.served_before} times"
             suggestion.reasons.append(f"Has served {name} before ({times}).")
@@ -140,10 +151,10 @@ def rank_technicians(
             f"{load} job{'s' if load != 1 else ''} this week, {balance} the team's average of {average:.1f}."
         )
         if free:
-            end = timezone.localtime(free[0] + JOB_DURATION).time()
+            end = timezone.localtime(free[0] + duration).time()
             suggestion.reasons.append(
-                f"Works {clock_time(WORKDAY_START)}–{clock_time(WORKDAY_END)}; "
-                f"the job would end by {clock_time(end)}."
+                f"Works {clock_time(hours[0])}–{clock_time(hours[1])}; "
+                f"the {length_text(duration)} job would end by {clock_time(end)}."
             )
         result.append(suggestion)
     result.sort(
@@ -174,15 +185,15 @@ def served_counts(customer_ids: set[int]) -> dict[tuple[int, int], int]:
 
 
 def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]:
-    """Active technicians ranked for `work_order` on `day`: three queries, whatever the data size."""
+    """Active technicians ranked for `work_order` on `day`: five queries, whatever the data size."""
     technicians = list(Technician.objects.filter(active=True))
     first, after = week_of(day)
-    day_starts: dict[int, list[datetime]] = defaultdict(list)
+    day_jobs: dict[int, list[Interval]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
-    for technician_id, at in booked_starts(first, after, exclude=[work_order.pk]):
+    for technician_id, at, end in booked_jobs(first, after, exclude=[work_order.pk]):
         week_jobs[technician_id] += 1
         if timezone.localtime(at).date() == day:
-            day_starts[technician_id].append(at)
+            day_jobs[technician_id].append((at, end))
     customer = work_order.customer
     served = (
         {tech: n for (tech, _), n in served_counts({customer.pk}).items()} if customer is not None else {}
@@ -191,8 +202,9 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
         technicians=technicians,
         customer=customer,
         day=day,
-        day_starts=day_starts,
+        day_jobs=day_jobs,
         week_jobs=week_jobs,
         served=served,
         now=clock.now(),
+        duration=duration_of(work_order),
     )

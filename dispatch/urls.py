@@ -23,6 +23,7 @@ urlpatterns = [
     path("work-orders/<int:pk>/reopen/", views.work_order_reopen, name="work_order_reopen"),
     path("board/", views.board, name="board"),
     path("board/move/", views.board_move, name="board_move"),
+    path("board/resize/", views.board_resize, name="board_resize"),
     path("board/plan/", views.board_plan, name="board_plan"),
     path("board/plan/apply/", views.board_plan_apply, name="board_plan_apply"),
     path("board/plan/<uuid:pk>/", views.board_plan_status, name="board_plan_status"),

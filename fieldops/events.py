@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from dispatch import clock, formatting
 from dispatch.models import CommunicationMessage, WorkOrder, WorkOrderStatus
-from dispatch.scheduling import JOB_DURATION
+from dispatch.scheduling import duration_of, durations_of
 from fieldops.models import EventCategory, OperationalEvent, Severity
 from inventory.models import InventoryItem, TruckInventory
 
@@ -168,13 +168,17 @@ def late_starts(now: datetime) -> list[WorkOrder]:
 
 def overruns(now: datetime) -> list[WorkOrder]:
     """Jobs in progress past their planned end (start + the job's length) by TECHFLOW_OVERRUN_MINUTES."""
-    return list(
+    grace = _minutes("TECHFLOW_OVERRUN_MINUTES")
+    # The shortest job is 15 minutes: the query keeps what could be late, each job's own length decides.
+    orders = list(
         WorkOrder.objects.filter(
             status=WorkOrderStatus.IN_PROGRESS,
-            scheduled_for__lt=now - JOB_DURATION - _minutes("TECHFLOW_OVERRUN_MINUTES"),
+            scheduled_for__lt=now - timedelta(minutes=15) - grace,
             scheduled_for__gte=now - LOOKBACK,
         ).select_related("customer", "assigned_technician")
     )
+    lengths = durations_of(orders)
+    return [o for o in orders if o.scheduled_for + lengths[o.pk] + grace < now]
 
 
 def unanswered_calls(now: datetime) -> list[CommunicationMessage]:
@@ -219,7 +223,7 @@ def raise_due_events() -> list[OperationalEvent]:
                 category=EventCategory.OPERATIONAL,
                 severity=Severity.WARNING,
                 title=f"#{order.pk} {order.title} is running past its planned end",
-                description=f"Planned to end {formatting.when(order.scheduled_for + JOB_DURATION)}; "
+                description=f"Planned to end {formatting.when(order.scheduled_for + duration_of(order))}; "
                 "still in progress.",
                 metadata=_order_data(order),
                 cause_key=f"overrun:{order.pk}:{order.scheduled_for.isoformat()}",

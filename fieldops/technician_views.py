@@ -91,6 +91,7 @@ def _detail(
         "days": days,
         "recent": recent,
         "form": form or TechnicianForm(instance=technician),
+        "company_hours": scheduling.company_hours(),
     }
     return render_region(request, "fieldops/technician_detail.html", "week", context, status=status)
 

@@ -278,8 +278,11 @@ TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
 TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
 # --- end of background tasks --------------------------------------------------------------------
 
-# Dispatch rules: the board and the assignment forms refuse a technician's third job of a day.
+# Dispatch rules: an optional cap on a technician's jobs a day (0: no cap; the seed's is two a day).
 TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
+# The working hours of a technician with none of their own (HH:MM, company time zone).
+TECHFLOW_WORK_START = env.str("TECHFLOW_WORK_START", default="07:00")
+TECHFLOW_WORK_END = env.str("TECHFLOW_WORK_END", default="17:00")
 
 # The phone: an action saved offline is recorded at the time it was tapped, when it arrives
 # within this many hours of it (otherwise refused with the reason); Undo of a part used on a

@@ -29,3 +29,17 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def hours(value: timedelta | None) -> str:
     return formatting.hours_minutes(value)
+
+
+@register.filter
+def job_length(value: timedelta | None) -> str:
+    """`{{ order.duration|job_length }}`: a job's length, '6 h', '1 h 30 min'."""
+    return formatting.length_text(value) if value is not None else ""
+
+
+@register.filter
+def add_duration(value: datetime | None, delta: timedelta | None) -> datetime | None:
+    """`{{ start|add_duration:order.duration }}`: a moment plus a length (a job's planned end)."""
+    if value is None or delta is None:
+        return value
+    return value + delta

@@ -36,6 +36,9 @@ class WorkOrderFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Camera maintenance {n}")
     brief_description = "Check cameras and recorder"
     job_type = models.JobType.MAINTENANCE
+    # The board's old fixed length, so a test's day doesn't depend on the job types' lengths;
+    # tests of those lengths pass estimated_minutes=None.
+    estimated_minutes = 120
     status = models.WorkOrderStatus.SCHEDULED
     assigned_technician = factory.SubFactory(TechnicianFactory)
     scheduled_for = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=2))

@@ -23,6 +23,7 @@ from dispatch.models import (
     CommunicationMessage,
     Customer,
     Direction,
+    JobTypeDuration,
     ManualNotification,
     MessageTemplate,
     PlanRun,
@@ -151,6 +152,31 @@ def test_work_order_accepts_the_seed_statuses_and_cancelled():
 def test_work_order_with_an_unknown_job_type_is_refused():
     with violates("work_orders_job_type_valid"):
         WorkOrderFactory(job_type="New Installation")  # the label, not the stored value
+
+
+def test_a_work_order_estimate_outside_15_minutes_to_12_hours_is_refused():
+    order = WorkOrderFactory(estimated_minutes=None)
+    for minutes in (0, 14, 721):
+        with violates("work_orders_estimate_in_range"):
+            WorkOrder.objects.filter(pk=order.pk).update(estimated_minutes=minutes)
+    WorkOrder.objects.filter(pk=order.pk).update(estimated_minutes=720)
+
+
+def test_a_job_type_length_must_be_in_range_and_of_a_known_type():
+    with violates("job_type_durations_minutes_in_range"):
+        JobTypeDuration.objects.filter(job_type="repair").update(minutes=0)
+    JobTypeDuration.objects.filter(job_type="repair").delete()
+    with violates("job_type_durations_job_type_valid"):
+        JobTypeDuration.objects.create(job_type="Repair", minutes=60)
+    JobTypeDuration.objects.create(job_type="repair", minutes=45)
+
+
+def test_a_technicians_working_day_ends_after_it_starts():
+    tech = TechnicianFactory()
+    with violates("technicians_work_hours_in_order"):
+        Technician.objects.filter(pk=tech.pk).update(work_start=dt.time(17), work_end=dt.time(7))
+    Technician.objects.filter(pk=tech.pk).update(work_start=dt.time(6), work_end=dt.time(14))
+    Technician.objects.filter(pk=tech.pk).update(work_start=None, work_end=dt.time(14))
 
 
 def test_work_order_accepts_every_job_type_and_none():

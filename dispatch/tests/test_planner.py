@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from dispatch.models import Customer, Technician, WorkOrder
 from dispatch.planner import plan_week
+from dispatch.scheduling import duration_of
 from dispatch.services import max_jobs_per_day, placement_refusals
 from dispatch.suggestions import candidate_starts
 
 MONDAY = dt.date(2030, 3, 11)
 NOW = timezone.make_aware(dt.datetime(2030, 3, 10, 12))  # the Sunday before
+H2 = dt.timedelta(hours=2)  # the generated orders have no type and no estimate: the default length
 WINDOWS = [(8, 0, 16, 0), (8, 0, 10, 0), (9, 0, 9, 30), (13, 0, 15, 0), (16, 0, 17, 0), None]
 
 
@@ -44,9 +46,9 @@ def _week(seed: int, techs: int, days: int, orders: int, bookings: int, windows=
         tech, day = rng.choice(technicians), rng.choice(week)
         start = at(day, rng.choice([8, 10, 13, 15]))
         if len(booked[(tech.pk, day)]) < max_jobs_per_day() and all(
-            abs(start - other) >= dt.timedelta(hours=2) for other in booked[(tech.pk, day)]
+            abs(start - other) >= H2 for other, _ in booked[(tech.pk, day)]
         ):
-            booked[(tech.pk, day)].append(start)
+            booked[(tech.pk, day)].append((start, start + H2))
     served = {(rng.choice(technicians).pk, c.pk): 1 for c in customers if rng.random() < 0.3}
     load = {t.pk: sum(len(v) for (tid, _), v in booked.items() if tid == t.pk) for t in technicians}
     return dict(
@@ -63,9 +65,15 @@ def _assert_every_placement_meets_every_rule(week, plan) -> None:
     for (tech_id, day), placements in placed.items():
         assert day in week["days"]
         for p in placements:
-            others = week["booked"].get((tech_id, day), []) + [q.start for q in placements if q is not p]
+            others = week["booked"].get((tech_id, day), []) + [
+                (q.start, q.start + duration_of(q.order, {})) for q in placements if q is not p
+            ]
             refusals = placement_refusals(
-                technician=p.technician, start=p.start, same_day_starts=others, customer=p.order.customer
+                technician=p.technician,
+                start=p.start,
+                duration=duration_of(p.order, {}),
+                same_day_jobs=others,
+                customer=p.order.customer,
             )
             assert refusals == [], (p, refusals)
 
@@ -83,7 +91,7 @@ def _feasible(week, cache, bucket, members) -> bool:
                 placement_refusals(
                     technician=bucket[0],
                     start=start,
-                    same_day_starts=existing + others,
+                    same_day_jobs=existing + [(s, s + H2) for s in others],
                     customer=orders[members[k]].customer,
                 )
             )
@@ -208,16 +216,16 @@ def test_an_order_whose_window_leaves_no_start_inside_working_hours_is_explained
     plan = plan_week(**week, now=NOW)
     assert plan.placements == []
     assert [u.why for u in plan.unplaced] == [
-        "Customer 0's window (4:00 PM–5:00 PM) leaves no start for a 2-hour job inside working hours "
+        "Customer 0's window (4:00 PM–5:00 PM) leaves no start for a 2 h job inside working hours "
         "(7:00 AM–5:00 PM) on the days left this week.",
-        "Customer 1's window (4:00 PM–5:00 PM) leaves no start for a 2-hour job inside working hours "
+        "Customer 1's window (4:00 PM–5:00 PM) leaves no start for a 2 h job inside working hours "
         "(7:00 AM–5:00 PM) on the days left this week.",
     ]
 
 
 def test_a_fully_booked_week_places_nothing_and_says_the_technicians_are_at_their_limit():
     week = _week(3, techs=1, days=1, orders=1, bookings=0)
-    week["booked"] = {(1, MONDAY): [at(MONDAY, 8), at(MONDAY, 13)]}
+    week["booked"] = {(1, MONDAY): [(at(MONDAY, 8), at(MONDAY, 10)), (at(MONDAY, 13), at(MONDAY, 15))]}
     plan = plan_week(**week, now=NOW)
     assert plan.placements == []
     assert "already at the limit of 2 jobs" in plan.unplaced[0].why

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.planner import NOT_CONSIDERED, plan_week, week_plan
-from dispatch.scheduling import placement_refusals
+from dispatch.scheduling import duration_of, placement_refusals
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,16 +58,22 @@ def _assert_no_rule_broken(plan) -> None:
     booked = defaultdict(list)
     for order in WorkOrder.objects.booked().filter(scheduled_for__date__gte=MONDAY):
         booked[(order.assigned_technician_id, timezone.localdate(order.scheduled_for))].append(
-            order.scheduled_for
+            (order.scheduled_for, order.scheduled_for + duration_of(order))
         )
     placed = defaultdict(list)
     for p in plan.placements:
         placed[(p.technician.pk, timezone.localdate(p.start))].append(p)
     for key, placements in placed.items():
         for p in placements:
-            others = booked[key] + [q.start for q in placements if q is not p]
+            others = booked[key] + [
+                (q.start, q.start + duration_of(q.order)) for q in placements if q is not p
+            ]
             assert not placement_refusals(
-                technician=p.technician, start=p.start, same_day_starts=others, customer=p.order.customer
+                technician=p.technician,
+                start=p.start,
+                duration=duration_of(p.order),
+                same_day_jobs=others,
+                customer=p.order.customer,
             ), p
 
 

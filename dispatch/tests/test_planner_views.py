@@ -64,7 +64,7 @@ def test_plan_fragment_lists_each_placement_with_its_reason_and_the_orders_it_ca
     assert "<html" not in body and "Proposed plan: Mon Mar 11 – Fri Mar 15" in body
     assert body.count('name="placement"') == 3
     assert "Mike's 1st job that day (limit 2)" in body
-    assert "Night job" in body and "leaves no start for a 2-hour job" in body
+    assert "Night job" in body and "leaves no start for a 2 h job" in body
 
 
 def test_plan_full_page_without_htmx_shows_the_board_and_the_proposal(office_client, week):

@@ -127,7 +127,10 @@ def test_an_overlapping_job_is_refused_and_names_the_clash(actor, customer):
     order = _pending(customer)
     with pytest.raises(ValidationError) as error:
         work_order_schedule(work_order=order, actor=actor, technician=tech, scheduled_for=at(10, 30))
-    assert "Sarah already has a job at 9:00 AM that would overlap" in _refusal(error)
+    assert (
+        "Sarah already has a job from 9:00 AM to 11:00 AM that this one (10:30 AM–12:30 PM) would overlap."
+        in _refusal(error)
+    )
 
 
 def test_back_to_back_jobs_do_not_overlap(actor, customer):

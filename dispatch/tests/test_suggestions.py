@@ -64,7 +64,7 @@ def test_ranking_puts_who_can_take_it_first_with_plain_reasons(pending, team):
     assert "No other jobs that day (limit 2)." in first.reasons
     assert "Hasn't served City Bank before." in first.reasons
     assert "0 jobs this week, lighter than the team's average of 1.0." in first.reasons
-    assert "Works 7:00 AM–5:00 PM; the job would end by 10:00 AM." in first.reasons
+    assert "Works 7:00 AM–5:00 PM; the 2 h job would end by 10:00 AM." in first.reasons
     # Sarah's 8 AM job blocks her until 10: her first slot is 10 AM, her 2nd job that day.
     assert ranked[1].start == at(10)
     assert "This would be their 2nd job that day (limit 2)." in ranked[1].reasons
@@ -104,7 +104,8 @@ def test_a_window_outside_working_hours_leaves_no_slot_and_says_so(team):
     ranked = work_order_suggestions(order, DAY)
     assert not any(s.feasible for s in ranked)
     assert ranked[0].refusals == [
-        "No start on Tue Mar 12, 2030 is left inside Night Shop's window (4:00 PM–6:00 PM) for a 2-hour job."
+        "No start on Tue Mar 12, 2030 is left inside Night Shop's window (4:00 PM–6:00 PM) for a 2 h job "
+        "(Mike works 7:00 AM–5:00 PM)."
     ]
 
 

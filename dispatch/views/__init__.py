@@ -1,6 +1,6 @@
 """Office pages under /office/: thin views over dispatch's services and selectors."""
 
-from dispatch.views.board import board, board_move
+from dispatch.views.board import board, board_move, board_resize
 from dispatch.views.calls import call_called_back, call_create, call_export, call_list, call_queue
 from dispatch.views.customers import (
     customer_create,
@@ -37,6 +37,7 @@ from dispatch.views.work_orders import (
 __all__ = [
     "board",
     "board_move",
+    "board_resize",
     "board_plan",
     "board_plan_apply",
     "board_plan_status",

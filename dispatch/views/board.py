@@ -42,7 +42,6 @@ def _board_context(
         **grid,
         "message": message,
         "max_jobs": scheduling.max_jobs_per_day(),
-        "job_hours": scheduling.job_hours(),
     }
 
 
@@ -116,4 +115,34 @@ def board_move(request: HttpRequest) -> HttpResponse:
         )
     where = f"{technician.name}, {formatting.when(start)}" if technician and start else "the tray"
     message = {"ok": True, "text": [f"#{order.pk} {order.title} → {where}."]}
+    return render_region(request, "dispatch/board.html", "live", _board_context(view, day, page, message))
+
+
+@require_POST
+@office_required
+def board_resize(request: HttpRequest) -> HttpResponse:
+    """Change a card's length (its work order's estimate) by the rules; a refusal changes nothing."""
+    view = "week" if request.POST.get("view") == "week" else "day"
+    day = _parse_day(request.POST.get("date"))
+    page = request.POST.get("page")
+    try:
+        order_id = parsing.parse_id(request.POST.get("work_order"), what="work order")
+        minutes = parsing.parse_id(request.POST.get("minutes"), what="length in minutes")
+        version = parsing.parse_optional_id(request.POST.get("version"), what="version")
+    except parsing.BadInput as error:
+        context = _board_context(view, day, page, {"ok": False, "resize": True, "text": [str(error)]})
+        return render_region(request, "dispatch/board.html", "live", context, status=422)
+    order = get_object_or_404(WorkOrder, pk=order_id)
+    try:
+        services.work_order_resize(
+            work_order=order, actor=Actor.for_user(request.user), minutes=minutes, expected_version=version
+        )
+    except ValidationError as error:
+        message = {"ok": False, "resize": True, "text": error_messages(error), "order": order}
+        status = 409 if isinstance(error, StaleWorkOrder) else 422
+        return render_region(
+            request, "dispatch/board.html", "live", _board_context(view, day, page, message), status=status
+        )
+    length = scheduling.length_text(scheduling.duration_of(order))
+    message = {"ok": True, "text": [f"#{order.pk} {order.title} now takes {length}."]}
     return render_region(request, "dispatch/board.html", "live", _board_context(view, day, page, message))

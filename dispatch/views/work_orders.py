@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch import parsing, selectors, services
+from dispatch import parsing, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.archive_search import archived_orders_matching
 from dispatch.csv_export import Echo, SafeWriter
@@ -155,6 +155,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
             **version,
             "title": order.title,
             "job_type": order.job_type or "",
+            "estimated_minutes": order.estimated_minutes,
             "brief_description": order.brief_description,
             "full_summary": order.full_summary or "",
         }
@@ -176,6 +177,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
     note_form = forms.get("note_form") or NoteForm()
     return {
         "order": order,
+        "order_length": scheduling.duration_of(order),
         "timeline": selectors.work_order_timeline(order, names),
         "edit_form": edit_form,
         "schedule_form": schedule_form,
@@ -239,6 +241,7 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
             title=data["title"],
             job_type=data["job_type"] or None,
+            estimated_minutes=data["estimated_minutes"],
             brief_description=data["brief_description"],
             full_summary=data["full_summary"] or None,
         )
@@ -353,13 +356,18 @@ def _customer_options(query: str, selected: str | None) -> list[Customer]:
     return list(customers.order_by("name")[:CUSTOMER_OPTIONS_LIMIT])
 
 
-def _availability(customer: Customer | None, start: datetime | None) -> dict:
+def _availability(customer: Customer | None, start: datetime | None, data: dict | None = None) -> dict:
+    """Who is free at `start` for a job of the form's type and length (`data`: its cleaned data)."""
     if start is None:
         return {"start": None}
+    data = data or {}
+    duration = scheduling.duration_from(
+        data.get("estimated_minutes"), data.get("job_type"), scheduling.type_minutes()
+    )
     return {
         "start": start,
         "window_warning": services.preferred_window_warning(customer=customer, start=start),
-        "availability": selectors.technician_availability(start),
+        "availability": selectors.technician_availability(start, duration=duration),
     }
 
 
@@ -379,6 +387,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 brief_description=data["brief_description"],
                 job_type=data["job_type"],
+                estimated_minutes=data["estimated_minutes"],
                 technician=data["technician"],
                 scheduled_for=data["scheduled_for"],
                 override_window=data["override_window"],
@@ -403,7 +412,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "refusal": refusal,
         "needs_override": needs_override,
-        **_availability(customer, start),
+        **_availability(customer, start, form.cleaned_data if hasattr(form, "cleaned_data") else None),
     }
     status = 422 if request.method == "POST" else 200
     return render(request, "dispatch/work_order_form.html", context, status=status)
@@ -431,7 +440,7 @@ def work_order_availability(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     start = form.cleaned_data.get("scheduled_for")
     customer = form.cleaned_data.get("customer")
-    context = _availability(customer, start)
+    context = _availability(customer, start, form.cleaned_data)
     if form.has_error("scheduled_for"):
         # An unreadable or out-of-range time: say why no one is listed (400, swapped like a refusal).
         context["time_error"] = " ".join(form.errors["scheduled_for"])

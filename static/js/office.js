@@ -133,4 +133,104 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && picked) endPick();
   });
+
+  // Changing a card's length: drag its right edge (or arrow keys then Enter on the edge) --------
+  const QUARTER = 15;
+  let sizing = null; // {card, handle, x, quarter, minutes, from}
+
+  function showLength(card, minutes) {
+    card.style.setProperty("--q", String(minutes / QUARTER));
+    card.style.setProperty("--p", String(minutes / QUARTER));
+    const label = card.querySelector(".length");
+    if (label) {
+      const h = Math.floor(minutes / 60);
+      const m = minutes % 60;
+      label.textContent = h ? h + " h" + (m ? " " + m + " min" : "") : m + " min";
+    }
+  }
+
+  function clampMinutes(minutes) {
+    return Math.max(QUARTER, Math.min(12 * 60, minutes));
+  }
+
+  function resize(card, minutes) {
+    const root = board();
+    if (!root || !card) return;
+    htmx.ajax("POST", root.dataset.resizeUrl, {
+      target: "#board-live",
+      swap: "outerHTML",
+      values: {
+        work_order: card.dataset.id,
+        version: card.dataset.version,
+        minutes: String(minutes),
+        view: root.dataset.view,
+        date: root.dataset.date,
+        page: root.dataset.page || "",
+      },
+    });
+  }
+
+  function startSizing(handle) {
+    const card = handle.closest(".wo-card");
+    const slot = card.closest(".slot");
+    const from = parseInt(card.dataset.minutes || "120", 10);
+    sizing = { card: card, handle: handle, quarter: slot.offsetWidth / 4, from: from, minutes: from };
+    card.draggable = false;
+    card.classList.add("resizing");
+    document.body.classList.add("board-busy");
+  }
+
+  function endSizing(post) {
+    if (!sizing) return;
+    const s = sizing;
+    sizing = null;
+    document.body.classList.remove("board-busy");
+    s.card.classList.remove("resizing");
+    s.card.draggable = true;
+    if (post && s.minutes !== s.from) {
+      resize(s.card, s.minutes);
+    } else {
+      showLength(s.card, s.from);
+      s.card.style.removeProperty("--q");
+      s.card.style.removeProperty("--p");
+    }
+  }
+
+  document.addEventListener("pointerdown", function (event) {
+    const handle = event.target.closest && event.target.closest("[data-resize]");
+    if (!handle) return;
+    event.preventDefault();
+    startSizing(handle);
+    sizing.x = event.clientX;
+    sizing.pointer = true;
+    handle.setPointerCapture && handle.setPointerCapture(event.pointerId);
+  });
+  document.addEventListener("pointermove", function (event) {
+    if (!sizing || !sizing.pointer) return;
+    const steps = Math.round((event.clientX - sizing.x) / sizing.quarter);
+    sizing.minutes = clampMinutes(sizing.from + steps * QUARTER);
+    showLength(sizing.card, sizing.minutes);
+  });
+  document.addEventListener("pointerup", function () {
+    if (sizing && sizing.pointer) endSizing(true);
+  });
+  document.addEventListener("keydown", function (event) {
+    const handle = event.target.closest && event.target.closest("[data-resize]");
+    if (!handle) return;
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      event.preventDefault();
+      if (!sizing) startSizing(handle);
+      const step = event.key === "ArrowRight" ? QUARTER : -QUARTER;
+      sizing.minutes = clampMinutes(sizing.minutes + step);
+      showLength(sizing.card, sizing.minutes);
+    } else if (event.key === "Enter" && sizing) {
+      event.preventDefault();
+      endSizing(true);
+    } else if (event.key === "Escape" && sizing) {
+      endSizing(false);
+    }
+  });
+  document.addEventListener("dragstart", function (event) {
+    if (sizing) event.preventDefault();
+  });
 })();

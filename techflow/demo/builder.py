@@ -26,7 +26,7 @@ from django.utils import timezone
 from dispatch import clock
 from dispatch.access import OFFICE_GROUP, TECHNICIAN_GROUP
 from dispatch.db import archive_table
-from dispatch.models import ActorType, Customer, Technician, WorkOrder
+from dispatch.models import ActorType, Customer, JobTypeDuration, Technician, WorkOrder
 from dispatch.services import Actor, customer_history_add, customer_save, work_order_open
 from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate
 from fieldops.selectors import State
@@ -79,7 +79,8 @@ def techflow_models() -> Iterator[type[models.Model]]:
 
 
 def techflow_has_data() -> bool:
-    return any(model._base_manager.exists() for model in techflow_models())
+    # The job types' lengths are configuration a migration seeds, not data the demo would mix into.
+    return any(model._base_manager.exists() for model in techflow_models() if model is not JobTypeDuration)
 
 
 def demo_is_loaded() -> bool:
@@ -162,6 +163,7 @@ class Visit:
     brief: str
     summary: str  # the technician's completion note
     minutes: int  # time the work takes
+    planned: int  # the length the job is booked for (its estimate)
     arrive_early: int  # minutes between arrival and scheduled start
     leave_after: int  # minutes between completion and leaving the site
     created_at: datetime
@@ -386,11 +388,18 @@ def _add_trucks_items_technicians(build: Build) -> None:
             name=t.name,
             phone=t.phone,
             user=build.users[t.username],
+            # The seed's clock hours: 7 AM to 4 PM (its weekend days end at 1 PM; the demo's
+            # weekend jobs end by then).
+            work_start=time(7),
+            work_end=time(16),
             created_at=build.local(build.day(-400), time(9, 30)),
         )
         for t in TECHNICIANS
     ]
     Technician.objects.bulk_create(build.technicians)
+    # The demo's job types take the lengths its jobs are planned for.
+    for job_type, minutes in JOB_MINUTES.items():
+        JobTypeDuration.objects.update_or_create(job_type=job_type, defaults={"minutes": minutes})
 
 
 # ---------------------------------------------------------------------------------------
@@ -469,8 +478,10 @@ def _plan_visits(build: Build) -> None:
                 title, brief, summary = rng.choice(JOB_TEXTS[job_type])
                 words = {"area": rng.choice(CUSTOMERS[customer].areas), "n": rng.choice((2, 3, 4))}
                 minutes = JOB_MINUTES[job_type] - rng.choice((0, 5, 10, 15))
+                planned = JOB_MINUTES[job_type]
                 if weekend:
                     minutes = min(minutes, WEEKEND_MAX_MINUTES)
+                    planned = min(planned, WEEKEND_MAX_MINUTES)
                 lead_days = rng.randint(2, 10)
                 created_at = build.local(day - timedelta(days=lead_days), time(9)) + timedelta(
                     minutes=rng.randrange(0, 8 * 60)
@@ -490,6 +501,7 @@ def _plan_visits(build: Build) -> None:
                         brief=brief.format(**words),
                         summary=summary.format(**words),
                         minutes=minutes,
+                        planned=planned,
                         arrive_early=rng.choice((2, 3, 5, 7)),
                         leave_after=rng.choice((5, 8, 10)),
                         created_at=min(created_at, recently),
@@ -509,6 +521,8 @@ def _plan_work_orders(build: Build) -> None:
                 title=visit.title,
                 brief_description=visit.brief,
                 job_type=visit.job_type,
+                # A weekend job is planned shorter than its type's usual length.
+                estimated_minutes=visit.planned if visit.planned != JOB_MINUTES[visit.job_type] else None,
                 technician=build.technicians[visit.tech],
                 scheduled_for=visit.at,
             )

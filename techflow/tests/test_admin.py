@@ -64,6 +64,8 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.CustomerSignature: ff.CustomerSignatureFactory,
     fieldops_models.ServiceReport: ff.ServiceReportFactory,
 }
+# One row per job type, seeded by a migration (no factory can make more): tested on their own below.
+CONFIGURATION = [dispatch_models.JobTypeDuration]
 READ_ONLY = [
     fieldops_models.ProcessedAction,
     # Plan runs are the background worker's record.
@@ -188,7 +190,21 @@ def test_every_model_of_the_project_is_registered_and_has_a_factory_here():
         for model in apps.get_app_config(label).get_models()
     ]
     assert [m for m in project_models if not admin.site.is_registered(m)] == []
-    assert set(project_models) == set(FACTORIES)
+    assert set(project_models) == set(FACTORIES) | set(CONFIGURATION)
+
+
+def test_the_job_type_lengths_are_edited_in_the_admin_in_quarter_hours(admin_client):
+    model = dispatch_models.JobTypeDuration
+    response = admin_client.get(_url(model, "changelist"))
+    assert response.status_code == 200 and response.context["cl"].result_count == 4
+    repair = model.objects.get(job_type="repair")
+    change = _url(model, "change", repair.pk)
+    refused = admin_client.post(change, {"job_type": "repair", "minutes": "50"})
+    assert refused.status_code == 200 and "in steps of 15 minutes" in refused.content.decode()
+    saved = admin_client.post(change, {"job_type": "repair", "minutes": "45"})
+    assert saved.status_code == 302
+    repair.refresh_from_db()
+    assert repair.minutes == 45
 
 
 @MODELS

@@ -99,7 +99,7 @@ def test_a_dispatcher_assigns_from_suggestions_and_applies_a_week_plan(
     expect(proposal).to_contain_text("Proposed plan")
     expect(page.locator("#plan-placements tbody tr")).to_have_count(3)
     expect(page.locator("#plan-unplaced")).to_contain_text("Night install")
-    expect(page.locator("#plan-unplaced")).to_contain_text("leaves no start for a 2-hour job")
+    expect(page.locator("#plan-unplaced")).to_contain_text("leaves no start for a 2 h job")
     shot(page, "05-plan-proposal")
 
     page.get_by_role("button", name="Apply the plan (3)").click()
