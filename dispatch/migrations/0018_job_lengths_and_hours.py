@@ -8,7 +8,7 @@ import dispatch.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0015_alert_indexes"),
+        ("dispatch", "0017_message_sending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,6 +15,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dispatch", "0016_job_lengths_and_hours")]
+    dependencies = [("dispatch", "0018_job_lengths_and_hours")]
 
     operations = [migrations.RunPython(seed, unseed)]
