@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dispatch.formatting import clock_time, day_text
-from dispatch.models import Customer, Technician, WorkOrder
+from dispatch.models import Customer, JobTypeSkill, Technician, WorkOrder
 
 # A job blocks its technician for this long from its scheduled time: the seed records no
 # duration, and the demo day books two jobs per technician with at least 3.5 h between
@@ -73,6 +73,35 @@ def last_start(day: date) -> datetime:
 
 class OutsidePreferredWindow(ValidationError):
     """The time is outside the customer's preferred window; the dispatcher may confirm an override."""
+
+
+class MissingSkill(ValidationError):
+    """The technician lacks a skill the job type requires; the dispatcher may confirm an override."""
+
+
+def skill_refusals(
+    technician_skills: Iterable[str], required_skills: Iterable[str], *, name: str = "The technician"
+) -> list[str]:
+    """Why a technician with `technician_skills` can't take a job needing `required_skills` (names).
+
+    Pure: the suggestions check every candidate against skills read once.
+    """
+    missing = sorted(set(required_skills) - set(technician_skills))
+    if not missing:
+        return []
+    plural = "s" if len(missing) > 1 else ""
+    return [f"{name} doesn't have the skill{plural} this job needs: {', '.join(missing)}."]
+
+
+def required_skills(job_type: str | None) -> set[str]:
+    """The names of the skills a job type requires (job_type_skills): one query, none without a type."""
+    if not job_type:
+        return set()
+    return set(JobTypeSkill.objects.filter(job_type=job_type).values_list("skill__name", flat=True))
+
+
+def technician_skill_names(technician: Technician) -> set[str]:
+    return set(technician.skills.values_list("name", flat=True))
 
 
 def schedule_refusals(
@@ -141,14 +170,23 @@ def preferred_window_warning(*, customer: Customer | None, start: datetime) -> s
 
 
 def placement_refusals(
-    *, technician: Technician, start: datetime, same_day_starts: Iterable[datetime], customer: Customer | None
+    *,
+    technician: Technician,
+    start: datetime,
+    same_day_starts: Iterable[datetime],
+    customer: Customer | None,
+    technician_skills: Iterable[str] | None = None,
+    required: Iterable[str] = (),
 ) -> list[str]:
-    """Every rule a booking must meet with no override: the schedule rules and the preferred window.
+    """Every rule a booking must meet with no override: the schedule rules, the job's skills (when
+    `technician_skills` is given) and the preferred window.
 
     Pure, so the suggestions and the week planner check a placement by the same rules as
     work_order_schedule without a query per candidate.
     """
     reasons = schedule_refusals(technician=technician, start=start, same_day_starts=same_day_starts)
+    if technician_skills is not None:
+        reasons += skill_refusals(technician_skills, required, name=technician.name)
     warning = preferred_window_warning(customer=customer, start=start)
     return [*reasons, warning] if warning else reasons
 
@@ -173,9 +211,13 @@ def schedule_check(
     customer: Customer | None,
     exclude_pk: int | None,
     override_window: bool,
-) -> None:
+    job_type: str | None = None,
+    override_skills: bool = False,
+) -> list[str]:
     """Refuse a booking that breaks a rule (ValidationError with every reason), or that is outside
-    the customer's window unless `override_window` (OutsidePreferredWindow). Call it in a transaction."""
+    the customer's window unless `override_window` (OutsidePreferredWindow), or whose technician
+    lacks a skill `job_type` requires unless `override_skills` (MissingSkill). Returns the skill
+    refusals that were overridden, for the caller to record. Call it in a transaction."""
     # Lock the technician so two dispatchers can't both book the last free slot.
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
     others = (
@@ -191,3 +233,9 @@ def schedule_check(
     warning = preferred_window_warning(customer=customer, start=start)
     if warning and not override_window:
         raise OutsidePreferredWindow(f"{warning} Confirm the override to book it anyway.")
+    missing = skill_refusals(
+        technician_skill_names(technician), required_skills(job_type), name=technician.name
+    )
+    if missing and not override_skills:
+        raise MissingSkill([*missing, "Confirm the override to book them anyway."])
+    return missing

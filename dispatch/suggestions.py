@@ -24,6 +24,7 @@ from dispatch.scheduling import (
     last_start,
     max_jobs_per_day,
     placement_refusals,
+    required_skills,
     week_of,
     window_text,
 )
@@ -59,6 +60,7 @@ class Suggestion:
     jobs_that_day: int
     week_jobs: int
     served_before: int
+    in_zone: bool = False
     reasons: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -80,10 +82,14 @@ def rank_technicians(
     week_jobs: dict[int, int],
     served: dict[int, int],
     now: datetime,
+    skills: dict[int, set[str]] | None = None,
+    required: set[str] = frozenset(),
 ) -> list[Suggestion]:
     """Every technician for `day`, those who can take the job first, each with plain-language reasons.
 
-    Order: can take it; has served the customer before; lightest week; fewest jobs that day; name.
+    With `skills` (technician id → skill names) a technician without a skill in `required` can't
+    take it. Order: can take it; based in the customer's zone; has served the customer before;
+    lightest week; fewest jobs that day; name.
     """
     starts = candidate_starts(day, customer, now)
     limit = max_jobs_per_day()
@@ -97,14 +103,27 @@ def rank_technicians(
         free, refusals = [], []
         for start in starts:
             reasons = placement_refusals(
-                technician=technician, start=start, same_day_starts=mine, customer=customer
+                technician=technician,
+                start=start,
+                same_day_starts=mine,
+                customer=customer,
+                technician_skills=None if skills is None else skills.get(technician.pk, set()),
+                required=required,
             )
             if reasons:
                 refusals.extend(r for r in reasons if r not in refusals)
             else:
                 free.append(start)
+        in_zone = bool(
+            customer is not None and customer.zone_id and technician.home_zone_id == customer.zone_id
+        )
         suggestion = Suggestion(
-            technician, free, len(mine), week_jobs.get(technician.pk, 0), served.get(technician.pk, 0)
+            technician,
+            free,
+            len(mine),
+            week_jobs.get(technician.pk, 0),
+            served.get(technician.pk, 0),
+            in_zone,
         )
         where = f"inside {name}'s window ({window})" if window else "inside working hours"
         if free:
@@ -127,6 +146,10 @@ def rank_technicians(
             )
         else:
             suggestion.reasons.append(f"No other jobs that day (limit {limit}).")
+        if in_zone:
+            suggestion.reasons.append(f"Based in {name}'s zone.")
+        if required and free:
+            suggestion.reasons.append(f"Has the skills the job needs ({', '.join(sorted(required))}).")
         if suggestion.served_before:
             times = "once" if suggestion.served_before == 1 else f"{suggestion.served_before} times"
             suggestion.reasons.append(f"Has served {name} before ({times}).")
@@ -149,6 +172,7 @@ def rank_technicians(
     result.sort(
         key=lambda s: (
             not s.feasible,
+            not s.in_zone,
             -min(s.served_before, 1),
             s.week_jobs,
             s.jobs_that_day,
@@ -174,8 +198,9 @@ def served_counts(customer_ids: set[int]) -> dict[tuple[int, int], int]:
 
 
 def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]:
-    """Active technicians ranked for `work_order` on `day`: three queries, whatever the data size."""
-    technicians = list(Technician.objects.filter(active=True))
+    """Active technicians ranked for `work_order` on `day`: five queries, whatever the data size."""
+    technicians = list(Technician.objects.filter(active=True).prefetch_related("skills"))
+    skills = {t.pk: {s.name for s in t.skills.all()} for t in technicians}
     first, after = week_of(day)
     day_starts: dict[int, list[datetime]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
@@ -195,4 +220,6 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
         week_jobs=week_jobs,
         served=served,
         now=clock.now(),
+        skills=skills,
+        required=required_skills(work_order.job_type),
     )
