@@ -122,3 +122,30 @@ def test_a_click_on_the_customer_forms_map_places_the_pin_and_saves(browser, liv
     customer = Customer.objects.get(pk=customer.pk)
     assert (str(customer.latitude), str(customer.longitude)) == (latitude, longitude)
     assert page.evaluate("window.__violations") == []
+
+
+def test_an_address_search_places_the_pin_from_a_local_geocoder(
+    browser, live_server, django_user_model, settings
+):
+    from dispatch.tests.test_skills_places import local_server, nominatim
+
+    customer = CustomerFactory(
+        name="Local Restaurant", address="318 Court Street", latitude=None, longitude=None
+    )
+    with local_server(nominatim) as (url, seen):
+        settings.TECHFLOW_GEOCODER_URL = url
+        page, _ = _office_page(
+            browser, live_server, django_user_model, f"/office/customers/{customer.pk}/edit/"
+        )
+        page.get_by_role("button", name="Find the address on the map").click()
+        expect(page.locator("#map-search-status")).to_have_text("Pick the right place:")
+        expect(page.locator("#map-search-results button")).to_have_count(2)
+        expect(page.locator("#customer-map .leaflet-marker-icon")).to_have_count(1)
+        assert page.get_by_label("Latitude").input_value() == "40.682900"
+        page.get_by_role("button", name="Court Street, Binghamton, NY").click()
+        assert page.get_by_label("Longitude").input_value() == "-75.911900"
+        shot(page, "customer-form-search")
+        settings.TECHFLOW_GEOCODER_URL = "http://127.0.0.1:9"  # nobody there
+        page.get_by_role("button", name="Find the address on the map").click()
+        expect(page.locator("#map-search-status")).to_contain_text("didn't answer in time or failed")
+    assert page.evaluate("window.__violations") == []
