@@ -141,9 +141,16 @@
           body.places.forEach(function (p, index) {
             var button = text("button", p.label, "list-group-item list-group-item-action small");
             button.type = "button";
-            button.addEventListener("click", function () { place([p.latitude, p.longitude], 16); write({ lat: p.latitude, lng: p.longitude }); });
+            function choose() {
+              results.querySelectorAll(".active").forEach(function (b) { b.classList.remove("active"); b.removeAttribute("aria-current"); });
+              button.classList.add("active");
+              button.setAttribute("aria-current", "true");
+              place([p.latitude, p.longitude], 16);
+              write({ lat: p.latitude, lng: p.longitude });
+            }
+            button.addEventListener("click", choose);
             results.appendChild(button);
-            if (index === 0) { place([p.latitude, p.longitude], 16); write({ lat: p.latitude, lng: p.longitude }); }
+            if (index === 0) choose();
           });
         })
         .catch(function () { status.textContent = "The address search failed; place the pin on the map."; });
