@@ -307,6 +307,7 @@ def job_save_location(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             return _refuse(request, " ".join(error.messages), _job_page(request, order), status=409)
         messages.success(request, "Saved: this spot is now the customer's location.")
+        order = _work_order_for_technician(request, pk)  # its customer now has the spot
     if wants_region(request):
         return _job_page(request, order)(200)
     return redirect("fieldops:job_detail", pk=pk)

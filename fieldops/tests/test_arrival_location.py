@@ -99,6 +99,7 @@ def test_the_question_is_answered_by_htmx_in_the_panel(tech_client, order):
     body = response.content.decode()
     assert 'id="panel"' in body and "<html" not in body
     assert "Saved: this spot is now the customer" in body
+    assert QUESTION not in body  # answered: the panel no longer asks
 
 
 def test_office_users_cannot_answer(office_client, order):
