@@ -237,5 +237,5 @@ def schedule_check(
         technician_skill_names(technician), required_skills(job_type), name=technician.name
     )
     if missing and not override_skills:
-        raise MissingSkill([*missing, "Confirm the override to book them anyway."])
+        raise MissingSkill([*missing, "Confirm the override to book this technician anyway."])
     return missing
