@@ -62,11 +62,18 @@
     }
     // Route colours (SVG stroke attributes, not styles).
     var colours = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#20c997", "#6c757d", "#198754", "#0dcaf0"];
+    var legend = document.getElementById("map-routes");
     data.technicians.forEach(function (tech, index) {
       if (tech.route.length > 1) {
         L.polyline(tech.route, { className: "map-route", color: colours[index % colours.length], weight: 3, opacity: 0.8 })
           .bindTooltip(tech.name + "'s route today")
           .addTo(map);
+        if (legend) {
+          var item = text("li", " " + tech.name + (tech.last_seen ? " · seen " + tech.last_seen : ""));
+          item.prepend(text("span", "", "map-swatch map-route-swatch-" + (index % colours.length)));
+          legend.appendChild(item);
+          legend.closest("[hidden]") && (legend.closest("[hidden]").hidden = false);
+        }
       }
       if (tech.home) {
         add(L.marker(tech.home, { icon: pin("map-pin-home", tech.name + " home"), title: tech.name + " (home base)", keyboard: true }), tech.home);

@@ -92,6 +92,7 @@ def test_the_map_shows_pins_and_routes_and_a_pin_opens_the_card_without_tiles(
     expect(page.locator("#dispatch-map .leaflet-marker-icon")).to_have_count(6)
     expect(page.locator("#dispatch-map path.leaflet-interactive.map-route")).to_have_count(2)
     expect(page.locator("#dispatch-map .map-pin-in_progress")).to_have_count(1)
+    expect(page.locator("#map-routes li")).to_have_text(["Mike Johnson", "Sarah Williams"])
     assert tiles, "the map asked for tiles (and they failed)"
     shot(page, "map-page", full_page=False)
 
