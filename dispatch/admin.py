@@ -23,11 +23,14 @@ from dispatch.models import (
     Customer,
     CustomerHistory,
     JobTypeDuration,
+    JobTypeSkill,
     ManualNotification,
     MessageTemplate,
     Notification,
     PlanRun,
     PushSubscription,
+    ServiceZone,
+    Skill,
     Technician,
     WorkOrder,
     WorkOrderHistory,
@@ -82,11 +85,12 @@ def _short(text: str | None, length: int = 80) -> str:
 
 @admin.register(Technician)
 class TechnicianAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "active", "work_start", "work_end", "user", "created_at"]
-    list_filter = ["active"]
+    list_display = ["name", "phone", "active", "work_start", "work_end", "user", "home_zone", "created_at"]
+    list_filter = ["active", "home_zone", "skills"]
     search_fields = ["name", "phone", "user__username", "user__email"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "home_zone"]
     autocomplete_fields = ["user"]
+    filter_horizontal = ["skills"]
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
     ordering = ["name"]
@@ -110,9 +114,11 @@ class CustomerAdmin(LargeTableAdmin, admin.ModelAdmin):
         "is_new_customer",
         "preferred_schedule_start",
         "preferred_schedule_end",
+        "zone",
         "created_at",
     ]
-    list_filter = ["is_new_customer", "created_at"]
+    list_filter = ["is_new_customer", "zone", "created_at"]
+    list_select_related = ["zone"]
     search_fields = ["name", "address", "phone", "email"]
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["name"]
@@ -120,6 +126,25 @@ class CustomerAdmin(LargeTableAdmin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool) -> None:
         """Save through the service, so an admin edit is noted in the customer's history."""
         customer_save(customer=obj, actor=Actor.for_user(request.user), changed_fields=form.changed_data)
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(ServiceZone)
+class ServiceZoneAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(JobTypeSkill)
+class JobTypeSkillAdmin(admin.ModelAdmin):
+    list_display = ["job_type", "skill"]
+    list_filter = ["job_type"]
+    list_select_related = ["skill"]
 
 
 def _note_save(request: HttpRequest, note: WorkOrderNote) -> None:

@@ -51,19 +51,33 @@ class UpdatedAtModel(models.Model):
         abstract = True
 
 
-def on_earth(table: str) -> list[models.CheckConstraint]:
+def on_earth(table: str, prefix: str = "") -> list[models.CheckConstraint]:
     """A recorded position is on the earth: latitude -90..90 and longitude -180..180, or not given
-    (constraints `<table>_latitude_range` and `<table>_longitude_range`)."""
+    (constraints `<table>_<prefix>latitude_range` and `<table>_<prefix>longitude_range`, on the
+    columns `<prefix>latitude` / `<prefix>longitude`). Both are given, or neither."""
+    lat, lng = f"{prefix}latitude", f"{prefix}longitude"
     return [
         models.CheckConstraint(
-            condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
-            name=f"{table}_latitude_range",
+            condition=models.Q(**{f"{lat}__isnull": True})
+            | models.Q(**{f"{lat}__gte": -90, f"{lat}__lte": 90}),
+            name=f"{table}_{prefix}latitude_range",
         ),
         models.CheckConstraint(
-            condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
-            name=f"{table}_longitude_range",
+            condition=models.Q(**{f"{lng}__isnull": True})
+            | models.Q(**{f"{lng}__gte": -180, f"{lng}__lte": 180}),
+            name=f"{table}_{prefix}longitude_range",
         ),
     ]
+
+
+def both_or_neither(table: str, prefix: str = "") -> models.CheckConstraint:
+    """A position has both coordinates or none (constraint `<table>_<prefix>position_pair`)."""
+    lat, lng = f"{prefix}latitude", f"{prefix}longitude"
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{lat}__isnull": True}, **{f"{lng}__isnull": True})
+        | models.Q(**{f"{lat}__isnull": False}, **{f"{lng}__isnull": False}),
+        name=f"{table}_{prefix}position_pair",
+    )
 
 
 def archive_table(model: type[models.Model]) -> str:

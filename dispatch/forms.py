@@ -65,6 +65,9 @@ class SlotForm(forms.Form):
     override_window = forms.BooleanField(
         required=False, label="Book it outside the customer's preferred window anyway"
     )
+    override_skills = forms.BooleanField(
+        required=False, label="Book this technician anyway, without the skills the job needs"
+    )
 
     def clean(self):
         data = super().clean()
@@ -110,10 +113,22 @@ class CustomerForm(forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 2}),
             "preferred_schedule_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "preferred_schedule_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            # static/js/maps.js fills them from the pin on the map or an address search.
+            "latitude": forms.NumberInput(attrs={"step": "any", "data-map-latitude": ""}),
+            "longitude": forms.NumberInput(attrs={"step": "any", "data-map-longitude": ""}),
         }
 
     def clean(self):
         data = super().clean()
+        latitude, longitude = data.get("latitude"), data.get("longitude")
+        if (latitude is None) != (longitude is None) and not self.errors.get(
+            "latitude", self.errors.get("longitude")
+        ):
+            self.add_error("longitude", "Give both coordinates, or neither.")
+        if latitude is not None and not -90 <= latitude <= 90:
+            self.add_error("latitude", "A latitude is between -90 and 90.")
+        if longitude is not None and not -180 <= longitude <= 180:
+            self.add_error("longitude", "A longitude is between -180 and 180.")
         start, end = data.get("preferred_schedule_start"), data.get("preferred_schedule_end")
         if (start is None) != (end is None):
             self.add_error("preferred_schedule_end", "Give both ends of the preferred window, or neither.")

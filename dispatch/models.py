@@ -10,9 +10,47 @@ from django.db.models import F, FilteredRelation, Q
 from django.db.models.functions import Now
 
 from dispatch import clock
-from dispatch.db import ClockDateTimeField, TouchingQuerySet, UpdatedAtModel, choices_check, created_at_field
+from dispatch.db import (
+    ClockDateTimeField,
+    TouchingQuerySet,
+    UpdatedAtModel,
+    both_or_neither,
+    choices_check,
+    created_at_field,
+    on_earth,
+)
 
 ID_AT_LEAST_ONE = Q(id__gte=1)
+
+
+def coordinate_field(label: str) -> models.DecimalField:
+    return models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=label)
+
+
+class Skill(models.Model):
+    """Something a job may need a technician to be able to do (PTZ cameras, fibre splicing...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        db_table = "skills"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceZone(models.Model):
+    """An area of the city the office plans by; customers sit in one, technicians are based in one."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        db_table = "service_zones"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TechnicianQuerySet(TouchingQuerySet):
@@ -46,6 +84,15 @@ class Technician(UpdatedAtModel):
         null=True, blank=True, help_text="Ends work at (empty: the company's hours, 5:00 PM by default)."
     )
     created_at = created_at_field()
+    # Not in the seed: what they can do, and where their day starts.
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="technicians", db_table="technician_skills"
+    )
+    home_zone = models.ForeignKey(
+        ServiceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="technicians"
+    )
+    home_latitude = coordinate_field("home base latitude")
+    home_longitude = coordinate_field("home base longitude")
 
     objects = TechnicianQuerySet.as_manager()
 
@@ -60,6 +107,8 @@ class Technician(UpdatedAtModel):
                 | Q(work_start__lt=F("work_end")),
                 name="technicians_work_hours_in_order",
             ),
+            *on_earth("technicians", "home_"),
+            both_or_neither("technicians", "home_"),
         ]
 
     def clean(self) -> None:
@@ -85,6 +134,13 @@ class Customer(UpdatedAtModel):
     messages_opt_out = models.BooleanField(
         default=False, db_default=False, verbose_name="No e-mails or texts from us"
     )
+    # Not in the seed: where the customer is (a pin on the map, an address search or the
+    # technician's first arrival), and the service zone they sit in.
+    zone = models.ForeignKey(
+        ServiceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    latitude = coordinate_field("latitude")
+    longitude = coordinate_field("longitude")
 
     class Meta:
         db_table = "customers"
@@ -99,10 +155,16 @@ class Customer(UpdatedAtModel):
                 | Q(preferred_schedule_end__gt=F("preferred_schedule_start")),
                 name="customers_preferred_window_order",
             ),
+            *on_earth("customers"),
+            both_or_neither("customers"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 class WorkOrderQuerySet(TouchingQuerySet):
@@ -383,6 +445,24 @@ class WorkOrder(UpdatedAtModel):
     def is_late_to_start(self) -> bool:
         """Its time has passed and work hasn't started: what the office chases."""
         return self.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED) and self.is_late
+
+
+class JobTypeSkill(models.Model):
+    """A skill every technician booked on a job of this type must have."""
+
+    job_type = models.CharField(max_length=20, choices=JobType)
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="job_types")
+
+    class Meta:
+        db_table = "job_type_skills"
+        ordering = ["job_type", "skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["job_type", "skill"], name="job_type_skills_unique"),
+            choices_check("job_type", JobType, "job_type_skills_job_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{JobType(self.job_type).label} needs {self.skill}"
 
 
 class ActorType(models.TextChoices):

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dispatch.formatting import clock_time, day_text, length_text  # noqa: F401 (re-exported)
-from dispatch.models import Customer, JobTypeDuration, Technician, WorkOrder
+from dispatch.models import Customer, JobTypeDuration, JobTypeSkill, Technician, WorkOrder
 
 # A job with no estimate and no length for its type (or no type) blocks its technician this long.
 DEFAULT_DURATION = timedelta(hours=2)
@@ -128,6 +128,35 @@ class OutsidePreferredWindow(ValidationError):
     """The time is outside the customer's preferred window; the dispatcher may confirm an override."""
 
 
+class MissingSkill(ValidationError):
+    """The technician lacks a skill the job type requires; the dispatcher may confirm an override."""
+
+
+def skill_refusals(
+    technician_skills: Iterable[str], required_skills: Iterable[str], *, name: str = "The technician"
+) -> list[str]:
+    """Why a technician with `technician_skills` can't take a job needing `required_skills` (names).
+
+    Pure: the suggestions check every candidate against skills read once.
+    """
+    missing = sorted(set(required_skills) - set(technician_skills))
+    if not missing:
+        return []
+    plural = "s" if len(missing) > 1 else ""
+    return [f"{name} doesn't have the skill{plural} this job needs: {', '.join(missing)}."]
+
+
+def required_skills(job_type: str | None) -> set[str]:
+    """The names of the skills a job type requires (job_type_skills): one query, none without a type."""
+    if not job_type:
+        return set()
+    return set(JobTypeSkill.objects.filter(job_type=job_type).values_list("skill__name", flat=True))
+
+
+def technician_skill_names(technician: Technician) -> set[str]:
+    return set(technician.skills.values_list("name", flat=True))
+
+
 def schedule_refusals(
     *,
     technician: Technician,
@@ -213,8 +242,11 @@ def placement_refusals(
     duration: timedelta = DEFAULT_DURATION,
     same_day_jobs: Iterable[Interval],
     customer: Customer | None,
+    technician_skills: Iterable[str] | None = None,
+    required: Iterable[str] = (),
 ) -> list[str]:
-    """Every rule a booking must meet with no override: the schedule rules and the preferred window.
+    """Every rule a booking must meet with no override: the schedule rules, the job's skills (when
+    `technician_skills` is given) and the preferred window.
 
     Pure, so the suggestions and the week planner check a placement by the same rules as
     work_order_schedule without a query per candidate.
@@ -222,6 +254,8 @@ def placement_refusals(
     reasons = schedule_refusals(
         technician=technician, start=start, duration=duration, same_day_jobs=same_day_jobs
     )
+    if technician_skills is not None:
+        reasons += skill_refusals(technician_skills, required, name=technician.name)
     warning = preferred_window_warning(customer=customer, start=start)
     return [*reasons, warning] if warning else reasons
 
@@ -260,9 +294,13 @@ def schedule_check(
     exclude_pk: int | None,
     override_window: bool,
     duration: timedelta = DEFAULT_DURATION,
-) -> None:
+    job_type: str | None = None,
+    override_skills: bool = False,
+) -> list[str]:
     """Refuse a booking that breaks a rule (ValidationError with every reason), or that is outside
-    the customer's window unless `override_window` (OutsidePreferredWindow). Call it in a transaction."""
+    the customer's window unless `override_window` (OutsidePreferredWindow), or whose technician
+    lacks a skill `job_type` requires unless `override_skills` (MissingSkill). Returns the skill
+    refusals that were overridden, for the caller to record. Call it in a transaction."""
     # Lock the technician so two dispatchers can't both book the last free slot.
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
     rows = (
@@ -279,6 +317,12 @@ def schedule_check(
     warning = preferred_window_warning(customer=customer, start=start)
     if warning and not override_window:
         raise OutsidePreferredWindow(f"{warning} Confirm the override to book it anyway.")
+    missing = skill_refusals(
+        technician_skill_names(technician), required_skills(job_type), name=technician.name
+    )
+    if missing and not override_skills:
+        raise MissingSkill([*missing, "Confirm the override to book this technician anyway."])
+    return missing
 
 
 def overrun(order: WorkOrder, duration: timedelta, now: datetime) -> timedelta:

@@ -445,7 +445,7 @@ def work_order_changes_since(work_order: WorkOrder, version: int, *, viewer_type
 
 # History rows the timeline shows as their own entry (a photo, with its thumbnail).
 RECORD_SHOWN_ITSELF = {"photo"}
-RECORD_FIELDS = {"checklist", "equipment", "signature", "follow_up", "credentials"}
+RECORD_FIELDS = {"checklist", "equipment", "signature", "follow_up", "credentials", "skill_override"}
 
 
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:

@@ -30,6 +30,7 @@ from dispatch.models import (
 )
 from dispatch.scheduling import (  # noqa: F401  (the rules' names stay importable from here)
     JOB_DURATION,
+    MissingSkill,
     OutsidePreferredWindow,
     day_bounds,
     duration_from,
@@ -296,6 +297,7 @@ def work_order_edit_refusals(
                 exclude_pk=work_order.pk,
                 override_window=False,
                 duration=duration_of(work_order),
+                job_type=work_order.job_type,
             )
         except ValidationError as error:
             reasons.extend(error.messages)
@@ -395,8 +397,12 @@ def work_order_schedule(
     scheduled_for: datetime | None,
     override_window: bool = False,
     expected_version: int | None = None,
+    override_skills: bool = False,
 ) -> WorkOrder:
     """Assign, reassign, reschedule or unassign a work order, enforcing the scheduling rules.
+
+    A technician without a skill the job type requires is refused (MissingSkill) unless
+    `override_skills`; an override is recorded in work_order_history ("skill_override").
 
     Refuses (ValidationError, with every reason) a job beyond the technician's daily limit,
     outside working hours or overlapping another job; refuses a time outside the customer's
@@ -413,14 +419,17 @@ def work_order_schedule(
             f"Work order #{locked.pk} is {locked.get_status_display().lower()}; it can't be rescheduled."
         )
     moved = technician != locked.assigned_technician or scheduled_for != locked.scheduled_for
+    overridden: list[str] = []
     if technician is not None and scheduled_for is not None and moved:
-        schedule_check(
+        overridden = schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=locked.customer,
             exclude_pk=locked.pk,
             override_window=override_window,
             duration=duration_of(locked),
+            job_type=locked.job_type,
+            override_skills=override_skills,
         )
     changes: dict[str, Any] = {"assigned_technician": technician, "scheduled_for": scheduled_for}
     if locked.status == WorkOrderStatus.PENDING and technician is not None and scheduled_for is not None:
@@ -428,9 +437,22 @@ def work_order_schedule(
     elif locked.status == WorkOrderStatus.SCHEDULED and (technician is None or scheduled_for is None):
         changes["status"] = WorkOrderStatus.PENDING
     updated = work_order_update(work_order=work_order, actor=actor, **changes)
+    _record_skill_override(updated, overridden, actor)
     if moved:
         messaging.booking_confirmed(updated)
     return updated
+
+
+def _record_skill_override(work_order: WorkOrder, overridden: list[str], actor: Actor) -> None:
+    if overridden:
+        WorkOrderHistory.objects.create(
+            work_order=work_order,
+            changed_by_type=actor.type,
+            changed_by_id=actor.id,
+            field_changed="skill_override",
+            new_value=f"Booked anyway: {' '.join(overridden)}",
+            version=work_order.version,
+        )
 
 
 @transaction.atomic
@@ -446,16 +468,20 @@ def work_order_open(
     scheduled_for: datetime | None = None,
     override_window: bool = False,
     estimated_minutes: int | None = None,
+    override_skills: bool = False,
 ) -> WorkOrder:
     """Create an office work order; with a technician and a time it is scheduled by the same rules."""
+    overridden: list[str] = []
     if technician is not None and scheduled_for is not None:
-        schedule_check(
+        overridden = schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=customer,
             exclude_pk=None,
             override_window=override_window,
             duration=duration_from(estimated_minutes, job_type, type_minutes()),
+            job_type=job_type or None,
+            override_skills=override_skills,
         )
     status = (
         WorkOrderStatus.SCHEDULED
@@ -474,6 +500,7 @@ def work_order_open(
         scheduled_for=scheduled_for,
         status=status,
     )
+    _record_skill_override(order, overridden, actor)
     messaging.booking_confirmed(order)
     return order
 
@@ -635,6 +662,9 @@ CUSTOMER_FIELDS = (
     "preferred_schedule_start",
     "preferred_schedule_end",
     "messages_opt_out",
+    "zone",
+    "latitude",
+    "longitude",
 )
 
 

@@ -24,6 +24,7 @@ from dispatch.scheduling import (
     length_text,
     max_jobs_per_day,
     placement_refusals,
+    required_skills,
     week_of,
     window_text,
     work_hours,
@@ -68,6 +69,7 @@ class Suggestion:
     jobs_that_day: int
     week_jobs: int
     served_before: int
+    in_zone: bool = False
     reasons: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -90,10 +92,14 @@ def rank_technicians(
     served: dict[int, int],
     now: datetime,
     duration: timedelta = DEFAULT_DURATION,
+    skills: dict[int, set[str]] | None = None,
+    required: set[str] = frozenset(),
 ) -> list[Suggestion]:
     """Every technician for `day`, those who can take the job first, each with plain-language reasons.
 
-    Order: can take it; has served the customer before; lightest week; fewest jobs that day; name.
+    With `skills` (technician id → skill names) a technician without a skill in `required` can't
+    take it. Order: can take it; based in the customer's zone; has served the customer before;
+    lightest week; fewest jobs that day; name.
     """
     limit = max_jobs_per_day()
     cap = f"limit {limit}" if limit else "no daily limit"
@@ -109,14 +115,28 @@ def rank_technicians(
         free, refusals = [], []
         for start in starts:
             reasons = placement_refusals(
-                technician=technician, start=start, duration=duration, same_day_jobs=mine, customer=customer
+                technician=technician,
+                start=start,
+                duration=duration,
+                same_day_jobs=mine,
+                customer=customer,
+                technician_skills=None if skills is None else skills.get(technician.pk, set()),
+                required=required,
             )
             if reasons:
                 refusals.extend(r for r in reasons if r not in refusals)
             else:
                 free.append(start)
+        in_zone = bool(
+            customer is not None and customer.zone_id and technician.home_zone_id == customer.zone_id
+        )
         suggestion = Suggestion(
-            technician, free, len(mine), week_jobs.get(technician.pk, 0), served.get(technician.pk, 0)
+            technician,
+            free,
+            len(mine),
+            week_jobs.get(technician.pk, 0),
+            served.get(technician.pk, 0),
+            in_zone,
         )
         where = f"inside {name}'s window ({window})" if window else "inside working hours"
         if free:
@@ -138,6 +158,10 @@ def rank_technicians(
             suggestion.reasons.append(f"This would be their {ordinal(len(mine) + 1)} job that day ({cap}).")
         else:
             suggestion.reasons.append(f"No other jobs that day ({cap}).")
+        if in_zone:
+            suggestion.reasons.append(f"Based in {name}'s zone.")
+        if required and free:
+            suggestion.reasons.append(f"Has the skills the job needs ({', '.join(sorted(required))}).")
         if suggestion.served_before:
             times = "once" if suggestion.served_before == 1 else f"{suggestion.served_before} times"
             suggestion.reasons.append(f"Has served {name} before ({times}).")
@@ -160,6 +184,7 @@ def rank_technicians(
     result.sort(
         key=lambda s: (
             not s.feasible,
+            not s.in_zone,
             -min(s.served_before, 1),
             s.week_jobs,
             s.jobs_that_day,
@@ -186,7 +211,8 @@ def served_counts(customer_ids: set[int]) -> dict[tuple[int, int], int]:
 
 def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]:
     """Active technicians ranked for `work_order` on `day`: five queries, whatever the data size."""
-    technicians = list(Technician.objects.filter(active=True))
+    technicians = list(Technician.objects.filter(active=True).prefetch_related("skills"))
+    skills = {t.pk: {s.name for s in t.skills.all()} for t in technicians}
     first, after = week_of(day)
     day_jobs: dict[int, list[Interval]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
@@ -207,4 +233,6 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
         served=served,
         now=clock.now(),
         duration=duration_of(work_order),
+        skills=skills,
+        required=required_skills(work_order.job_type),
     )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("board/plan/<uuid:pk>/", views.board_plan_status, name="board_plan_status"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/geocode/", views.customer_geocode, name="customer_geocode"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/notes/", views.customer_note_add, name="customer_note_add"),

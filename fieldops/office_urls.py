@@ -8,6 +8,7 @@ app_name = "field"
 
 urlpatterns = [
     path("field/", office_views.field_overview, name="field_overview"),
+    path("field/map/", office_views.dispatch_map, name="dispatch_map"),
     path("field/timesheets/", office_views.timesheets, name="timesheets"),
     path("field/timesheets.csv", office_views.timesheets_csv, name="timesheets_csv"),
     path("field/work-orders/<int:pk>/summary/", office_views.work_order_summary, name="work_order_summary"),

@@ -18,6 +18,7 @@ from dispatch.csv_export import SafeWriter
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.common import render_region
+from dispatch.views.customers import map_settings
 from dispatch.views.work_orders import work_order_answer
 from fieldops import events, reports, selectors, services
 from fieldops.events import event_causes
@@ -43,6 +44,19 @@ def field_overview(request: HttpRequest) -> HttpResponse:
     ]
     context = {"rows": rows, "technician_page": page, "now": clock.now()}
     return render_region(request, "fieldops/field_overview.html", "board", context)
+
+
+@require_GET
+@office_required
+def dispatch_map(request: HttpRequest) -> HttpResponse:
+    """Today on a map: jobs coloured by status, each technician's route from home and last known
+    position, and the unassigned jobs with a place; a pin opens the order's card."""
+    from fieldops.map import dispatch_map_data
+
+    data = dispatch_map_data()
+    unplaced = [job for job in data["jobs"] if not job["at"]]
+    context = {"map_data": data, "map": map_settings(), "unplaced": unplaced, "now": clock.now()}
+    return render(request, "fieldops/dispatch_map.html", context)
 
 
 def _week_from(request: HttpRequest) -> date:

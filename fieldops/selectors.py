@@ -24,6 +24,7 @@ from fieldops.state import (  # noqa: F401  (the state's readers import it from 
     JOB_STATE,
     JOB_STEPS,
     STATE_BADGE,
+    STEP_ACTIVITY,
     State,
     Step,
     TechnicianState,
@@ -103,6 +104,24 @@ class JobPage:
     not_yet: str = ""  # a later day's job: read-only until then (fieldops.state.not_its_day)
     # Why Complete is not offered although the technician is at work on this job (the checklist).
     complete_refusal: str = ""
+    # The position the phone sent with Arrived, when the customer has none yet: the page asks
+    # "Save this spot as the customer's location?" (services.customer_location_from_arrival).
+    location_offer: TechnicianActivity | None = None
+
+
+def arrival_position(technician: Technician, work_order: WorkOrder) -> TechnicianActivity | None:
+    """The latest Arrived of `technician` at `work_order` that carries a position, or None."""
+    return (
+        TechnicianActivity.objects.filter(
+            technician=technician,
+            work_order=work_order,
+            activity_type=STEP_ACTIVITY[Step.ARRIVE],
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+        .order_by("-created_at", "-sequence")
+        .first()
+    )
 
 
 def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
@@ -151,6 +170,15 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
     complete_refusal = ""
     if state.work_order_id == work_order.pk and state.state in JOB_STEPS[Step.COMPLETE]:
         complete_refusal = check(state, Step.COMPLETE, work_order) or ""
+    location_offer = None
+    customer = work_order.customer
+    if (
+        customer is not None
+        and not customer.has_position
+        and state.work_order_id == work_order.pk
+        and state.state in (State.ON_SITE, State.WORKING, State.PAUSED)
+    ):
+        location_offer = arrival_position(technician, work_order)
     return JobPage(
         state,
         past_jobs,
@@ -162,6 +190,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
         plan,
         not_yet,
         complete_refusal,
+        location_offer,
     )
 
 

@@ -18,13 +18,20 @@ from django.db import IntegrityError, connection, transaction
 from dispatch import clock, formatting, messaging
 from dispatch.models import (
     ActorType,
+    Customer,
     ManualNotification,
     Notification,
     Technician,
     WorkOrder,
     WorkOrderStatus,
 )
-from dispatch.services import Actor, work_order_change_status, work_order_note_add, work_order_update
+from dispatch.services import (
+    Actor,
+    customer_history_add,
+    work_order_change_status,
+    work_order_note_add,
+    work_order_update,
+)
 from fieldops import events, incidents, selectors
 from fieldops.models import (
     ActivityType,
@@ -314,6 +321,38 @@ def job_arrive(
     # An order whose travel started before statuses meant what they say.
     _in_progress(work_order, technician)
     return arrived
+
+
+@transaction.atomic
+def customer_location_from_arrival(*, technician: Technician, work_order: WorkOrder) -> Customer:
+    """The technician said yes to "Save this spot as the customer's location?": the position their
+    phone sent with Arrived (as recorded, not a new one) becomes the customer's, noted in the
+    customer's history. Only for a customer with no location yet, by the technician on site there."""
+    state = _lock(technician)
+    if state.work_order_id != work_order.pk:
+        raise ValidationError("The spot can be saved while you are on site at this job.")
+    if work_order.customer_id is None:
+        raise ValidationError("This job has no customer to save a location for.")
+    customer = Customer.objects.select_for_update().get(pk=work_order.customer_id)
+    if customer.has_position:
+        raise ValidationError(f"{customer.name} already has a location; the office can change it.")
+    arrival = selectors.arrival_position(technician, work_order)
+    if arrival is None:
+        raise ValidationError("Your arrival was recorded without a position, so there is no spot to save.")
+    customer.latitude, customer.longitude = arrival.latitude, arrival.longitude
+    customer.full_clean()
+    customer.save(update_fields=["latitude", "longitude", "updated_at"])
+    accuracy = f" (within {arrival.accuracy_meters} m)" if arrival.accuracy_meters else ""
+    customer_history_add(
+        customer_id=customer.pk,
+        notes=(
+            f"Location saved from {technician.name}'s arrival on site for #{work_order.pk}: "
+            f"{arrival.latitude}, {arrival.longitude}{accuracy}."
+        ),
+        actor=_actor(technician),
+        work_order=work_order,
+    )
+    return customer
 
 
 def _job_step(

@@ -16,6 +16,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/travel-start/", views.job_step, {"step": "travel_start"}, name="job_travel_start"),
     path("jobs/<int:pk>/arrive/", views.job_step, {"step": "arrive"}, name="job_arrive"),
+    path("jobs/<int:pk>/save-location/", views.job_save_location, name="job_save_location"),
     path("jobs/<int:pk>/work-start/", views.job_step, {"step": "work_start"}, name="job_work_start"),
     path("jobs/<int:pk>/pause/", views.job_step, {"step": "pause"}, name="job_pause"),
     path("jobs/<int:pk>/resume/", views.job_step, {"step": "resume"}, name="job_resume"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -240,6 +241,8 @@ def _job_page(request: HttpRequest, order: WorkOrder, region: str = "panel", **f
 
     def page(status: int) -> HttpResponse:
         job = selectors.job_page(request.technician, order)
+        if order.pk in request.session.get(LOCATION_DECLINED, []):
+            job.location_offer = None
         # The page shows messages at its top; a swapped-in region carries its own.
         context = {"order": order, "job": job, "state": job.state, "fragment": wants_region(request), **forms}
         return render_region(request, "fieldops/job_detail.html", region, context, status=status)
@@ -281,6 +284,35 @@ def job_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         redirect_to=redirect_to,
         leaves_page=step == "leave",
     )
+
+
+# Jobs whose "Save this spot as the customer's location?" the technician answered No (this session).
+LOCATION_DECLINED = "location_declined"
+
+
+@require_POST
+@technician_required
+def job_save_location(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer to "Save this spot as the customer's location?": yes saves the arrival's position
+    on the customer (recorded in their history); no stops asking for this job."""
+    order = _work_order_for_technician(request, pk)
+    answer = request.POST.get("answer")
+    if answer not in ("yes", "no"):
+        return _refuse(request, "Answer yes or no.", _job_page(request, order))
+    if answer == "no":
+        declined = request.session.get(LOCATION_DECLINED, [])
+        request.session[LOCATION_DECLINED] = [*declined[-49:], order.pk]
+        messages.info(request, "Not saved. The office can place the customer on the map.")
+    else:
+        try:
+            services.customer_location_from_arrival(technician=request.technician, work_order=order)
+        except ValidationError as error:
+            return _refuse(request, " ".join(error.messages), _job_page(request, order), status=409)
+        messages.success(request, "Saved: this spot is now the customer's location.")
+        order = _work_order_for_technician(request, pk)  # its customer now has the spot
+    if wants_region(request):
+        return _job_page(request, order)(200)
+    return redirect("fieldops:job_detail", pk=pk)
 
 
 @require_POST

@@ -201,12 +201,44 @@ WHITENOISE_ALLOW_ALL_ORIGINS = False
 # A strict Content-Security-Policy (README "Security headers"): our own origin only, no inline script
 # or eval (htmx runs with allowEval off), inline <style> only with the request's nonce, no plugins,
 # no <base>, no framing. Static files get it too (the middleware sits before WhiteNoise).
+# Maps (dispatch/geo.py, dispatch/routing.py; README "Maps and drive times"): the tile server the
+# dispatch map and the customer form draw under their pins (pins render without tiles too), an
+# optional Nominatim-compatible geocoder for address search, and an optional OSRM server for
+# drive times (straight line x road factor / average speed without one).
+TECHFLOW_MAP_TILE_URL = env.str(
+    "TECHFLOW_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+TECHFLOW_MAP_ATTRIBUTION = env.str("TECHFLOW_MAP_ATTRIBUTION", default="© OpenStreetMap contributors")
+# Where a map looks when it has no pin: "latitude,longitude" (the demo's city).
+TECHFLOW_MAP_CENTER = [float(v) for v in env.list("TECHFLOW_MAP_CENTER", default=["40.7128", "-74.0060"])]
+TECHFLOW_GEOCODER_URL = env.str("TECHFLOW_GEOCODER_URL", default="")
+TECHFLOW_GEOCODER_TIMEOUT = env.float("TECHFLOW_GEOCODER_TIMEOUT", default=5.0)
+TECHFLOW_ROUTING_URL = env.str("TECHFLOW_ROUTING_URL", default="")
+TECHFLOW_ROUTING_TIMEOUT = env.float("TECHFLOW_ROUTING_TIMEOUT", default=5.0)
+TECHFLOW_ROAD_FACTOR = env.float("TECHFLOW_ROAD_FACTOR", default=1.3)
+TECHFLOW_AVERAGE_SPEED_KMH = env.float("TECHFLOW_AVERAGE_SPEED_KMH", default=40.0)
+
+
+def _tile_origin(url: str) -> str:
+    """The scheme and host of a tile URL template ('https://{s}.tile.example.org' → https://*.tile...)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{s}" in url:
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
     # Bootstrap draws checkboxes and select arrows with data: SVGs.
-    "img-src": [CSP.SELF, "data:"],
+    # ...and the map's tiles come from the tile server.
+    "img-src": [CSP.SELF, "data:", *filter(None, [_tile_origin(TECHFLOW_MAP_TILE_URL)])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "manifest-src": [CSP.SELF],

@@ -140,3 +140,25 @@ class PushSubscriptionFactory(factory.django.DjangoModelFactory):
     endpoint = factory.Sequence(lambda n: f"https://push.example.net/send/{n}")
     p256dh = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
     auth = "tBHItJI5svbpez7KI4CCXg"
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Skill
+
+    name = factory.Sequence(lambda n: f"Skill {n}")
+
+
+class ServiceZoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ServiceZone
+
+    name = factory.Sequence(lambda n: f"Zone {n}")
+
+
+class JobTypeSkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.JobTypeSkill
+
+    job_type = models.JobType.INSTALLATION
+    skill = factory.SubFactory(SkillFactory)

@@ -24,11 +24,13 @@ from dispatch.models import (
     Customer,
     Direction,
     JobTypeDuration,
+    JobTypeSkill,
     ManualNotification,
     MessageTemplate,
     PlanRun,
     PlanRunStatus,
     Priority,
+    Skill,
     Technician,
     WorkOrder,
     WorkOrderStatus,
@@ -125,6 +127,44 @@ def test_customer_window_cannot_be_reversed_by_a_queryset_update():
         Customer.objects.filter(pk=customer.pk).update(preferred_schedule_end=dt.time(7))
     customer.refresh_from_db()
     assert customer.preferred_schedule_end == dt.time(16)
+
+
+# Places, skills (issue 12)
+
+
+def test_customer_position_on_the_earth_with_both_coordinates():
+    with violates("customers_latitude_range"):
+        CustomerFactory(latitude=Decimal("90.5"), longitude=Decimal("0"))
+    with violates("customers_longitude_range"):
+        CustomerFactory(latitude=Decimal("40"), longitude=Decimal("-180.5"))
+    with violates("customers_position_pair"):
+        CustomerFactory(latitude=Decimal("40.7"), longitude=None)
+    CustomerFactory(latitude=Decimal("-90"), longitude=Decimal("180"))
+    CustomerFactory(latitude=None, longitude=None)
+    assert Customer.objects.count() == 2
+
+
+def test_technician_home_on_the_earth_with_both_coordinates():
+    with violates("technicians_home_latitude_range"):
+        TechnicianFactory(home_latitude=Decimal("-91"), home_longitude=Decimal("0"))
+    with violates("technicians_home_longitude_range"):
+        TechnicianFactory(home_latitude=Decimal("0"), home_longitude=Decimal("181"))
+    with violates("technicians_home_position_pair"):
+        TechnicianFactory(home_latitude=None, home_longitude=Decimal("-73.9"))
+    TechnicianFactory(home_latitude=Decimal("40.744"), home_longitude=Decimal("-73.953"))
+    assert Technician.objects.count() == 1
+
+
+def test_a_job_type_needs_a_skill_once_and_only_known_job_types():
+    skill = Skill.objects.create(name="PTZ cameras")
+    JobTypeSkill.objects.create(job_type="installation", skill=skill)
+    with violates("job_type_skills_unique"):
+        JobTypeSkill.objects.create(job_type="installation", skill=skill)
+    with violates("job_type_skills_job_type_valid"):
+        JobTypeSkill.objects.create(job_type="demolition", skill=skill)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Skill.objects.create(name="PTZ cameras")
+    assert JobTypeSkill.objects.count() == 1
 
 
 # Work orders

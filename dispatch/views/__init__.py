@@ -6,6 +6,7 @@ from dispatch.views.customers import (
     customer_create,
     customer_detail,
     customer_edit,
+    customer_geocode,
     customer_list,
     customer_note_add,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "customer_create",
     "customer_detail",
     "customer_edit",
+    "customer_geocode",
     "customer_list",
     "customer_note_add",
     "message_list",

@@ -1,13 +1,14 @@
 """Customers: search, create, edit, their work orders and history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dispatch import selectors, services
+from dispatch import geo, selectors, services
 from dispatch.access import office_required
 from dispatch.filters import CustomerFilter
 from dispatch.forms import CallLogForm, CustomerForm, CustomerNoteForm
@@ -103,7 +104,36 @@ def _customer_form(request: HttpRequest, customer: Customer | None) -> HttpRespo
             return redirect(f"{reverse('dispatch:work_order_create')}?customer={saved.pk}")
         return redirect("dispatch:customer_detail", pk=saved.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "dispatch/customer_form.html", {"form": form, "customer": customer}, status=status)
+    context = {"form": form, "customer": customer, "map": map_settings()}
+    return render(request, "dispatch/customer_form.html", context, status=status)
+
+
+def map_settings() -> dict:
+    """What a page's map reads (data attributes for static/js/maps.js): tiles, attribution, the
+    address search when a geocoder is configured, and where to look when there is no pin yet."""
+    return {
+        "tile_url": settings.TECHFLOW_MAP_TILE_URL,
+        "attribution": settings.TECHFLOW_MAP_ATTRIBUTION,
+        "center": settings.TECHFLOW_MAP_CENTER,
+        "geocode_url": reverse("dispatch:customer_geocode") if geo.geocoder_configured() else "",
+    }
+
+
+@require_GET
+@office_required
+def customer_geocode(request: HttpRequest) -> HttpResponse:
+    """Places matching an address, as JSON for the customer form's map; the geocoder's failure is a
+    message (503 not configured, 502 failed), an empty search a 400."""
+    query = request.GET.get("q", "")[:300]
+    if not query.strip():
+        return JsonResponse({"error": "Type an address to search for."}, status=400)
+    try:
+        places = geo.geocode(query)
+    except geo.GeocoderError as error:
+        return JsonResponse({"error": str(error)}, status=503 if not geo.geocoder_configured() else 502)
+    return JsonResponse(
+        {"places": [{"label": p.label, "latitude": p.latitude, "longitude": p.longitude} for p in places]}
+    )
 
 
 @require_http_methods(["GET", "POST"])

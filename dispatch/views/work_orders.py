@@ -25,7 +25,7 @@ from dispatch.forms import (
     WorkOrderEditForm,
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
-from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
+from dispatch.services import Actor, MissingSkill, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import WorkOrderTable
 from dispatch.views.common import error_messages, paginate_table, render_region
 from dispatch.views.suggestions import default_suggest_day
@@ -187,6 +187,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         "can_cancel": order.can_move_to(WorkOrderStatus.CANCELLED),
         "refusal": forms.get("refusal"),
         "needs_override": forms.get("needs_override", False),
+        "needs_skill_override": forms.get("needs_skill_override", False),
         "open_panel": forms.get("open_panel", ""),
         "suggest_day": default_suggest_day(order),
         "call_form": CallLogForm(),
@@ -221,6 +222,7 @@ def _refused(request: HttpRequest, pk: int, error: ValidationError, panel: str, 
         status=status,
         refusal=error_messages(error),
         needs_override=isinstance(error, OutsidePreferredWindow),
+        needs_skill_override=isinstance(error, MissingSkill),
         open_panel=panel,
         **forms,
     )
@@ -266,6 +268,7 @@ def work_order_schedule(request: HttpRequest, pk: int) -> HttpResponse:
             scheduled_for=data["scheduled_for"],
             override_window=data["override_window"],
             expected_version=data["version"],
+            override_skills=data["override_skills"],
         )
     except ValidationError as error:
         return _refused(request, pk, error, "schedule", schedule_form=form)
@@ -376,7 +379,7 @@ def _availability(customer: Customer | None, start: datetime | None, data: dict 
 def work_order_create(request: HttpRequest) -> HttpResponse:
     form = WorkOrderCreateForm(request.POST or None, initial={"customer": request.GET.get("customer")})
     refusal: list[str] = []
-    needs_override = False
+    needs_override = needs_skill_override = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -391,10 +394,12 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
                 technician=data["technician"],
                 scheduled_for=data["scheduled_for"],
                 override_window=data["override_window"],
+                override_skills=data["override_skills"],
             )
         except ValidationError as error:
             refusal = error_messages(error)
             needs_override = isinstance(error, OutsidePreferredWindow)
+            needs_skill_override = isinstance(error, MissingSkill)
         else:
             messages.success(request, f"Work order #{order.pk} created.")
             return redirect("dispatch:work_order_detail", pk=order.pk)
@@ -412,6 +417,7 @@ def work_order_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "refusal": refusal,
         "needs_override": needs_override,
+        "needs_skill_override": needs_skill_override,
         **_availability(customer, start, form.cleaned_data if hasattr(form, "cleaned_data") else None),
     }
     status = 422 if request.method == "POST" else 200

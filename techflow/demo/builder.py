@@ -26,7 +26,16 @@ from django.utils import timezone
 from dispatch import clock
 from dispatch.access import OFFICE_GROUP, TECHNICIAN_GROUP
 from dispatch.db import archive_table
-from dispatch.models import ActorType, Customer, JobTypeDuration, Technician, WorkOrder
+from dispatch.models import (
+    ActorType,
+    Customer,
+    JobTypeDuration,
+    JobTypeSkill,
+    ServiceZone,
+    Skill,
+    Technician,
+    WorkOrder,
+)
 from dispatch.services import Actor, customer_history_add, customer_save, work_order_open
 from fieldops.models import ChecklistItem, ChecklistKind, ChecklistTemplate
 from fieldops.selectors import State
@@ -34,6 +43,7 @@ from fieldops.services import Location
 from inventory.models import InventoryItem, Truck
 from inventory.services import minimum_quantity_for
 from techflow.demo.catalogue import (
+    ADDRESS_ZONES,
     CHECKLISTS,
     CUSTOMERS,
     DAYS_AHEAD,
@@ -42,13 +52,17 @@ from techflow.demo.catalogue import (
     INVENTORY_ITEMS,
     JOB_MINUTES,
     JOB_TEXTS,
+    JOB_TYPE_SKILLS,
     JOB_WEIGHTS,
     OFFICE_TRUCK,
     ORDERS_PER_TECHNICIAN_PER_DAY,
     SEED,
     SERVICE_TRUCK_IDS,
+    SKILLS,
     STANDARD_QUANTITY,
     TECHFLOW_APPS,
+    TECHNICIAN_HOMES,
+    TECHNICIAN_SKILLS,
     TECHNICIANS,
     WEEKDAY_FIRST_SLOTS,
     WEEKDAY_SECOND_SLOTS,
@@ -57,6 +71,7 @@ from techflow.demo.catalogue import (
     WEEKEND_ROTA,
     WEEKEND_SHIFT,
     WEEKEND_SLOTS,
+    ZONES,
     Place,
 )
 from techflow.hashers import demo_hasher
@@ -197,6 +212,7 @@ class Build:
     items: dict[str, InventoryItem] = field(default_factory=dict)
     technicians: list[Technician] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
+    zones: dict = field(default_factory=dict)
     visits: list[Visit] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     taken: set[tuple[int, datetime]] = field(default_factory=set)
@@ -383,6 +399,14 @@ def _add_trucks_items_technicians(build: Build) -> None:
     ]
     InventoryItem.objects.bulk_create(items)
     build.items = {item.name: item for item in items}
+    zones = {name: ServiceZone.objects.create(name=name) for name in ZONES}
+    build.zones = zones
+    skills = {name: Skill.objects.create(name=name) for name in SKILLS}
+    JobTypeSkill.objects.bulk_create(
+        JobTypeSkill(job_type=job_type, skill=skills[name])
+        for job_type, names in JOB_TYPE_SKILLS.items()
+        for name in names
+    )
     build.technicians = [
         Technician(
             name=t.name,
@@ -393,6 +417,9 @@ def _add_trucks_items_technicians(build: Build) -> None:
             work_start=time(7),
             work_end=time(16),
             created_at=build.local(build.day(-400), time(9, 30)),
+            home_zone=zones[TECHNICIAN_HOMES[t.username][0]],
+            home_latitude=Decimal(f"{TECHNICIAN_HOMES[t.username][1]:.6f}"),
+            home_longitude=Decimal(f"{TECHNICIAN_HOMES[t.username][2]:.6f}"),
         )
         for t in TECHNICIANS
     ]
@@ -400,6 +427,12 @@ def _add_trucks_items_technicians(build: Build) -> None:
     # The demo's job types take the lengths its jobs are planned for.
     for job_type, minutes in JOB_MINUTES.items():
         JobTypeDuration.objects.update_or_create(job_type=job_type, defaults={"minutes": minutes})
+    for t, technician in zip(TECHNICIANS, build.technicians, strict=True):
+        technician.skills.set([skills[name] for name in TECHNICIAN_SKILLS[t.username]])
+
+
+def demo_zone(address: str) -> str:
+    return next(zone for word, zone in ADDRESS_ZONES if word in address)
 
 
 # ---------------------------------------------------------------------------------------
@@ -418,6 +451,9 @@ def _plan_customers(build: Build) -> None:
             is_new_customer=c.is_new,
             preferred_schedule_start=c.window[0],
             preferred_schedule_end=c.window[1],
+            zone=build.zones[demo_zone(c.place.address)],
+            latitude=None if c.is_new else Decimal(f"{c.place.latitude:.6f}"),
+            longitude=None if c.is_new else Decimal(f"{c.place.longitude:.6f}"),
         )
         build.customers.append(customer)
         signed = build.local(build.day(-20 if c.is_new else -(300 + 40 * index)), time(10, 5))

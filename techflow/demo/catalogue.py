@@ -160,6 +160,46 @@ CUSTOMERS = (
     ),
 )
 
+# Skills, zones and home bases (issue 12). Every demo technician does the skills the job types
+# require (the demo books any of them on any type); the specialities tell them apart.
+SKILLS = (
+    "CCTV installation",
+    "NVR setup",
+    "PTZ cameras",
+    "Access control",
+    "Fibre splicing",
+    "Network cabling",
+)
+JOB_TYPE_SKILLS = {
+    "installation": ("CCTV installation",),
+    "upgrade": ("NVR setup",),
+}
+TECHNICIAN_SKILLS = {
+    "mike": ("CCTV installation", "NVR setup", "PTZ cameras", "Access control"),
+    "sarah": ("CCTV installation", "NVR setup", "Fibre splicing", "Network cabling"),
+    "david": ("CCTV installation", "NVR setup", "PTZ cameras", "Network cabling"),
+    "alex": ("CCTV installation", "NVR setup", "Access control"),
+}
+ZONES = ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "New Jersey")
+# Home base: zone, latitude, longitude.
+TECHNICIAN_HOMES = {
+    "mike": ("Manhattan", 40.776000, -73.982000),
+    "sarah": ("Brooklyn", 40.678000, -73.944000),
+    "david": ("Queens", 40.744000, -73.953000),
+    "alex": ("Bronx", 40.845000, -73.865000),
+}
+# The customer's zone, by a word of their address; a new customer has no position yet (the
+# technician's first arrival offers to save it).
+ADDRESS_ZONES = (
+    ("Brooklyn", "Brooklyn"),
+    ("Elmhurst", "Queens"),
+    ("Flushing", "Queens"),
+    ("Bronx", "Bronx"),
+    ("Staten Island", "Staten Island"),
+    ("NJ", "New Jersey"),
+    ("New York, NY", "Manhattan"),
+)
+
 DEPOT = Place("TechFlow depot, 47-20 Vernon Boulevard, Long Island City, NY 11101", 40.744000, -73.953000)
 
 # Shifts (seed: 7 AM - 4 PM weekdays, 7 AM - 1 PM weekends) and the job slots inside them.
