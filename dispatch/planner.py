@@ -12,11 +12,13 @@ says so; what it has placed is still valid.
 
 import bisect
 import itertools
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 
 from django.conf import settings
 from django.db.models import Q
@@ -24,13 +26,15 @@ from django.utils import timezone
 
 from dispatch import clock
 from dispatch.formatting import clock_time
-from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import JobTypeSkill, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     Interval,
+    at_time,
     booked_jobs,
     company_hours,
     day_bounds,
     duration_of,
+    has_window,
     length_text,
     max_jobs_per_day,
     placement_refusals,
@@ -539,6 +543,9 @@ def plan_week(
     seconds: float | None = None,
     progress: Progress | None = None,
     lengths: dict[str, int] | None = None,
+    skills: dict[int, set[str]] | None = None,
+    required: dict[str, set[str]] | None = None,
+    engine: str | None = None,
 ) -> Plan:
     """Propose a technician and a start for as many `orders` as the rules allow; say why for the rest.
 
@@ -546,10 +553,15 @@ def plan_week(
     the minutes per job type (read when not given); `served` counts past jobs per
     (technician, customer); `week_load` counts each technician's booked jobs this week. The run
     takes at most `seconds` (the time box, TECHFLOW_PLANNER_TIME_BOX by default); `progress` is
-    called with (orders considered, orders to consider) as the search goes.
+    called with (orders considered, orders to consider) as the search goes. `skills` (technician
+    id -> skill names) and `required` (job type -> skill names) hold each placement to the job's
+    skills. `engine` (TECHFLOW_PLANNER_ENGINE by default): "search", the exact search below, or
+    "ortools", the travel-aware optimiser (dispatch.optimiser) over the same rules; either way
+    every placement is checked by scheduling.placement_refusals before it is proposed.
     """
     started = time.monotonic()
     box = time_box() if seconds is None else seconds
+    engine = engine or planner_engine()
     search = _Search(
         orders=orders,
         technicians=technicians,
@@ -563,9 +575,19 @@ def plan_week(
         progress=progress,
         lengths=lengths,
     )
-    chosen, complete, searched = search.run()
-    # The orders the search never reached: a partial plan says which.
-    unreached = {pk for pk in searched[search.decided :] if pk not in chosen} if search.timed_out else set()
+    optimiser_reasons: dict[int, str] = {}
+    if engine == "ortools":
+        starts_of, optimiser_reasons, complete = _optimised(
+            search, booked=booked, skills=skills or {}, required=required or {}, seconds=box
+        )
+        chosen = {pk: bucket for pk, (bucket, _) in starts_of.items()}
+        unreached: set[int] = set()
+    else:
+        chosen, complete, searched = search.run()
+        # The orders the search never reached: a partial plan says which.
+        unreached = (
+            {pk for pk in searched[search.decided :] if pk not in chosen} if search.timed_out else set()
+        )
     plan = Plan(days=days, exhaustive=complete, partial=bool(unreached), nodes=search.nodes)
     by_bucket: dict[Bucket, list[int]] = defaultdict(list)
     for order_id, bucket in chosen.items():
@@ -574,7 +596,7 @@ def plan_week(
     placed = set()
     for bucket in sorted(by_bucket, key=lambda b: (b[1], search.techs[b[0]].name)):
         ids = tuple(sorted(by_bucket[bucket]))
-        starts = search.fit(bucket, ids)
+        starts = tuple(starts_of[pk][1] for pk in ids) if engine == "ortools" else search.fit(bucket, ids)
         technician = search.techs[bucket[0]]
         existing = booked.get(bucket, [])
         for n, (order_id, start) in enumerate(sorted(zip(ids, starts, strict=True), key=lambda p: p[1]), 1):
@@ -590,19 +612,16 @@ def plan_week(
                 duration=search.durations[order_id],
                 same_day_jobs=others,
                 customer=order.customer,
+                technician_skills=None if skills is None else skills.get(technician.pk, set()),
+                required=(required or {}).get(order.job_type, set()),
             ):
                 continue
             placed.add(order_id)
             load[technician.pk] = load.get(technician.pk, 0) + 1
-            plan.placements.append(
-                Placement(
-                    order,
-                    technician,
-                    start,
-                    _reason(order, technician, start, len(existing), n, served, load),
-                    order.version,
-                )
-            )
+            reason = _reason(order, technician, start, len(existing), n, served, load)
+            if optimiser_reasons.get(order_id):
+                reason = f"{reason[:-1]}; {optimiser_reasons[order_id]}."
+            plan.placements.append(Placement(order, technician, start, reason, order.version))
     plan.placements.sort(key=lambda p: (p.start, p.technician.name))
     for order in orders:
         if order.pk not in placed:
@@ -610,6 +629,109 @@ def plan_week(
             plan.unplaced.append(Unplaced(order, why))
     plan.seconds = time.monotonic() - started
     return plan
+
+
+def planner_engine() -> str:
+    """Which planner "Plan the week" runs (TECHFLOW_PLANNER_ENGINE): "search" or "ortools"."""
+    engine = getattr(settings, "TECHFLOW_PLANNER_ENGINE", "search")
+    return engine if engine in ("search", "ortools") else "search"
+
+
+def _minute(at) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _point(latitude, longitude) -> tuple[float, float] | None:
+    return None if latitude is None or longitude is None else (float(latitude), float(longitude))
+
+
+def _optimised(
+    search: "_Search",
+    *,
+    booked: dict[Bucket, list[Interval]],
+    skills: dict[int, set[str]],
+    required: dict[str, set[str]],
+    seconds: float,
+) -> tuple[dict[int, tuple[Bucket, datetime]], dict[int, str], bool]:
+    """The week through dispatch.optimiser: the same technicians, days, hours, lengths, windows,
+    skills, cap and bookings as the search, with drive times between customers (dispatch.routing).
+    Returns {order id: ((technician id, day), start)}, the optimiser's reason per order, and
+    whether the placed count is proven best."""
+    from dispatch import optimiser, routing
+
+    shifts = []
+    now = timezone.localtime(search.now)
+    for technician in search.techs.values():
+        begins, ends = work_hours(technician)
+        for day in search.days:
+            first = _minute(begins)
+            if day == now.date():
+                # Never in the past: today's shift opens at the next whole minute.
+                first = max(first, _minute(now) + 1)
+            elif day < now.date():
+                continue
+            shifts.append(
+                optimiser.Shift(
+                    technician_id=technician.pk,
+                    day=day,
+                    start=first,
+                    end=_minute(ends),
+                    max_jobs=search.limit,
+                    skills=frozenset(skills.get(technician.pk, ())),
+                    home=_point(technician.home_latitude, technician.home_longitude),
+                    zone=str(technician.home_zone_id) if technician.home_zone_id else None,
+                    name=technician.name,
+                )
+            )
+    jobs = []
+    for order in search.orders:
+        customer = order.customer
+        window = None
+        if has_window(customer):
+            window = (_minute(customer.preferred_schedule_start), _minute(customer.preferred_schedule_end))
+        jobs.append(
+            optimiser.Job(
+                order_id=order.pk,
+                duration=int(search.durations[order.pk].total_seconds() // 60),
+                skills=frozenset(required.get(order.job_type, ())),
+                location=_point(customer.latitude, customer.longitude) if customer else None,
+                window=window,
+                zone=str(customer.zone_id) if customer and customer.zone_id else None,
+            )
+        )
+    bookings = [
+        optimiser.Booking(
+            technician_id=tech_id,
+            day=day,
+            start=_minute(timezone.localtime(start)),
+            end=min(24 * 60, _minute(timezone.localtime(start)) + int((end - start).total_seconds() // 60)),
+        )
+        for (tech_id, day), intervals in booked.items()
+        if tech_id in search.techs and day in search.days
+        for start, end in intervals
+    ]
+    points = sorted({j.location for j in jobs if j.location} | {s.home for s in shifts if s.home})
+    if getattr(settings, "TECHFLOW_ROUTING_URL", "") and len(points) <= 500:
+        # One table from the routing server for every place of the week.
+        index = {p: i for i, p in enumerate(points)}
+        matrix = routing.drive_matrix(points)
+
+        def drive(a, b) -> int:
+            return math.ceil(matrix[index[a]][index[b]])
+    else:
+
+        def drive(a, b) -> int:
+            return math.ceil(routing.straight_minutes(a, b))
+
+    instance = optimiser.Instance(shifts=shifts, jobs=jobs, drive=drive, bookings=bookings)
+    result = optimiser.solve(instance, seconds)
+    starts: dict[int, tuple[Bucket, datetime]] = {}
+    reasons: dict[int, str] = {}
+    for a in result.assignments:
+        start = at_time(a.day, time_of_day(a.start // 60, a.start % 60))
+        starts[a.order_id] = ((a.technician_id, a.day), start)
+        reasons[a.order_id] = a.reason
+    return starts, reasons, result.status == "optimal"
 
 
 def _reason(order, technician, start, existing, n, served, load) -> str:
@@ -720,8 +842,10 @@ def orders_to_plan(first: date, after: date):
     )
 
 
-def week_plan(day: date, now: datetime | None = None, progress: Progress | None = None) -> Plan:
-    """The proposal for the week of `day`: four queries, whatever the data size."""
+def week_plan(
+    day: date, now: datetime | None = None, progress: Progress | None = None, engine: str | None = None
+) -> Plan:
+    """The proposal for the week of `day`: six queries, whatever the data size."""
     now = now or clock.now()
     first, after = week_of(day)
     days = [
@@ -729,7 +853,11 @@ def week_plan(day: date, now: datetime | None = None, progress: Progress | None 
         for i in range(PLAN_WEEKDAYS)
         if first + timedelta(days=i) >= timezone.localdate(now)
     ]
-    technicians = list(Technician.objects.filter(active=True))
+    technicians = list(Technician.objects.filter(active=True).prefetch_related("skills"))
+    skills = {t.pk: {s.name for s in t.skills.all()} for t in technicians}
+    required: dict[str, set[str]] = defaultdict(set)
+    for job_type, skill in JobTypeSkill.objects.values_list("job_type", "skill__name"):
+        required[job_type].add(skill)
     orders = list(orders_to_plan(first, after))
     booked: dict[Bucket, list[Interval]] = defaultdict(list)
     week_load: dict[int, int] = defaultdict(int)
@@ -746,4 +874,7 @@ def week_plan(day: date, now: datetime | None = None, progress: Progress | None 
         week_load=week_load,
         now=now,
         progress=progress,
+        skills=skills,
+        required=required,
+        engine=engine,
     )

@@ -306,6 +306,8 @@ TASKS = {
 }
 # "Plan the week" stops searching after this many seconds and proposes what it has (partial, saying so).
 TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
+# "search" (the exact search over the rules) or "ortools" (travel-aware, dispatch.optimiser).
+TECHFLOW_PLANNER_ENGINE = env.str("TECHFLOW_PLANNER_ENGINE", default="search")
 # Periodic jobs (techflow/periodic.py): the worker's tick runs the due ones every this many seconds.
 TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
 # --- end of background tasks --------------------------------------------------------------------
