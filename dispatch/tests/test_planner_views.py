@@ -216,7 +216,8 @@ def test_plan_runs_a_fixed_number_of_queries(office_client, week, headers):
             200,
             302,
         )
-    assert len(small) == len(large) <= 20
+    # The week plan reads the technicians' skills and the job types' required skills: two queries.
+    assert len(small) == len(large) <= 22
 
 
 def test_a_late_pending_order_is_planned_again_and_stays_with_its_technician_if_it_can():
