@@ -199,21 +199,22 @@ class WorkOrderQuerySet(TouchingQuerySet):
             status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED], scheduled_for__lt=clock.now()
         )
 
-    def today_first(self) -> "WorkOrderQuerySet":
-        """Today's orders by time, then the upcoming ones (soonest first), then the past (latest
-        first), then those without a time: the work-order list before a dispatcher picks a sort."""
+    def today_first(self) -> list["WorkOrderQuerySet"]:
+        """The work-order list before a dispatcher picks a sort, as four consecutive runs: today's
+        orders by time, then the upcoming ones (soonest first), then the past (latest first), then
+        those without a time. Each run is a range of the scheduled_for index read in its own order,
+        so a page reads about a page of rows; one ORDER BY over the four (a CASE) sorts every order
+        in the table. `dispatch.tables.TodayFirst` pages across them."""
         from dispatch.scheduling import day_bounds
 
         start, end = day_bounds(clock.localdate())
-        bucket = models.Case(
-            models.When(scheduled_for__gte=start, scheduled_for__lt=end, then=0),
-            models.When(scheduled_for__gte=end, then=1),
-            models.When(scheduled_for__lt=start, then=2),
-            default=3,
-        )
-        ahead = models.Case(models.When(scheduled_for__gte=start, then=F("scheduled_for")))
-        latest = F("scheduled_for").desc(nulls_last=True)
-        return self.order_by(bucket, ahead.asc(nulls_last=True), latest, "id")
+        rows = self.order_by()
+        return [
+            rows.filter(scheduled_for__gte=start, scheduled_for__lt=end).order_by("scheduled_for", "id"),
+            rows.filter(scheduled_for__gte=end).order_by("scheduled_for", "id"),
+            rows.filter(scheduled_for__lt=start).order_by("-scheduled_for", "id"),
+            rows.filter(scheduled_for__isnull=True).order_by("id"),
+        ]
 
     def _to_place_condition(self) -> Q:
         from dispatch.scheduling import day_bounds

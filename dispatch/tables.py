@@ -1,18 +1,79 @@
 """django-tables2 tables for the office lists."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import django_tables2 as tables
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django_tables2.data import TableData
 
 from dispatch import formatting
 from dispatch.models import CommunicationMessage, Customer, WorkOrder
 from dispatch.selectors import CALL_ICONS
 
 # Row links open the page itself; only sorting and paging swap the results in place.
+EPOCH = datetime(1970, 1, 1)
 PLAIN_LINK = {"a": {"hx-boost": "false"}}
+
+
+class TodayFirst(TableData):
+    """The work-order list's default order (`WorkOrderQuerySet.today_first`): runs read one after
+    the other, each a range of the scheduled_for index in its own order.
+
+    A page [start, stop) is two queries whatever the data: one UNION ALL of each run's first `stop`
+    ids (a run read past `stop` can't reach the page), put in order here and sliced; then those
+    orders. `data` is the union of the runs, unordered, which the paginator counts (up to its cap).
+    """
+
+    def __init__(self, orders) -> None:
+        super().__init__(orders.order_by())
+        self.runs = orders.today_first()
+
+    def _ids(self, stop: int) -> list[int]:
+        parts, params = [], []
+        for number, run in enumerate(self.runs):
+            try:
+                sql, run_params = run.values_list("pk", "scheduled_for")[:stop].query.sql_with_params()
+            except EmptyResultSet:  # a filter that matches nothing (an empty choice)
+                continue
+            parts.append(f"SELECT {number}, t.* FROM ({sql}) t")
+            params += run_params
+        if not parts:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+
+        def place(row):
+            # The order each run is read in (today_first): by time, the past latest first, then id.
+            number, pk, at = row
+            if at is None:
+                return (number, 0, pk)
+            if isinstance(at, str):  # SQLite's cursor gives the stored text
+                at = datetime.fromisoformat(at)
+            seconds = (at.replace(tzinfo=None) - EPOCH).total_seconds()  # all in UTC
+            return (number, -seconds if number == 2 else seconds, pk)
+
+        return [pk for _, pk, _ in sorted(rows, key=place)]
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.data.count()
+        ids = self._ids(stop)[start:stop]
+        found = self.data.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    def __iter__(self):
+        return iter(self[0:None])
+
+    def __len__(self) -> int:
+        return self.data.count()
 
 
 class WorkOrderTable(tables.Table):

@@ -439,3 +439,58 @@ def test_the_csv_export_defuses_formulas(office_client):
     response = office_client.get("/office/work-orders/export.csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][4] == "'=HYPERLINK(1)"
+
+
+# The list's default order, read run by run (WorkOrderQuerySet.today_first, dispatch.tables.TodayFirst)
+
+
+def _mixed_orders(now: dt.datetime) -> list[WorkOrder]:
+    """Orders today, ahead, in the past and without a time, created in shuffled order, listed as
+    the list must show them: today by time, then soonest ahead, then latest past, then no time."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    times = {
+        "past far": today - dt.timedelta(days=40),
+        "today late": today + dt.timedelta(hours=15),
+        "ahead far": today + dt.timedelta(days=30),
+        "past near": today - dt.timedelta(hours=2),
+        "today early": today + dt.timedelta(hours=8),
+        "none a": None,
+        "ahead near": today + dt.timedelta(days=1, hours=9),
+        "today mid": today + dt.timedelta(hours=11),
+        "none b": None,
+        "past mid": today - dt.timedelta(days=3),
+    }
+    made = {title: WorkOrderFactory(title=title, scheduled_for=at_time) for title, at_time in times.items()}
+    order = ["today early", "today mid", "today late", "ahead near", "ahead far"]
+    order += ["past near", "past mid", "past far", "none a", "none b"]
+    return [made[title] for title in order]
+
+
+def test_the_list_opens_on_today_then_ahead_then_the_past_then_no_time(office_client, now):
+    expected = _mixed_orders(now)
+    html = office_client.get("/office/work-orders/").content.decode()
+    positions = [html.index(f">{order.title}<") for order in expected]
+    assert positions == sorted(positions)
+
+
+def test_any_slice_of_the_runs_is_the_same_slice_of_the_whole_order(now):
+    from dispatch.tables import TodayFirst
+
+    expected = [order.pk for order in _mixed_orders(now)]
+    orders = WorkOrder.objects.all()
+    rows = TodayFirst(orders)
+    assert len(rows) == len(expected)
+    for start in range(len(expected) + 2):
+        for stop in range(start, len(expected) + 3):
+            assert [order.pk for order in rows[start:stop]] == expected[start:stop], (start, stop)
+    assert [order.pk for order in rows] == expected and rows[3].pk == expected[3]
+
+
+def test_a_page_past_the_first_run_continues_in_the_next(office_client, now, monkeypatch):
+    from dispatch.views import work_orders
+
+    expected = _mixed_orders(now)
+    monkeypatch.setattr(work_orders, "PAGE_SIZE", 4)
+    html = office_client.get("/office/work-orders/?page=2").content.decode()
+    shown = [order.title for order in expected if f">{order.title}<" in html]
+    assert shown == [order.title for order in expected[4:8]]

@@ -26,7 +26,7 @@ from dispatch.forms import (
 )
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, MissingSkill, OutsidePreferredWindow, StaleWorkOrder
-from dispatch.tables import WorkOrderTable
+from dispatch.tables import TodayFirst, WorkOrderTable
 from dispatch.views.common import error_messages, paginate_table, render_region
 from dispatch.views.suggestions import default_suggest_day
 
@@ -56,8 +56,8 @@ def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
 @office_required
 def work_order_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered_orders(request)
-    orders = filterset.qs if request.GET.get("sort") else filterset.qs.today_first()
-    table = WorkOrderTable(orders)
+    orders = filterset.qs
+    table = WorkOrderTable(orders if request.GET.get("sort") else TodayFirst(orders))
     paginate_table(request, table, PAGE_SIZE)
     export_query = request.GET.copy()
     for key in ("page", "sort"):
