@@ -8,12 +8,13 @@ refusal is kept and tried again later (`messages_retry_due`), until TECHFLOW_MES
 """
 
 import logging
+import smtplib
 import string
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from dispatch.models import (
     Direction,
     MessageKind,
     MessageTemplate,
+    Notification,
     WorkOrder,
     WorkOrderStatus,
 )
@@ -174,17 +176,72 @@ def _enqueue(message_id: str) -> None:
         logger.exception("could not enqueue customer message %s; messages_retry_due will send it", message_id)
 
 
+class Unconfirmed(Exception):
+    """The send broke off after the provider may have taken the message: it may have reached the
+    customer, so it is never sent again without a person deciding to (README "Customer messages")."""
+
+
+# What the office reads on Messages (shown cut to 120 characters) for an e-mail that may have gone.
+UNCONFIRMED = (
+    "Not confirmed: the mail server may have it, so it was not sent again. "
+    "Try again sends it with the same Message-ID."
+)
+
+
+def email_message_id(message: CommunicationMessage) -> str:
+    """The e-mail's Message-ID, one per message row (never per attempt): an attempt a person asks
+    for after an unconfirmed one carries the same id, which mail systems use to drop a duplicate."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "techflow.invalid"
+    return f"<{message.pk}@{domain}>"
+
+
+def _email(message: CommunicationMessage) -> str:
+    """Send one e-mail through Django's configured backend. Raised as a plain OSError (retried)
+    when it certainly did not go: no connection, or the mail server answered with a refusal.
+    Raised as Unconfirmed when the conversation broke off once the message was being handed over
+    (a timeout, a hang-up): SMTP has no idempotency key to ask again with."""
+    message_id = email_message_id(message)
+    email = EmailMessage(
+        subject=message.subject, body=message.body, to=[message.recipient], headers={"Message-ID": message_id}
+    )
+    connection = mailers.default  # MAILERS["default"] (settings: EMAIL_URL)
+    connection.open()  # refused, unreachable, bad login: nothing was handed over
+    try:
+        connection.send_messages([email])
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        raise  # the server answered no: it does not have the message
+    except OSError as error:
+        raise Unconfirmed(f"{type(error).__name__}: {error}") from error
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            logger.warning("closing the mail connection after message %s failed", message.pk)
+    return message_id
+
+
 def _deliver(message: CommunicationMessage) -> str:
     if message.channel_type == Channel.EMAIL:
-        email = EmailMessage(
-            subject=message.subject,
-            body=message.body,
-            to=[message.recipient],
-            headers={"Message-ID": f"<{message.pk}@techflow>"},
-        )
-        email.send(fail_silently=False)
-        return f"<{message.pk}@techflow>"
+        return _email(message)
     return sms_backend().send(to=message.recipient, body=message.body, key=str(message.pk))
+
+
+def _unconfirmed(message: CommunicationMessage, why: str) -> None:
+    """Record an e-mail that may have reached the customer: failed, not retried on its own, with
+    an inbox alert so the office decides (check with the customer, or Try again)."""
+    message.delivery_status = DeliveryStatus.FAILED
+    message.next_attempt_at = None
+    message.last_error = f"{UNCONFIRMED} ({why})"[:2000]
+    message.save(update_fields=["delivery_status", "next_attempt_at", "last_error"])
+    Notification.objects.create(
+        notification_type=Notification.Type.SYSTEM,
+        work_order=message.work_order,
+        message=(
+            f"The “{message.get_kind_display()}” e-mail to {message.recipient} may not have been "
+            "sent: the worker stopped while the mail server had it. It was not sent again; check "
+            "with the customer, or Try again on Messages."
+        ),
+    )
 
 
 def customer_message_send(*, message_id: str) -> str:
@@ -197,10 +254,13 @@ def customer_message_send(*, message_id: str) -> str:
     3. Record the answer. A provider's refusal is recorded and retried later, never raised.
 
     A worker that dies between 1 and 3 leaves it `sending`; after LOST_AFTER the sweep
-    (messages_retry_due) sends it again with the *same* key, and a provider that honours
-    Idempotency-Key (the Twilio-compatible one) answers with the message it already took instead
-    of sending it twice. E-mail has no such key: a lost e-mail send goes again with the same
-    Message-ID (README "Customer messages").
+    (messages_retry_due) finds it. A text is sent again with the *same* key, and a provider that
+    honours Idempotency-Key (the Twilio-compatible one) answers with the message it already took
+    instead of sending it twice. SMTP has no such key, so an e-mail is never sent again blindly:
+    the claim wrote its Message-ID on the row, and a lost e-mail send (or one whose conversation
+    broke off mid-handover, `Unconfirmed`) is recorded failed as not confirmed, with an inbox
+    alert; only a person's Try again sends it once more, with the same Message-ID
+    (README "Customer messages").
     """
     now = clock.now()
     with transaction.atomic():
@@ -212,20 +272,40 @@ def customer_message_send(*, message_id: str) -> str:
             return DeliveryStatus.SENDING  # another worker has it with the provider right now
         if status not in (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING):
             return status or "not ours"
+        if status == DeliveryStatus.SENDING and message.channel_type == Channel.EMAIL:
+            # Its worker died with the mail server: it may have gone. Never resent blindly.
+            _unconfirmed(message, f"no answer recorded for attempt {message.attempts}")
+            return message.delivery_status
         message.attempts += 1
         message.delivery_status = DeliveryStatus.SENDING
         message.next_attempt_at = now + LOST_AFTER
-        message.save(update_fields=["attempts", "delivery_status", "next_attempt_at"])
-    error = None
+        fields = ["attempts", "delivery_status", "next_attempt_at"]
+        if message.channel_type == Channel.EMAIL:
+            message.provider_id = email_message_id(message)  # what is in flight, on record first
+            fields.append("provider_id")
+        message.save(update_fields=fields)
+    error = unconfirmed = None
     try:
         provider_id = _deliver(message)[:200]
+    except Unconfirmed as exc:
+        unconfirmed = exc
     except (SmsError, OSError) as exc:
         error = exc
     with transaction.atomic():
         message = CommunicationMessage.objects.select_for_update().get(pk=message_id)
-        if message.delivery_status != DeliveryStatus.SENDING:
+        late = (
+            message.delivery_status == DeliveryStatus.FAILED
+            and message.last_error.startswith(UNCONFIRMED)
+            and error is None
+            and unconfirmed is None
+        )
+        if message.delivery_status != DeliveryStatus.SENDING and not late:
             return message.delivery_status  # recorded meanwhile by a send the sweep resumed
+        # `late`: a send slower than LOST_AFTER, recorded as not confirmed meanwhile, did go: say so.
         now = clock.now()
+        if unconfirmed is not None:
+            _unconfirmed(message, str(unconfirmed))
+            return message.delivery_status
         if error is not None:
             message.last_error = str(error)[:2000]
             if message.attempts >= settings.TECHFLOW_MESSAGE_ATTEMPTS:
@@ -254,7 +334,8 @@ def customer_message_send(*, message_id: str) -> str:
 
 def messages_retry_due(*, limit: int = 500) -> int:
     """Enqueue the messages due another attempt, queued ones whose task never ran, and sends whose
-    worker died with the provider (`sending` past LOST_AFTER: sent again with the same key)."""
+    worker died with the provider (`sending` past LOST_AFTER: a text is sent again with the same
+    key; an e-mail is recorded as not confirmed, never resent: see customer_message_send)."""
     now = clock.now()
     due = CommunicationMessage.objects.filter(
         delivery_status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING],

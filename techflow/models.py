@@ -239,3 +239,28 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} every {self.every_seconds}s"
+
+
+class StoredFilesCheck(models.Model):
+    """Where the check of stored files (techflow/storage_check.py) has got to: one row.
+
+    Each run asks the storage about a bounded batch of files, in a fixed order (photos, their
+    thumbnails, signatures, service reports; each by id), and moves `kind`/`after` on; a pass ends
+    when every kind is done, and its totals are kept for the System page."""
+
+    kind = models.CharField(max_length=20, blank=True)  # the kind being checked; "" = a new pass
+    after = models.CharField(max_length=64, blank=True)  # the last id checked of that kind
+    pass_started_at = models.DateTimeField(null=True, blank=True)
+    checked = models.PositiveIntegerField(default=0)  # in the pass under way
+    missing = models.PositiveIntegerField(default=0)
+    last_pass_started_at = models.DateTimeField(null=True, blank=True)
+    last_pass_finished_at = models.DateTimeField(null=True, blank=True)
+    last_pass_checked = models.PositiveIntegerField(null=True, blank=True)
+    last_pass_missing = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "stored_files_check"
+
+    def __str__(self) -> str:
+        return f"Stored files check ({self.kind or 'between passes'})"

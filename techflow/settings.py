@@ -310,6 +310,9 @@ TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
 TECHFLOW_PLANNER_ENGINE = env.str("TECHFLOW_PLANNER_ENGINE", default="search")
 # Periodic jobs (techflow/periodic.py): the worker's tick runs the due ones every this many seconds.
 TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
+# The stored files check (techflow/storage_check.py) asks the file store about this many files a
+# run (every 10 minutes on the worker): a HEAD request each on S3.
+TECHFLOW_STORED_FILES_BATCH = env.int("TECHFLOW_STORED_FILES_BATCH", default=200)
 # --- end of background tasks --------------------------------------------------------------------
 
 # Dispatch rules: an optional cap on a technician's jobs a day (0: no cap; the seed's is two a day).

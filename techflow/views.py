@@ -19,6 +19,7 @@ from dispatch.access import home_url_for
 from dispatch.parsing import BadInput
 from techflow import system as system_info
 from techflow.middleware import database_unavailable
+from techflow.storage_check import stored_files_overview
 from techflow.tasks import backup_task
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def system(request: HttpRequest) -> HttpResponse:
         "threshold": settings.TECHFLOW_LONG_QUERY_SECONDS,
         "runs": system_info.recent_runs(),
         "keys": system_info.processed_actions_overview(),
+        "files": stored_files_overview(),
     }
     if postgres:
         long_queries = system_info.long_running_queries()

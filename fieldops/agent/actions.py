@@ -20,7 +20,7 @@ from fieldops import services
 from fieldops.agent.matching import match_job, match_one
 from fieldops.models import ActivityType
 from fieldops.services import NOWHERE, Location
-from fieldops.state import Step, TechnicianState, check, technician_state
+from fieldops.state import OfficeRefusal, Step, TechnicianState, check, technician_state
 from inventory.models import Truck, TruckInventory
 
 NOT_UNDERSTOOD = (
@@ -109,11 +109,23 @@ def _no_job(slots: dict) -> Result:
 def _run(
     ctx: Context, action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None
 ) -> Result:
-    """Run one service; a refusal comes back as the service worded it."""
+    """Run one service; a refusal comes back as the service worded it.
+
+    A refusal the office should hear of (`OfficeRefusal`: a truck another technician drives) reaches
+    its inbox as the phone's does, through `services.refusal_notify`, in the turn's transaction: a
+    resent turn (same turn key) is answered from `action_perform`'s record and never alerts twice."""
     try:
         call()
     except ValidationError as error:
-        return Result(" ".join(error.messages), ok=False, work_order=job, data={"refused": action})
+        reason = " ".join(error.messages)
+        if isinstance(error, OfficeRefusal):
+            services.refusal_notify(
+                technician=ctx.technician,
+                action=action,
+                reason=reason,
+                work_order_id=job.pk if job is not None else None,
+            )
+        return Result(reason, ok=False, work_order=job, data={"refused": action})
     return Result(reply, action=action, work_order=job)
 
 

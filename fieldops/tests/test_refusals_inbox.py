@@ -108,3 +108,39 @@ def test_a_successful_offline_replay_raises_no_alert(tech_client, technician, tr
         answer = _replay(tech_client, f"/tech/jobs/{order.pk}/travel-start/", now + timedelta(minutes=2))
     assert answer.status_code == 200 and answer.json()["ok"]
     assert _refusals() == []
+
+
+def _agent_says(client, text: str, key: uuid.UUID):
+    return client.post("/tech/agent/say/", {"text": text, "turn_key": str(key)}, HTTP_HX_REQUEST="true")
+
+
+def test_a_voice_clock_in_on_a_truck_in_use_reaches_the_inbox_once(tech_client, technician, truck, david):
+    """The agent's clock-in meets the same rule as the phone's button, and the office hears of it the
+    same way: one "Refused action" alert per turn, none more when the phone resends the turn."""
+    from fieldops.models import VoiceAgentInteraction
+
+    services.clock_in(technician=david, truck=truck)
+    key = uuid.uuid4()
+    answer = _agent_says(tech_client, "clock in with truck 201", key)
+    assert "Truck 201 is in use: David Kim" in answer.content.decode()
+    (alert,) = _refusals()
+    assert alert.message.startswith("Terry Tech: “Clock in” was refused: Truck 201 is in use: David Kim")
+    assert alert.work_order is None and not alert.is_read
+    assert Notification.objects.alerts().filter(pk=alert.pk).exists()
+    # The same turn resent (a double tap, a lost answer): answered once, alerted once.
+    _agent_says(tech_client, "clock in with truck 201", key)
+    assert len(_refusals()) == 1
+    assert VoiceAgentInteraction.objects.filter(interaction_type="technician_speech").count() == 1
+    # Still not clocked in: the refusal changed nothing else.
+    assert not technician.clock_records.filter(clock_out_time__isnull=True).exists()
+
+
+def test_a_voice_clock_in_the_agent_can_ask_about_raises_no_alert(tech_client, technician, david):
+    """A crew truck in use is a question to the technician, not a refusal for the office; nor is a
+    truck the agent does not know."""
+    crew = TruckFactory(name="Truck 202", crew_allowed=True)
+    services.clock_in(technician=david, truck=crew)
+    answer = _agent_says(tech_client, "clock in with truck 202", uuid.uuid4())
+    assert "Are you sharing it with them as a crew?" in answer.content.decode()
+    _agent_says(tech_client, "clock in with truck 999", uuid.uuid4())
+    assert _refusals() == []

@@ -83,3 +83,67 @@ def test_office_and_phone_pages_run_under_the_policy(browser, live_server, djang
         violations += _visit(page, live_server.url + path, name)
     context.close()
     assert violations == [] and messages == []
+
+
+POLL_WATCH = """
+window.__evalErrors = [];
+document.addEventListener('htmx:evalDisallowedError',
+  e => window.__evalErrors.push((e.target && e.target.id) || e.target.tagName));
+window.__polls = [];
+document.addEventListener('htmx:beforeSend', e => window.__polls.push(e.detail.pathInfo.requestPath));
+"""
+
+
+def _polls_after(page, milliseconds: int) -> list[str]:
+    """The requests htmx sent (none a handler cancelled) as the paused page clock runs `milliseconds`."""
+    page.evaluate("window.__polls.length = 0")
+    page.clock.run_for(milliseconds)
+    page.wait_for_load_state("networkidle")
+    return page.evaluate("window.__polls")
+
+
+def _hide(page) -> None:
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'})"
+    )
+
+
+def test_the_polls_run_under_the_policy_without_eval_and_wait_while_the_tab_is_hidden(
+    browser, live_server, django_user_model
+):
+    """#13: the live header, the office's emergency banner and the inbox poll every 5-10 s with no
+    htmx trigger filter (a filter needs eval, which the policy forbids: htmx:evalDisallowedError on
+    every poll). The page's timers run on Playwright's clock, from the suite's pinned time; a hidden
+    tab still makes no poll (static/js/htmx-config.js)."""
+    from django.utils import timezone
+
+    office = django_user_model.objects.create_user("office", password=PASSWORD)
+    office.groups.add(Group.objects.get_or_create(name="Office")[0])
+    tech_user = django_user_model.objects.create_user("mike", password=PASSWORD)
+    TechnicianFactory(name="Mike Johnson", user=tech_user)
+    violations, messages = [], []
+    pages = {
+        "office": (DESKTOP, [("/office/", "/office/field/incidents/"), ("/office/notifications/", None)]),
+        "mike": (PHONE, [("/tech/", "/tech/live/")]),
+    }
+    for username, (viewport, visits) in pages.items():
+        context = browser.new_context(viewport=viewport)
+        context.add_init_script(WATCH + POLL_WATCH)
+        page = context.new_page()
+        page.clock.install(time=timezone.now())
+        page.on("console", lambda m: messages.append(m.text) if "evalDisallowed" in m.text else None)
+        _sign_in(page, live_server.url, username)
+        for path, poll in visits:
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            polls = _polls_after(page, 11_000)  # two 5 s polls, one 10 s one
+            assert polls, f"{path}: no poll ran"
+            if poll:
+                assert any(p.startswith(poll) for p in polls), (path, polls)
+            assert page.evaluate("window.__evalErrors") == [], path
+            violations += page.evaluate("window.__violations")
+            _hide(page)
+            assert _polls_after(page, 11_000) == [], f"{path}: polled while hidden"
+        shot(page, f"csp-polls-{username}")
+        context.close()
+    assert violations == [] and messages == []

@@ -113,6 +113,30 @@ def test_a_job_photo_goes_to_the_bucket_is_served_signed_and_deleted(
     assert gone.value.code == 404
 
 
+@pytest.mark.django_db
+def test_the_stored_files_check_finds_a_photo_deleted_from_the_bucket(s3_storage_on, tech_client, technician):
+    """README "Files": an object removed from the bucket behind TechFlow's back is found by the
+    periodic check (a HEAD per file), not when somebody opens the photo."""
+    from fieldops.models import OperationalEvent
+    from techflow.storage_check import EVENT_TYPE, stored_files_check
+
+    order = WorkOrderFactory(assigned_technician=technician, status="in_progress")
+    for color in ((200, 40, 40), (40, 200, 40)):
+        response = tech_client.post(
+            f"/tech/jobs/{order.pk}/photos/",
+            {"idempotency_key": str(uuid.uuid4()), "step": "before", "file": jpeg(color=color)},
+        )
+        assert response.status_code == 302
+    kept, lost = JobAttachment.objects.order_by("pk")
+    assert stored_files_check(batch=50).missing == []  # 2 photos and their 2 thumbnails, all there
+    s3_storage_on.delete_object(Bucket=BUCKET, Key=lost.file.name)  # gone from the store itself
+    run = stored_files_check(batch=50)
+    assert run.checked == 4 and run.missing == [lost.file.name] and run.pass_finished
+    (event,) = OperationalEvent.objects.filter(event_type=EVENT_TYPE)
+    assert event.metadata["id"] == str(lost.pk) and event.metadata["work_order_id"] == order.pk
+    assert kept.file.name in {i["Key"] for i in s3_storage_on.list_objects_v2(Bucket=BUCKET)["Contents"]}
+
+
 def test_a_second_file_of_the_same_name_gets_its_own_key(s3_storage_on):
     first = default_storage.save("same/name.txt", _content(b"one"))
     second = default_storage.save("same/name.txt", _content(b"two"))

@@ -9,7 +9,8 @@ from techflow.periodic import JOBS, periodic_run_due, periodic_schedule
 class Command(BaseCommand):
     help = (
         "Queue the tick that runs the periodic jobs (incidents_escalate, raise_due_events, "
-        "send_customer_messages, the service-report sweep) on the database worker, unless one is "
+        "send_customer_messages, the service-report sweep, the stored files check) on the database "
+        "worker, unless one is "
         "queued already: safe to run at every worker's start, on any number of machines. "
         "--once runs the due jobs here and now instead (a cron line, or the immediate backend)."
     )
