@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from dispatch import clock, messaging, planner, push
+from dispatch.formatting import when
 from dispatch.models import (
     ActorType,
     Customer,
@@ -588,6 +589,67 @@ def week_plan_apply(*, placements: Iterable[PlanPlacement], actor: Actor) -> Pla
         else:
             applied.append(order)
     return PlanOutcome(applied, refused)
+
+
+class _Refused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FixPlacement:
+    """One move of a "Fix my day" proposal as the office saw it (technician None: to the tray)."""
+
+    work_order: WorkOrder
+    technician: Technician | None
+    start: datetime | None
+    version: int
+    why: str = ""
+
+
+def day_fix_apply(*, moves: Iterable[FixPlacement], actor: Actor) -> PlanOutcome:
+    """Apply a "Fix my day" proposal all or nothing: each move booked by work_order_schedule (every
+    rule re-checked), each with a note saying why. Moves can depend on each other (one takes the
+    slot another leaves), so a refused move is tried again after the others, until a round books
+    none; then nothing is kept and the refusals say why."""
+    moves = list(moves)
+    try:
+        with transaction.atomic():
+            left, refusals = moves, {}
+            while left:
+                refusals, after = {}, []
+                for move in left:
+                    try:
+                        with transaction.atomic():
+                            _fix_move(move, actor)
+                    except ValidationError as error:
+                        refusals[move.work_order.pk] = error.messages
+                        after.append(move)
+                if len(after) == len(left):
+                    raise _Refused
+                left = after
+    except _Refused:
+        refused = [
+            f"#{move.work_order.pk} {move.work_order.title}: {' '.join(refusals[move.work_order.pk])}"
+            for move in left
+        ]
+        return PlanOutcome([], ["Nothing was changed.", *refused])
+    return PlanOutcome([move.work_order for move in moves], [])
+
+
+def _fix_move(move: FixPlacement, actor: Actor) -> None:
+    work_order_schedule(
+        work_order=move.work_order,
+        actor=actor,
+        technician=move.technician,
+        scheduled_for=move.start,
+        expected_version=move.version,
+    )
+    where = f"{move.technician.name}, {when(move.start)}" if move.technician else "back to the tray"
+    work_order_note_add(
+        work_order=move.work_order,
+        text=f"Fix my day: moved to {where}.{' ' + move.why if move.why else ''}",
+        actor=actor,
+    )
 
 
 # Seconds between two progress writes of a running plan: the page polls about once a second.

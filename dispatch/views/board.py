@@ -32,6 +32,7 @@ def _board_context(
     grid = selectors.board_grid(view, day, TRAY_SHOWN, page, TECHNICIANS_SHOWN)
     step = timedelta(days=7 if view == "week" else 1)
     return {
+        "day_trouble": _day_trouble(grid) if view == "day" and day >= clock.localdate() else "",
         "fingerprint": fingerprint,
         "view": view,
         "day": day,
@@ -43,6 +44,19 @@ def _board_context(
         "message": message,
         "max_jobs": scheduling.max_jobs_per_day(),
     }
+
+
+def _day_trouble(grid: dict) -> str:
+    """Why "Fix my day" is worth pressing on the day shown, in a few words ('' when nothing is wrong
+    that the board can see): a job running over, later jobs delayed, work waiting for the day."""
+    orders = [order for row in grid["rows"] for _, cell in row["cells"] for order in cell]
+    if any(getattr(order, "overrun", None) for order in orders):
+        return "a job is running over"
+    if any(getattr(order, "delay", None) for order in orders):
+        return "jobs are delayed"
+    if grid["tray_count"]:
+        return f"{grid['tray_count']} waiting"
+    return ""
 
 
 @require_GET
