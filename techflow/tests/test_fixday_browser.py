@@ -84,6 +84,7 @@ def test_fix_my_day_after_a_cancellation(browser, live_server, django_user_model
         slot = page.locator(f'td.slot[data-technician="{alex.pk}"][data-start="{DAY.isoformat()}T14:00"]')
         expect(slot.locator(f"#card-{waiting.pk}")).to_be_visible()
         expect(page.locator("#tray")).not_to_contain_text("Replace a dome")
+        expect(page.locator("#fix-day")).not_to_contain_text("waiting")  # nothing left to offer
         shot(page, "fixday-02-applied")
         waiting.refresh_from_db()
         assert (waiting.assigned_technician, waiting.scheduled_for, waiting.status) == (
