@@ -101,3 +101,41 @@ def test_fix_my_day_after_a_cancellation(browser, live_server, django_user_model
             changed_by_id=user.pk,
         ).exists()
         context.close()
+
+
+def test_a_board_drop_without_the_skill_is_booked_after_book_it_anyway(
+    browser, live_server, django_user_model
+):
+    from dispatch.models import JobType, JobTypeSkill, Skill
+
+    with time_machine.travel(at(7, 30), tick=True):
+        user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
+        user.groups.add(Group.objects.get_or_create(name="Office")[0])
+        JobTypeSkill.objects.create(job_type=JobType.INSTALLATION, skill=Skill.objects.create(name="PTZ"))
+        sam = TechnicianFactory(name="Sam Stone")
+        order = WorkOrderFactory(
+            title="Install a PTZ",
+            job_type=JobType.INSTALLATION,
+            customer=CustomerFactory(
+                name="Harbor Hotel", preferred_schedule_start=None, preferred_schedule_end=None
+            ),
+            assigned_technician=None,
+            scheduled_for=None,
+            status=WorkOrderStatus.PENDING,
+        )
+        context = new_context(browser, viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/?next=/office/board/%3Fdate%3D{DAY.isoformat()}")
+        page.get_by_label("Username").fill("office")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name=f"Move #{order.pk}").click()
+        slot = page.locator(f'td.slot[data-technician="{sam.pk}"][data-start="{DAY.isoformat()}T10:00"]')
+        slot.get_by_role("button", name="Place here").click()
+        message = page.locator("#board-message")
+        expect(message).to_contain_text("Not moved.")
+        expect(message).to_contain_text("doesn't have the skill this job needs: PTZ")
+        message.get_by_role("button", name="Book it anyway").click()
+        expect(slot.locator(f"#card-{order.pk}")).to_be_visible()
+        assert WorkOrderHistory.objects.filter(work_order=order, field_changed="skill_override").exists()
+        context.close()
