@@ -53,6 +53,9 @@ class WorkOrderEditForm(VersionedForm):
     estimated_minutes = estimate_field()
     brief_description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     full_summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override_skills = forms.BooleanField(
+        required=False, label="Keep the technician anyway, without the skills the new job type needs"
+    )
 
 
 class SlotForm(forms.Form):

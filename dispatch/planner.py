@@ -15,7 +15,7 @@ import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
@@ -645,38 +645,48 @@ def _point(latitude, longitude) -> tuple[float, float] | None:
     return None if latitude is None or longitude is None else (float(latitude), float(longitude))
 
 
-def _optimised(
-    search: "_Search",
+def optimiser_instance(
     *,
+    technicians: Iterable[Technician],
+    days: list[date],
+    now: datetime,
+    orders: Iterable[WorkOrder],
+    durations: dict[int, timedelta],
     booked: dict[Bucket, list[Interval]],
     skills: dict[int, set[str]],
     required: dict[str, set[str]],
-    seconds: float,
-) -> tuple[dict[int, tuple[Bucket, datetime]], dict[int, str], bool]:
-    """The week through dispatch.optimiser: the same technicians, days, hours, lengths, windows,
-    skills, cap and bookings as the search, with drive times between customers (dispatch.routing).
-    Returns {order id: ((technician id, day), start)}, the optimiser's reason per order, and
-    whether the placed count is proven best."""
+    limit: int | None,
+):
+    """The one builder of a dispatch.optimiser Instance from the database's objects ("Plan the week"
+    and "Fix my day"): each technician's shifts on `days` (their hours, never before `now` today,
+    the daily cap `limit`, skills, home base and zone), the `orders` as jobs (lengths, the
+    customer's window, place and zone, the job type's skills), the intervals already `booked`
+    (kept where they are; today's are cut at the shift's start) and drive times between places
+    (dispatch.routing: a routing server's table when TECHFLOW_ROUTING_URL is set, else straight
+    line)."""
     from dispatch import optimiser, routing
 
     shifts = []
-    now = timezone.localtime(search.now)
-    for technician in search.techs.values():
+    now = timezone.localtime(now)
+    opens: dict[Bucket, int] = {}
+    technicians = list(technicians)
+    for technician in technicians:
         begins, ends = work_hours(technician)
-        for day in search.days:
+        for day in days:
             first = _minute(begins)
             if day == now.date():
                 # Never in the past: today's shift opens at the next whole minute.
                 first = max(first, _minute(now) + 1)
             elif day < now.date():
                 continue
+            opens[(technician.pk, day)] = first
             shifts.append(
                 optimiser.Shift(
                     technician_id=technician.pk,
                     day=day,
                     start=first,
                     end=_minute(ends),
-                    max_jobs=search.limit,
+                    max_jobs=limit,
                     skills=frozenset(skills.get(technician.pk, ())),
                     home=_point(technician.home_latitude, technician.home_longitude),
                     zone=str(technician.home_zone_id) if technician.home_zone_id else None,
@@ -684,7 +694,7 @@ def _optimised(
                 )
             )
     jobs = []
-    for order in search.orders:
+    for order in orders:
         customer = order.customer
         window = None
         if has_window(customer):
@@ -692,24 +702,25 @@ def _optimised(
         jobs.append(
             optimiser.Job(
                 order_id=order.pk,
-                duration=int(search.durations[order.pk].total_seconds() // 60),
+                duration=int(durations[order.pk].total_seconds() // 60),
                 skills=frozenset(required.get(order.job_type, ())),
                 location=_point(customer.latitude, customer.longitude) if customer else None,
                 window=window,
                 zone=str(customer.zone_id) if customer and customer.zone_id else None,
             )
         )
-    bookings = [
-        optimiser.Booking(
-            technician_id=tech_id,
-            day=day,
-            start=_minute(timezone.localtime(start)),
-            end=min(24 * 60, _minute(timezone.localtime(start)) + int((end - start).total_seconds() // 60)),
-        )
-        for (tech_id, day), intervals in booked.items()
-        if tech_id in search.techs and day in search.days
-        for start, end in intervals
-    ]
+    bookings = []
+    for (tech_id, day), spans in booked.items():
+        if (tech_id, day) not in opens:
+            continue
+        for start, end in spans:
+            begins = _minute(timezone.localtime(start))
+            ends = min(24 * 60, begins + int((end - start).total_seconds() // 60))
+            # What is over before the shift opens (earlier today) no longer takes room; a job still
+            # running (an overrun) holds the technician from the shift's start to its end.
+            begins = max(begins, opens[(tech_id, day)])
+            if ends > begins:
+                bookings.append(optimiser.Booking(technician_id=tech_id, day=day, start=begins, end=ends))
     points = sorted({j.location for j in jobs if j.location} | {s.home for s in shifts if s.home})
     if getattr(settings, "TECHFLOW_ROUTING_URL", "") and len(points) <= 500:
         # One table from the routing server for every place of the week.
@@ -723,13 +734,44 @@ def _optimised(
         def drive(a, b) -> int:
             return math.ceil(routing.straight_minutes(a, b))
 
-    instance = optimiser.Instance(shifts=shifts, jobs=jobs, drive=drive, bookings=bookings)
+    return optimiser.Instance(shifts=shifts, jobs=jobs, drive=drive, bookings=bookings)
+
+
+def moment(day: date, minute: int) -> datetime:
+    """A minute of a day (the optimiser's time) as an aware datetime in the company's zone."""
+    return at_time(day, time_of_day(minute // 60, minute % 60))
+
+
+def _optimised(
+    search: "_Search",
+    *,
+    booked: dict[Bucket, list[Interval]],
+    skills: dict[int, set[str]],
+    required: dict[str, set[str]],
+    seconds: float,
+) -> tuple[dict[int, tuple[Bucket, datetime]], dict[int, str], bool]:
+    """The week through dispatch.optimiser: the same technicians, days, hours, lengths, windows,
+    skills, cap and bookings as the search, with drive times between customers (dispatch.routing).
+    Returns {order id: ((technician id, day), start)}, the optimiser's reason per order, and
+    whether the placed count is proven best."""
+    from dispatch import optimiser
+
+    instance = optimiser_instance(
+        technicians=search.techs.values(),
+        days=search.days,
+        now=search.now,
+        orders=search.orders,
+        durations=search.durations,
+        booked=booked,
+        skills=skills,
+        required=required,
+        limit=search.limit,
+    )
     result = optimiser.solve(instance, seconds)
     starts: dict[int, tuple[Bucket, datetime]] = {}
     reasons: dict[int, str] = {}
     for a in result.assignments:
-        start = at_time(a.day, time_of_day(a.start // 60, a.start % 60))
-        starts[a.order_id] = ((a.technician_id, a.day), start)
+        starts[a.order_id] = ((a.technician_id, a.day), moment(a.day, a.start))
         reasons[a.order_id] = a.reason
     return starts, reasons, result.status == "optimal"
 

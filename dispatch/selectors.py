@@ -170,6 +170,11 @@ def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
         order.offset_q = round(order.offset * 4)
         order.span_q = max(1, min(round((order.duration + order.overrun).total_seconds() / 900), room))
         order.planned_q = max(1, min(round(order.duration.total_seconds() / 900), order.span_q))
+        # The week view draws each card's job on a line of the board's day (start_q of day_q
+        # quarters); the day view shifts a delayed card to where it will start (delay_q).
+        order.start_q = round((column - hours.start) * 4 + order.offset_q)
+        order.day_q = len(hours) * 4
+        order.delay_q = min(round(order.delay.total_seconds() / 900), max(0, room - order.span_q))
 
 
 def board_grid(

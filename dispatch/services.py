@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from dispatch import clock, messaging, planner, push
+from dispatch.formatting import when
 from dispatch.models import (
     ActorType,
     Customer,
@@ -137,13 +138,20 @@ def _check_version(locked: WorkOrder, expected_version: int | None, actor: Actor
 
 @transaction.atomic
 def work_order_update(
-    *, work_order: WorkOrder, actor: Actor, expected_version: int | None = None, **changes: Any
+    *,
+    work_order: WorkOrder,
+    actor: Actor,
+    expected_version: int | None = None,
+    override_skills: bool = False,
+    **changes: Any,
 ) -> WorkOrder:
     """Apply field changes to a work order; each changed field gets a work_order_history row.
 
     The row is locked for the change so two editors don't lose each other's history; with
     `expected_version` a change made from a stale copy is refused (StaleWorkOrder).
-    A status change must follow WorkOrder.TRANSITIONS.
+    A status change must follow WorkOrder.TRANSITIONS. A booked order whose length or job type
+    changes is re-checked where it is booked (booked_order_recheck): a new job type's skills
+    the technician lacks are refused (MissingSkill) unless `override_skills`, recorded.
     """
     unknown = set(changes) - set(WorkOrder.TRACKED_FIELDS)
     if unknown:
@@ -164,19 +172,23 @@ def work_order_update(
             }
         )
     before = work_order_snapshot(locked)
-    old_length = (locked.estimated_minutes, locked.job_type)
+    old_length, old_type = locked.estimated_minutes, locked.job_type
     for name, value in changes.items():
         setattr(locked, name, value)
     if "status" in changes and (refusal := locked.status_refusal()):
         raise ValidationError({"status": refusal})
     locked.full_clean()
-    if (locked.estimated_minutes, locked.job_type) != old_length:
-        _length_check(locked)
+    overridden: list[str] = []
+    if (locked.estimated_minutes, locked.job_type) != (old_length, old_type):
+        overridden = booked_order_recheck(
+            locked, job_type_changed=locked.job_type != old_type, override_skills=override_skills
+        )
     if work_order_snapshot(locked) != before:
         locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db(fields=["version", "updated_at"])
     work_order_record_changes(work_order=locked, before=before, actor=actor)
+    _record_skill_override(locked, overridden, actor)
     _customer_returning_once_completed(work_order=locked, before=before, actor=actor)
     # Hand the caller's instance the saved state.
     for field in WorkOrder._meta.concrete_fields:
@@ -505,21 +517,30 @@ def work_order_open(
     return order
 
 
-def _length_check(order: WorkOrder) -> None:
-    """A booked open order whose length changed must still fit its technician's day (the start
-    doesn't move, so the customer's window was settled when it was booked)."""
+def booked_order_recheck(
+    order: WorkOrder, *, job_type_changed: bool = False, override_skills: bool = False
+) -> list[str]:
+    """Re-check a booked open order whose length or job type changed, where it is booked (the
+    board's resize and the order's form alike): it must still fit its technician's day, and
+    with a new job type the technician must have its skills (MissingSkill unless
+    `override_skills`). The start doesn't move, so the customer's window was settled when it was
+    booked. Returns the skill refusals overridden, for the caller to record."""
     if not (order.is_open and order.assigned_technician_id and order.scheduled_for):
-        return
+        return []
     duration = duration_of(order)
     try:
-        schedule_check(
+        return schedule_check(
             technician=order.assigned_technician,
             start=order.scheduled_for,
             customer=order.customer,
             exclude_pk=order.pk,
             override_window=True,
             duration=duration,
+            job_type=order.job_type if job_type_changed else None,
+            override_skills=override_skills,
         )
+    except MissingSkill:
+        raise
     except ValidationError as error:
         raise ValidationError(
             [f"#{order.pk} can't take {length_text(duration)} where it is booked:", *error.messages]
@@ -531,7 +552,7 @@ def work_order_resize(
     *, work_order: WorkOrder, actor: Actor, minutes: int | None, expected_version: int | None = None
 ) -> WorkOrder:
     """Change a work order's estimate (None: back to its job type's length), re-checking its booking
-    by the rules (work_order_update's length check): a length that would run past the technician's
+    by the rules (booked_order_recheck): a length that would run past the technician's
     hours or into their next job is refused with the reasons and nothing changes. Recorded in
     work_order_history."""
     locked = (
@@ -588,6 +609,67 @@ def week_plan_apply(*, placements: Iterable[PlanPlacement], actor: Actor) -> Pla
         else:
             applied.append(order)
     return PlanOutcome(applied, refused)
+
+
+class _Refused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FixPlacement:
+    """One move of a "Fix my day" proposal as the office saw it (technician None: to the tray)."""
+
+    work_order: WorkOrder
+    technician: Technician | None
+    start: datetime | None
+    version: int
+    why: str = ""
+
+
+def day_fix_apply(*, moves: Iterable[FixPlacement], actor: Actor) -> PlanOutcome:
+    """Apply a "Fix my day" proposal all or nothing: each move booked by work_order_schedule (every
+    rule re-checked), each with a note saying why. Moves can depend on each other (one takes the
+    slot another leaves), so a refused move is tried again after the others, until a round books
+    none; then nothing is kept and the refusals say why."""
+    moves = list(moves)
+    try:
+        with transaction.atomic():
+            left, refusals = moves, {}
+            while left:
+                refusals, after = {}, []
+                for move in left:
+                    try:
+                        with transaction.atomic():
+                            _fix_move(move, actor)
+                    except ValidationError as error:
+                        refusals[move.work_order.pk] = error.messages
+                        after.append(move)
+                if len(after) == len(left):
+                    raise _Refused
+                left = after
+    except _Refused:
+        refused = [
+            f"#{move.work_order.pk} {move.work_order.title}: {' '.join(refusals[move.work_order.pk])}"
+            for move in left
+        ]
+        return PlanOutcome([], ["Nothing was changed.", *refused])
+    return PlanOutcome([move.work_order for move in moves], [])
+
+
+def _fix_move(move: FixPlacement, actor: Actor) -> None:
+    work_order_schedule(
+        work_order=move.work_order,
+        actor=actor,
+        technician=move.technician,
+        scheduled_for=move.start,
+        expected_version=move.version,
+    )
+    where = f"{move.technician.name}, {when(move.start)}" if move.technician else "back to the tray"
+    work_order_note_add(
+        work_order=move.work_order,
+        text=f"Fix my day: moved to {where}.{' ' + move.why if move.why else ''}",
+        actor=actor,
+    )
 
 
 # Seconds between two progress writes of a running plan: the page polls about once a second.

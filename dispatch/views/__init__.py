@@ -10,6 +10,7 @@ from dispatch.views.customers import (
     customer_list,
     customer_note_add,
 )
+from dispatch.views.fixday import board_fix, board_fix_apply
 from dispatch.views.messages import message_list, message_retry, message_templates
 from dispatch.views.notifications import (
     notification_badge,
@@ -39,6 +40,8 @@ __all__ = [
     "board",
     "board_move",
     "board_resize",
+    "board_fix",
+    "board_fix_apply",
     "board_plan",
     "board_plan_apply",
     "board_plan_status",

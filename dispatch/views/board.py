@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import clock, formatting, parsing, scheduling, selectors, services
 from dispatch.access import office_required
 from dispatch.models import Technician, WorkOrder
-from dispatch.services import Actor, OutsidePreferredWindow, StaleWorkOrder
+from dispatch.services import Actor, MissingSkill, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.views.common import error_messages, render_region
 
 TRAY_SHOWN = 40
@@ -32,6 +32,7 @@ def _board_context(
     grid = selectors.board_grid(view, day, TRAY_SHOWN, page, TECHNICIANS_SHOWN)
     step = timedelta(days=7 if view == "week" else 1)
     return {
+        "day_trouble": _day_trouble(grid) if view == "day" and day >= clock.localdate() else "",
         "fingerprint": fingerprint,
         "view": view,
         "day": day,
@@ -43,6 +44,19 @@ def _board_context(
         "message": message,
         "max_jobs": scheduling.max_jobs_per_day(),
     }
+
+
+def _day_trouble(grid: dict) -> str:
+    """Why "Fix my day" is worth pressing on the day shown, in a few words ('' when nothing is wrong
+    that the board can see): a job running over, later jobs delayed, work waiting for the day."""
+    orders = [order for row in grid["rows"] for _, cell in row["cells"] for order in cell]
+    if any(getattr(order, "overrun", None) for order in orders):
+        return "a job is running over"
+    if any(getattr(order, "delay", None) for order in orders):
+        return "jobs are delayed"
+    if grid["tray_count"]:
+        return f"{grid['tray_count']} waiting"
+    return ""
 
 
 @require_GET
@@ -91,21 +105,26 @@ def board_move(request: HttpRequest) -> HttpResponse:
     except parsing.BadInput as error:
         context = _board_context(view, day, page, {"ok": False, "text": [str(error)]})
         return render_region(request, "dispatch/board.html", "live", context, status=422)
+    override_window = request.POST.get("override_window") == "on"
     try:
         services.work_order_schedule(
             work_order=order,
             actor=Actor.for_user(request.user),
             technician=technician,
             scheduled_for=start,
-            override_window=request.POST.get("override_window") == "on",
+            override_window=override_window,
             expected_version=version,
+            override_skills=request.POST.get("override_skills") == "on",
         )
     except ValidationError as error:
         message = {"ok": False, "text": error_messages(error), "order": order}
-        if isinstance(error, OutsidePreferredWindow):
+        if isinstance(error, OutsidePreferredWindow | MissingSkill):
+            # The dispatcher may confirm: the button sends this override and any confirmed before.
+            confirmed = "window" if isinstance(error, OutsidePreferredWindow) or override_window else ""
+            skills = "skills" if isinstance(error, MissingSkill) else ""
             order.refresh_from_db(fields=["version"])
             message.update(
-                override=True,
+                override=" ".join(filter(None, [confirmed, skills])),
                 technician_id=technician.pk if technician else "",
                 start=timezone.localtime(start).strftime("%Y-%m-%dT%H:%M") if start else "",
             )

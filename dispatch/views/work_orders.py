@@ -246,6 +246,7 @@ def work_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
             estimated_minutes=data["estimated_minutes"],
             brief_description=data["brief_description"],
             full_summary=data["full_summary"] or None,
+            override_skills=data["override_skills"],
         )
     except ValidationError as error:
         return _refused(request, pk, error, "edit", edit_form=form)

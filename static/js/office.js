@@ -35,7 +35,8 @@
     return document.getElementById("board");
   }
 
-  function move(card, slot, override) {
+  // overrides: what the dispatcher confirmed to book anyway ("window", "skills").
+  function move(card, slot, overrides) {
     const root = board();
     if (!root || !card || !slot) return;
     const values = {
@@ -48,7 +49,10 @@
       date: root.dataset.date,
       page: root.dataset.page || "",
     };
-    if (override) values.override_window = "on";
+    (overrides || []).forEach(function (what) {
+      if (what === "window") values.override_window = "on";
+      if (what === "skills") values.override_skills = "on";
+    });
     htmx.ajax("POST", root.dataset.moveUrl, { target: "#board-live", swap: "outerHTML", values: values });
   }
 
@@ -92,7 +96,7 @@
     const id = event.dataTransfer.getData("text/plain");
     const card = document.querySelector('.wo-card[data-id="' + id + '"]');
     document.body.classList.remove("board-busy");
-    move(card, slot, false);
+    move(card, slot, []);
   });
 
   document.addEventListener("click", function (event) {
@@ -114,7 +118,7 @@
     if (place && picked) {
       const card = picked;
       endPick();
-      move(card, place.closest(".slot"), false);
+      move(card, place.closest(".slot"), []);
       return;
     }
     const confirm = event.target.closest && event.target.closest("[data-override]");
@@ -127,7 +131,8 @@
           keepTime: "",
         },
       };
-      move(card || { dataset: { id: confirm.dataset.id, version: confirm.dataset.version } }, slot, true);
+      const overrides = (confirm.dataset.override || "window").split(" ");
+      move(card || { dataset: { id: confirm.dataset.id, version: confirm.dataset.version } }, slot, overrides);
     }
   });
   document.addEventListener("keydown", function (event) {

@@ -1,0 +1,141 @@
+""" "Fix my day" after a cancellation, in a real Chromium at desktop size: a job is cancelled on
+its page, the board offers the fix, the proposal says what moves where and why, applying it
+books the waiting order into the gap and the board shows it there."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+from dispatch.models import WorkOrder, WorkOrderHistory, WorkOrderStatus
+from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from techflow.tests.browser import DESKTOP, new_context, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DAY = dt.date(2026, 12, 8)  # a Tuesday
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(DAY, dt.time(hour, minute)))
+
+
+def test_fix_my_day_after_a_cancellation(browser, live_server, django_user_model, settings):
+    settings.TECHFLOW_MAX_JOBS_PER_DAY = 2
+    with time_machine.travel(at(7, 30), tick=True):
+        user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
+        user.groups.add(Group.objects.get_or_create(name="Office")[0])
+        alex = TechnicianFactory(name="Alex Rodriguez")
+        anywhen = dict(preferred_schedule_start=None, preferred_schedule_end=None)
+        morning = WorkOrderFactory(
+            title="Service the DVR",
+            customer=CustomerFactory(name="City Bank", **anywhen),
+            assigned_technician=alex,
+            scheduled_for=at(9),
+        )
+        cancelled = WorkOrderFactory(
+            title="Add two cameras",
+            customer=CustomerFactory(name="Corner Shop", **anywhen),
+            assigned_technician=alex,
+            scheduled_for=at(13),
+        )
+        waiting = WorkOrderFactory(
+            title="Replace a dome",
+            customer=CustomerFactory(name="Dental Care", phone="555-0142", **anywhen),
+            assigned_technician=None,
+            scheduled_for=at(14),
+            status=WorkOrderStatus.PENDING,
+        )
+        context = new_context(browser, viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/?next=/office/work-orders/{cancelled.pk}/")
+        page.get_by_label("Username").fill("office")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+        # The customer cancels the afternoon job.
+        page.get_by_text("Cancel this work order").click()
+        page.get_by_label("Reason").fill("The shop is closed that day")
+        page.get_by_role("button", name="Cancel work order").click()
+        expect(page.locator("#wo-main")).to_contain_text("Cancelled")
+
+        # The board offers the fix for the day: an order is waiting.
+        page.goto(f"{live_server.url}/office/board/?date={DAY.isoformat()}")
+        button = page.locator("#fix-day")
+        expect(button).to_contain_text("Fix my day")
+        expect(button).to_contain_text("1 waiting")
+        button.click()
+        proposal = page.locator("#fix-proposal")
+        expect(proposal).to_be_visible()
+        row = proposal.locator(f'#fix-moves tr[data-order="{waiting.pk}"]')
+        expect(row).to_contain_text("Dental Care")
+        expect(row).to_contain_text("Alex Rodriguez, 2:00 PM")
+        expect(row).to_contain_text("waiting in the tray")
+        expect(proposal.locator("#fix-no-calls")).to_be_visible()
+        shot(page, "fixday-01-proposal")
+        proposal.get_by_role("button", name="Apply the fix (1 move)").click()
+
+        expect(page.locator("#board-message")).to_contain_text("Day fixed: 1 move made.")
+        expect(page.locator("#fix-proposal")).to_have_count(0)
+        slot = page.locator(f'td.slot[data-technician="{alex.pk}"][data-start="{DAY.isoformat()}T14:00"]')
+        expect(slot.locator(f"#card-{waiting.pk}")).to_be_visible()
+        expect(page.locator("#tray")).not_to_contain_text("Replace a dome")
+        expect(page.locator("#fix-day")).not_to_contain_text("waiting")  # nothing left to offer
+        shot(page, "fixday-02-applied")
+        waiting.refresh_from_db()
+        assert (waiting.assigned_technician, waiting.scheduled_for, waiting.status) == (
+            alex,
+            at(14),
+            WorkOrderStatus.SCHEDULED,
+        )
+        assert WorkOrder.objects.get(pk=morning.pk).scheduled_for == at(9)
+        assert WorkOrderHistory.objects.filter(
+            work_order=waiting,
+            field_changed="assigned_technician",
+            new_value=str(alex.pk),
+            changed_by_type="office",
+            changed_by_id=user.pk,
+        ).exists()
+        context.close()
+
+
+def test_a_board_drop_without_the_skill_is_booked_after_book_it_anyway(
+    browser, live_server, django_user_model
+):
+    from dispatch.models import JobType, JobTypeSkill, Skill
+
+    with time_machine.travel(at(7, 30), tick=True):
+        user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
+        user.groups.add(Group.objects.get_or_create(name="Office")[0])
+        JobTypeSkill.objects.create(job_type=JobType.INSTALLATION, skill=Skill.objects.create(name="PTZ"))
+        sam = TechnicianFactory(name="Sam Stone")
+        order = WorkOrderFactory(
+            title="Install a PTZ",
+            job_type=JobType.INSTALLATION,
+            customer=CustomerFactory(
+                name="Harbor Hotel", preferred_schedule_start=None, preferred_schedule_end=None
+            ),
+            assigned_technician=None,
+            scheduled_for=None,
+            status=WorkOrderStatus.PENDING,
+        )
+        context = new_context(browser, viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/?next=/office/board/%3Fdate%3D{DAY.isoformat()}")
+        page.get_by_label("Username").fill("office")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name=f"Move #{order.pk}").click()
+        slot = page.locator(f'td.slot[data-technician="{sam.pk}"][data-start="{DAY.isoformat()}T10:00"]')
+        slot.get_by_role("button", name="Place here").click()
+        message = page.locator("#board-message")
+        expect(message).to_contain_text("Not moved.")
+        expect(message).to_contain_text("doesn't have the skill this job needs: PTZ")
+        message.get_by_role("button", name="Book it anyway").click()
+        expect(slot.locator(f"#card-{order.pk}")).to_be_visible()
+        assert WorkOrderHistory.objects.filter(work_order=order, field_changed="skill_override").exists()
+        context.close()
