@@ -131,6 +131,9 @@ def test_a_technician_cannot_use_the_office_actions(tech_client, action):
 
 
 def _edit(client, order, version, title="New title", headers=None):
+    """The edit form, changing the job type: the order is re-checked where it is booked, so the
+    tests book it at 10:00 on DAY (inside the working day at any pinned hour), not the factory's
+    "two hours from now", which is the night when the suite runs at 23:30."""
     return client.post(
         f"/office/work-orders/{order.pk}/edit/",
         {
@@ -145,7 +148,7 @@ def _edit(client, order, version, title="New title", headers=None):
 
 
 def test_editing_saves_records_history_and_returns_the_region(office_client):
-    order = WorkOrderFactory(title="Old title")
+    order = WorkOrderFactory(title="Old title", scheduled_for=at(10))
     response = _edit(office_client, order, order.version, headers=HX)
     assert response.status_code == 200 and "<html" not in response.content.decode()
     order.refresh_from_db()
@@ -155,13 +158,13 @@ def test_editing_saves_records_history_and_returns_the_region(office_client):
 
 
 def test_editing_without_htmx_redirects_back_to_the_detail(office_client):
-    order = WorkOrderFactory()
+    order = WorkOrderFactory(scheduled_for=at(10))
     response = _edit(office_client, order, order.version)
     assert response.status_code == 302 and response["Location"] == f"/office/work-orders/{order.pk}/"
 
 
 def test_a_stale_edit_is_refused_with_what_changed_and_overwrites_nothing(office_client):
-    order = WorkOrderFactory(title="Original")
+    order = WorkOrderFactory(title="Original", scheduled_for=at(10))
     _edit(office_client, order, 1, title="First dispatcher")
     response = _edit(office_client, order, 1, title="Second dispatcher", headers=HX)
     assert response.status_code == 409
