@@ -132,3 +132,38 @@ def _allow_sync_orm_beside_playwright():
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files (photos, signatures) of a test go to its own folder, never the repository's."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+# A test on the live server ends by emptying every table (TRUNCATE, which waits for every lock on
+# them). A request the browser started is sometimes still being answered then, and under CI's load
+# it may hold a table longer than the product's 5 s lock_timeout: the flush failed, the next test found
+# the last one's rows ("duplicate key ... username mike"). The flush waits up to a minute instead;
+# the product's own timeout is unchanged for everything else (test_degraded checks it).
+_post_teardown_flush = None
+
+
+def pytest_configure(config):
+    global _post_teardown_flush
+    from django.test import TransactionTestCase
+
+    if _post_teardown_flush is not None:
+        return
+    _post_teardown_flush = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        from django.db import connections
+
+        def lock_timeout(statement):
+            for alias in connections:
+                db = connections[alias]
+                if db.vendor == "postgresql" and db.connection is not None:
+                    with db.cursor() as cursor:
+                        cursor.execute(statement)
+
+        lock_timeout("SET lock_timeout = '60s'")
+        try:
+            _post_teardown_flush(self)
+        finally:
+            lock_timeout("RESET lock_timeout")  # back to the connection's own (settings) value
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown

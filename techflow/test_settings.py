@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Most tests sign staff in with force_login; the two-factor tests set the policy they check.
 TECHFLOW_2FA_REQUIRED = "none"
+# The live server answers each request on a new thread; a persistent connection would stay open
+# after its thread ended (dozens per run: "database is being accessed by other users" at teardown,
+# and a step closer to max_connections). Each request closes its own here.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

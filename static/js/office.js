@@ -9,6 +9,7 @@
     const region = source.closest("[data-live]") || source;
     const active = document.activeElement;
     const busy =
+      saving ||
       document.body.classList.contains("board-busy") ||
       (active && region.contains(active) && active.matches("input, textarea, select")) ||
       region.querySelector("details[open], form.dirty");
@@ -30,9 +31,26 @@
 
   // Dispatch board ---------------------------------------------------------------------
   let picked = null; // the card being moved by keyboard/button
+  let saving = false; // a move or a resize is on its way: no poll until it is answered
 
   function board() {
     return document.getElementById("board");
+  }
+
+  // A move or a resize, answered with the board region. Sent from the grid, not from the polled
+  // region: htmx drops a request from an element whose own request (a poll) is still in flight, so a
+  // move made while the board was refreshing was silently lost. The poll in flight is cancelled too,
+  // so its older answer cannot land after this one and wipe out the message.
+  function post(url, values) {
+    const live = document.getElementById("board-live");
+    if (live) htmx.trigger(live, "htmx:abort");
+    saving = true;
+    const done = function () {
+      saving = false;
+    };
+    return htmx
+      .ajax("POST", url, { source: board(), target: "#board-live", swap: "outerHTML", values: values })
+      .then(done, done);
   }
 
   // overrides: what the dispatcher confirmed to book anyway ("window", "skills").
@@ -53,7 +71,7 @@
       if (what === "window") values.override_window = "on";
       if (what === "skills") values.override_skills = "on";
     });
-    htmx.ajax("POST", root.dataset.moveUrl, { target: "#board-live", swap: "outerHTML", values: values });
+    post(root.dataset.moveUrl, values);
   }
 
   function endPick() {
@@ -161,17 +179,13 @@
   function resize(card, minutes) {
     const root = board();
     if (!root || !card) return;
-    htmx.ajax("POST", root.dataset.resizeUrl, {
-      target: "#board-live",
-      swap: "outerHTML",
-      values: {
-        work_order: card.dataset.id,
-        version: card.dataset.version,
-        minutes: String(minutes),
-        view: root.dataset.view,
-        date: root.dataset.date,
-        page: root.dataset.page || "",
-      },
+    post(root.dataset.resizeUrl, {
+      work_order: card.dataset.id,
+      version: card.dataset.version,
+      minutes: String(minutes),
+      view: root.dataset.view,
+      date: root.dataset.date,
+      page: root.dataset.page || "",
     });
   }
 
