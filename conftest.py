@@ -122,6 +122,16 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _expectations_wait_for_a_loaded_machine():
+    """CI runs two workers, each with its live server and Chromium, on two cores: an answer that takes
+    a few hundred ms alone can take seconds there. expect() waits up to 15 s (Playwright's default
+    is 5 s), as an action already waits up to 30 s; a passing check returns as soon as it holds."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _allow_sync_orm_beside_playwright():
     # Playwright's sync API runs an event loop in the test thread; the ORM calls
     # the tests make around it are still plain synchronous calls.

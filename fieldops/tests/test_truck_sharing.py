@@ -78,3 +78,23 @@ def test_a_truck_is_free_again_once_its_driver_clocks_out(technician, david):
     assert record.truck == truck
     start = TechnicianActivity.objects.get(technician=technician, activity_type=ActivityType.SHIFT_START)
     assert "shares_truck_with" not in start.metadata
+
+
+def test_my_day_lists_every_truck_only_while_off_and_then_shows_the_one_driven(tech_client, technician, david):
+    """Off shift: the clock-in list holds every active truck, the last one driven preselected and one
+    in use saying who has it. On shift: only the truck driven (a fleet of hundreds was rendered on
+    every load before)."""
+    fleet = [TruckFactory(name=f"Van {n:02}") for n in range(12)]
+    services.clock_in(technician=technician, truck=fleet[3])
+    services.clock_out(technician=technician)
+    services.clock_in(technician=david, truck=fleet[5])
+
+    off = tech_client.get("/tech/").content.decode()
+    assert all(f">{truck.name}" in off for truck in fleet)
+    assert f'<option value="{fleet[3].pk}" selected>Van 03</option>' in off
+    assert f'<option value="{fleet[5].pk}">Van 05 (in use: David Kim)</option>' in off
+
+    services.clock_in(technician=technician, truck=fleet[3])
+    on = tech_client.get("/tech/").content.decode()
+    assert "Truck: <strong>Van 03</strong>" in on
+    assert not any(f">{truck.name}" in on for truck in fleet if truck != fleet[3])
