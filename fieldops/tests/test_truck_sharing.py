@@ -80,7 +80,7 @@ def test_a_truck_is_free_again_once_its_driver_clocks_out(technician, david):
     assert "shares_truck_with" not in start.metadata
 
 
-def test_my_day_lists_every_truck_only_while_off_and_then_shows_the_one_driven(tech_client, technician, david):
+def test_my_day_lists_every_truck_only_while_off_then_shows_the_one_driven(tech_client, technician, david):
     """Off shift: the clock-in list holds every active truck, the last one driven preselected and one
     in use saying who has it. On shift: only the truck driven (a fleet of hundreds was rendered on
     every load before)."""
