@@ -1,7 +1,7 @@
 """Customers, technicians, work orders and everything the office says about them."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -180,7 +180,10 @@ class WorkOrderQuerySet(TouchingQuerySet):
         # scheduling reads these models, so it is imported when a query is built.
         from dispatch.scheduling import days_bounds
 
-        start, end = days_bounds(first, after)
+        return self.scheduled_between(*days_bounds(first, after))
+
+    def scheduled_between(self, start: datetime, end: datetime) -> "WorkOrderQuerySet":
+        """Orders scheduled from `start` up to `end` (not included)."""
         return self.filter(scheduled_for__gte=start, scheduled_for__lt=end)
 
     def booked(self) -> "WorkOrderQuerySet":

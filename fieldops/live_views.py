@@ -38,8 +38,7 @@ def live_poll(request: HttpRequest) -> HttpResponse:
     summary = live.live_summary(request.technician)
     if seen == summary.fingerprint:
         return HttpResponse(status=204)
-    context = live_context(request, job_id, oob=True)
-    context["live"] = summary
+    context = live_context(request, job_id, oob=True, summary=summary)
     context["day_changed"] = bool(seen) and live.day_key_of(seen) != summary.day_key
     messages = live.technician_messages(request.technician, order)
     context.update(

@@ -6,10 +6,10 @@ words; the services enforce it (`require`), and the job page's buttons and the v
 read it (`allowed_steps`, `check`) instead of restating a precondition.
 """
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
 from dispatch import clock, formatting
+from dispatch.compiled import CompiledQuery
 from dispatch.models import Technician, WorkOrder
 from fieldops.models import ActivityType, ChecklistAnswer, ClockRecord, TechnicianActivity
 from fieldops.record_selectors import checklist_items
@@ -167,18 +168,24 @@ def technician_states(technicians: QuerySet[Technician] | None = None) -> list[T
     return [_state_of(t) for t in _with_state_columns(technicians)]
 
 
-@functools.cache
-def _all_with_state_columns() -> QuerySet[Technician]:
-    """The state query, built once and filtered per call: building its subqueries costs more
-    than running them, and every technician step reads the state under its lock. Never
-    evaluated itself (each call filters a clone), so it holds no rows."""
-    return _with_state_columns(Technician.objects.all())
+_STATE_COLUMNS = (
+    *("s_clock_id", "s_clock_in", "s_truck", "s_last_truck", "s_last_out", "s_job_type", "s_job_at"),
+    *("s_job_order", "s_break_type", "s_break_at", "s_lat", "s_lng", "s_acc", "s_loc_at"),
+)
+# Built and compiled once per process (dispatch.compiled): building and compiling its subqueries
+# cost more than running them, and every technician page and step reads the state.
+_ONE_STATE = CompiledQuery(
+    lambda pk: _with_state_columns(Technician.objects.filter(pk=pk)).values(*_STATE_COLUMNS),
+    pk=-918_273_645,
+)
 
 
 def technician_state(technician: Technician) -> TechnicianState:
     """One technician's current state (see technician_states)."""
-    annotated = _all_with_state_columns().filter(pk=technician.pk).get()
-    state = _state_of(annotated)
+    row = _ONE_STATE.rows(pk=technician.pk)
+    if not row:
+        raise Technician.DoesNotExist(f"No technician {technician.pk}.")
+    state = _state_of(SimpleNamespace(**row[0]))
     return TechnicianState(**{**state.__dict__, "technician": technician})
 
 

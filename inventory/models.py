@@ -255,6 +255,13 @@ class StockMovement(models.Model):
             models.Index(fields=["truck", "-created_at"], name="idx_stock_movements_truck"),
             models.Index(fields=["item", "-created_at"], name="idx_stock_movements_item"),
             models.Index(fields=["-created_at"], name="idx_stock_movements_created"),
+            # The usage report (parts used on jobs over a range of days) reads only this index: its
+            # rows are the job movements, its columns everything the report groups and sums.
+            models.Index(
+                fields=["created_at", "item", "truck", "work_order", "quantity_change"],
+                condition=Q(kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB]),
+                name="idx_stock_movements_job_use",
+            ),
         ]
 
     def __str__(self) -> str:

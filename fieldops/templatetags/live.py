@@ -13,8 +13,10 @@ from fieldops import incidents, live
 register = template.Library()
 
 
-def live_context(request, job_id: int | None, *, oob: bool = False) -> dict:
-    summary = live.live_summary(request.technician)
+def live_context(request, job_id: int | None, *, oob: bool = False, summary: live.Live | None = None) -> dict:
+    """The header's context; `summary` when the caller has just read it (the poll), so it is read once."""
+    if summary is None:
+        summary = live.live_summary(request.technician)
     return {
         "request": request,
         "live": summary,

@@ -153,3 +153,25 @@ def test_report_runs_the_same_queries_at_two_sizes(office_client):
         for item in items[:10]:
             _use(truck, item, 1)
     assert count_queries(office_client, URL) == small
+
+
+def test_the_by_truck_table_shows_a_page_of_trucks_and_the_next_page_swaps_in(office_client):
+    """30 trucks used parts: the table shows 25 with a pager, the second page the other 5 (the
+    headline still counts all 30, and the CSV has every one)."""
+    from inventory import views
+
+    cable = InventoryItemFactory(name="Cat6 Cable", unit="ft", standard_quantity=500)
+    trucks = [TruckFactory(name=f"Van {n:02}") for n in range(views.USAGE_TRUCKS_PER_PAGE + 5)]
+    for truck in trucks:
+        stock(truck, cable, 100)
+        _use(truck, cable, 10, days_ago=1)
+    first = office_client.get(URL).content.decode()
+    assert "used on jobs by 30 trucks" in first
+    assert "Van 24" in first and "Van 25" not in first
+    assert "1–25 of 30 trucks" in first and "page=2" in first
+    second = office_client.get(URL, {"page": 2}, HTTP_HX_REQUEST="true")
+    html = second.content.decode()
+    assert second.status_code == 200 and html.lstrip().startswith('<div id="report">')
+    assert "Van 25" in html and "Van 29" in html and "Van 24" not in html
+    export = office_client.get(EXPORT, {"by": "truck"}).content.decode()
+    assert all(truck.name in export for truck in trucks)
