@@ -1,0 +1,59 @@
+"""The form renderer writes select widgets out in Python: the same HTML as Django's templates."""
+
+import pytest
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+from dispatch.forms import SELECT_TEMPLATE, FormRenderer
+from dispatch.models import Technician
+from dispatch.tests.factories import TechnicianFactory
+
+
+def _both(widget: forms.Widget, name: str, value, attrs=None) -> tuple[str, str]:
+    context = widget.get_context(name, value, attrs)
+    ours = FormRenderer().render(SELECT_TEMPLATE, context)
+    djangos = TemplatesSetting.render(FormRenderer(), SELECT_TEMPLATE, context)
+    return ours, djangos
+
+
+CHOICES = [
+    ("", "—"),
+    ("Cameras", [("dome", "Dome <4K>"), ("ptz", 'PTZ "pan & tilt"')]),
+    (3, "Three's"),
+    ("Other", [(1000, 1000), ("x", "X")]),
+]
+
+
+@pytest.mark.parametrize(
+    "widget, value, attrs",
+    [
+        (forms.Select(choices=CHOICES), "ptz", {"id": "id_kind", "required": True, "data-x": 'a"b'}),
+        (forms.Select(choices=CHOICES), 3, {"disabled": False, "class": "form-select"}),
+        (forms.SelectMultiple(choices=CHOICES), ["dome", "x", 1000], {"size": 4}),
+        (forms.NullBooleanSelect(), True, None),
+        (forms.Select(choices=[]), None, {"id": "empty"}),
+    ],
+)
+def test_a_select_renders_as_djangos_templates_render_it(widget, value, attrs):
+    ours, djangos = _both(widget, "kind", value, attrs)
+    assert ours == djangos
+    assert "<select" in ours
+
+
+@pytest.mark.django_db
+def test_a_technician_picker_renders_as_djangos_templates_render_it_and_keeps_the_choice():
+    TechnicianFactory(name="Ann <O'Neil> & Co")
+    chosen = TechnicianFactory(name="Bob")
+    field = forms.ModelChoiceField(queryset=Technician.objects.order_by("name"), empty_label="Anyone")
+    ours, djangos = _both(field.widget, "technician", chosen.pk, {"id": "id_technician"})
+    assert ours == djangos
+    assert f'<option value="{chosen.pk}" selected>Bob</option>' in ours
+    assert "Ann &lt;O&#x27;Neil&gt; &amp; Co" in ours
+
+
+def test_a_widget_with_its_own_option_template_still_uses_the_templates():
+    class Fancy(forms.Select):
+        option_template_name = "django/forms/widgets/input_option.html"
+
+    ours, djangos = _both(Fancy(choices=[("a", "A")]), "kind", "a")
+    assert ours == djangos
