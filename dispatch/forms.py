@@ -143,18 +143,49 @@ class CustomerForm(forms.ModelForm):
 
 
 class TechnicianForm(forms.ModelForm):
+    """The office's edit of a technician: details, hours, and what the planner and the suggestions
+    read (skills, home zone, home base)."""
+
     class Meta:
         model = Technician
-        fields = ["name", "phone", "active", "work_start", "work_end"]
+        fields = [
+            *("name", "phone", "active", "work_start", "work_end"),
+            *("skills", "home_zone", "home_latitude", "home_longitude"),
+        ]
         labels = {
             "active": "Active (can be given work)",
             "work_start": "Starts work",
             "work_end": "Ends work",
+            "home_zone": "Home zone",
+            "home_latitude": "Home base latitude",
+            "home_longitude": "Home base longitude",
+        }
+        help_texts = {
+            "skills": "Jobs that need a skill are offered only to technicians who have it.",
+            "home_latitude": "Where the day starts and ends (the planner drives from here).",
         }
         widgets = {
             "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "skills": forms.CheckboxSelectMultiple,
+            "home_latitude": forms.NumberInput(attrs={"step": "any", "min": -90, "max": 90}),
+            "home_longitude": forms.NumberInput(attrs={"step": "any", "min": -180, "max": 180}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_zone"].empty_label = "No zone"
+
+    def clean(self):
+        data = super().clean()
+        latitude, longitude = data.get("home_latitude"), data.get("home_longitude")
+        if latitude is not None and not -90 <= latitude <= 90:
+            self.add_error("home_latitude", "A latitude is between -90 and 90.")
+        if longitude is not None and not -180 <= longitude <= 180:
+            self.add_error("home_longitude", "A longitude is between -180 and 180.")
+        if (latitude is None) != (longitude is None) and not self.errors:
+            self.add_error("home_longitude", "Give both coordinates of the home base, or neither.")
+        return data
 
 
 class CustomerNoteForm(forms.Form):

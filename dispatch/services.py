@@ -774,10 +774,14 @@ def customer_save(
 
 
 @transaction.atomic
-def technician_save(*, technician: Technician) -> Technician:
-    """Save a technician's edited details; an inactive technician keeps their booked jobs."""
+def technician_save(*, technician: Technician, skills=None) -> Technician:
+    """Save a technician's edited details (and their skills, when given); an inactive technician
+    keeps their booked jobs."""
     technician.full_clean()
-    technician.save()
+    with transaction.atomic():
+        technician.save()
+        if skills is not None:
+            technician.skills.set(skills)
     return technician
 
 

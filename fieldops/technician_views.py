@@ -61,7 +61,9 @@ def technician_list(request: HttpRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, pk: int, form: TechnicianForm | None = None, status: int = 200
 ) -> HttpResponse:
-    technician = get_object_or_404(Technician.objects.select_related("user"), pk=pk)
+    technician = get_object_or_404(
+        Technician.objects.select_related("user", "home_zone").prefetch_related("skills"), pk=pk
+    )
     [row] = _today_rows([technician_state(technician)])
     today = clock.localdate()
     monday, next_monday = scheduling.week_of(today)
@@ -109,6 +111,6 @@ def technician_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TechnicianForm(request.POST, instance=technician)
     if not form.is_valid():
         return _detail(request, pk, form, status=422)
-    services.technician_save(technician=form.save(commit=False))
+    services.technician_save(technician=form.save(commit=False), skills=form.cleaned_data["skills"])
     messages.success(request, f"{technician.name} saved.")
     return redirect("field:technician_detail", pk=technician.pk)

@@ -320,3 +320,49 @@ def test_a_technician_edit_without_a_name_shows_the_error(office_client, technic
     response = office_client.post(f"/office/technicians/{technician.pk}/edit/", {"name": "", "phone": "1"})
     assert response.status_code == 422 and "This field is required" in response.content.decode()
     assert office_client.get(f"/office/technicians/{technician.pk}/edit/").status_code == 405
+
+
+def test_the_office_sets_a_technicians_skills_home_zone_and_home_base(office_client, technician):
+    from dispatch.models import ServiceZone, Skill
+
+    ptz, fibre, _ = (Skill.objects.create(name=n) for n in ("PTZ", "Fibre splicing", "Alarms"))
+    north = ServiceZone.objects.create(name="North")
+    page = office_client.get(f"/office/technicians/{technician.pk}/").content.decode()
+    assert 'type="checkbox" name="skills"' in page and "Home base latitude" in page
+    response = office_client.post(
+        f"/office/technicians/{technician.pk}/edit/",
+        {
+            "name": "Terry Tech",
+            "phone": "555-7777",
+            "active": "on",
+            "skills": [ptz.pk, fibre.pk],
+            "home_zone": north.pk,
+            "home_latitude": "40.712800",
+            "home_longitude": "-74.006000",
+        },
+    )
+    assert response.status_code == 302
+    technician.refresh_from_db()
+    assert set(technician.skills.all()) == {ptz, fibre} and technician.home_zone == north
+    assert (float(technician.home_latitude), float(technician.home_longitude)) == (40.7128, -74.006)
+    shown = office_client.get(f"/office/technicians/{technician.pk}/").content.decode()
+    assert "Fibre splicing" in shown and "North" in shown and "base at 40.712800, -74.006000" in shown
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ({"home_latitude": "95", "home_longitude": "10"}, "A latitude is between -90 and 90."),
+        ({"home_latitude": "40.7"}, "Give both coordinates of the home base, or neither."),
+        ({"home_latitude": "north", "home_longitude": "10"}, "Enter a number."),
+    ],
+)
+def test_a_home_base_that_is_no_place_is_refused_and_nothing_changes(
+    office_client, technician, where, message
+):
+    response = office_client.post(
+        f"/office/technicians/{technician.pk}/edit/", {"name": "Terry Tech", "phone": "555-7777", **where}
+    )
+    assert response.status_code == 422 and message in response.content.decode()
+    technician.refresh_from_db()
+    assert technician.home_latitude is None and technician.phone != "555-7777"
