@@ -178,10 +178,13 @@ def usage_by_item(start: dt.date, end: dt.date) -> list[dict]:
     )
 
 
-def usage_by_truck(start: dt.date, end: dt.date) -> list[dict]:
+def usage_by_truck(start: dt.date, end: dt.date, trucks: list[int] | None = None) -> list[dict]:
     """Net quantity used on jobs per truck, per unit (feet and pieces are never added together),
-    with how many jobs and different items it took: two queries."""
+    with how many jobs and different items it took, by truck name: two queries. `trucks` keeps
+    only those trucks (a page of the report), each read through its own index range."""
     movements = _job_movements(start, end)
+    if trucks is not None:
+        movements = movements.filter(truck_id__in=trucks)
     per_unit = (
         movements.values("truck_id", "item__unit")
         .annotate(used=-Sum("quantity_change"))
@@ -197,6 +200,24 @@ def usage_by_truck(start: dt.date, end: dt.date) -> list[dict]:
         .order_by("truck__name")
     )
     return [{**row, "used": used[row["truck_id"]]} for row in rows if row["truck_id"] in used]
+
+
+def usage_trucks_page(start: dt.date, end: dt.date, page_number: str | None, per_page: int) -> Page:
+    """A page of the trucks that used parts on jobs from `start` to `end` (net of returns), by name,
+    each row as `usage_by_truck` gives it: one query lists the trucks (the job-movements index
+    only), then the page's 25 are aggregated, not all 500."""
+    used = (
+        _job_movements(start, end)
+        .values("truck_id", "truck__name", "item__unit")
+        .annotate(used=-Sum("quantity_change"))
+        .filter(used__gt=0)  # as usage_by_truck: a truck is listed if it used some unit net
+        .order_by("truck__name", "truck_id")
+        .values_list("truck_id", flat=True)
+    )
+    trucks = list(dict.fromkeys(used))
+    page = Paginator(trucks, per_page).get_page(page_number)
+    page.object_list = usage_by_truck(start, end, trucks=list(page.object_list))
+    return page
 
 
 def usage_totals(by_item: list[dict]) -> list[tuple[int, str]]:

@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -290,18 +289,18 @@ def movement_list(request: HttpRequest) -> HttpResponse:
 def usage_report(request: HttpRequest) -> HttpResponse:
     form = DateRangeForm.from_query(request.GET)
     if not form.is_valid():
-        context = {"form": form, "by_item": [], "by_truck": []}
+        context = {"form": form, "by_item": [], "by_truck": [], "truck_page": None}
         return render_region(request, "inventory/usage_report.html", "report", context, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     by_item = selectors.usage_by_item(start, end)
-    by_truck = selectors.usage_by_truck(start, end)
+    truck_page = selectors.usage_trucks_page(start, end, request.GET.get("page"), USAGE_TRUCKS_PER_PAGE)
     context = {
         "form": form,
         "start": start,
         "end": end,
         "by_item": by_item,
-        "by_truck": by_truck,
-        "truck_page": Paginator(by_truck, USAGE_TRUCKS_PER_PAGE).get_page(request.GET.get("page")),
+        "truck_page": truck_page,
+        "by_truck": truck_page.object_list,  # the page's trucks
         "totals": selectors.usage_totals(by_item),
         "range_query": f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}",
     }
