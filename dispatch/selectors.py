@@ -243,11 +243,6 @@ def board_grid(
             :tray_shown
         ]
     )
-    for order in tray:
-        # The card template reads these of every card; a tray card has no place on the grid. (A name
-        # the template cannot find costs an exception and a dir() of the model: 14 ms a page.)
-        order.duration = order.minutes = order.span_q = order.delay_q = None
-        order.overrun = order.delay = None
     return {
         "columns": columns,
         "rows": rows,

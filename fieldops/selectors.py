@@ -46,7 +46,6 @@ class TruckChoice:
     """A truck as My day shows it: on the clock-in list, or as the one the technician drives."""
 
     pk: int
-    value: str  # the form's value: the id as plain text (no number formatting per option)
     name: str
     drivers: str  # who else is clocked in with it: "in use" on the list, "shared with" once on it
     selected: bool
@@ -58,20 +57,19 @@ def _truck_choices(technician: Technician, state: TechnicianState) -> list[Truck
     was 500 model instances on every My day load, clocked in or not."""
     chosen = state.truck_id or state.last_truck_id
     trucks = Truck.objects.filter(active=True, is_office_truck=False)
-    if state.state != State.OFF:
-        if not state.truck_id:
-            return []
-        trucks = Truck.objects.filter(pk=state.truck_id)
-    rows = list(trucks.order_by("name", "pk").values_list("pk", "name"))
     others = ClockRecord.objects.filter(clock_out_time__isnull=True, truck__isnull=False).exclude(
         technician=technician
     )
     if state.state != State.OFF:
+        if not state.truck_id:
+            return []
+        trucks = Truck.objects.filter(pk=state.truck_id)
         others = others.filter(truck_id=state.truck_id)
+    rows = list(trucks.order_by("name", "pk").values_list("pk", "name"))
     drivers: dict[int, list[str]] = defaultdict(list)
     for truck_id, name in others.order_by("technician__name").values_list("truck_id", "technician__name"):
         drivers[truck_id].append(name)
-    return [TruckChoice(pk, str(pk), name, " and ".join(drivers[pk]), pk == chosen) for pk, name in rows]
+    return [TruckChoice(pk, name, " and ".join(drivers[pk]), pk == chosen) for pk, name in rows]
 
 
 @dataclass

@@ -105,35 +105,54 @@ def test_fix_my_day_after_a_cancellation(browser, live_server, django_user_model
         context.close()
 
 
+def _a_ptz_job_waiting(django_user_model) -> tuple:
+    """Olivia in the office, Sam without the PTZ skill, and a PTZ install in the tray (no time)."""
+    from dispatch.models import JobType, JobTypeSkill, Skill
+
+    user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
+    user.groups.add(Group.objects.get_or_create(name="Office")[0])
+    JobTypeSkill.objects.create(job_type=JobType.INSTALLATION, skill=Skill.objects.create(name="PTZ"))
+    sam = TechnicianFactory(name="Sam Stone")
+    order = WorkOrderFactory(
+        title="Install a PTZ",
+        job_type=JobType.INSTALLATION,
+        customer=CustomerFactory(
+            name="Harbor Hotel", preferred_schedule_start=None, preferred_schedule_end=None
+        ),
+        assigned_technician=None,
+        scheduled_for=None,
+        status=WorkOrderStatus.PENDING,
+    )
+    return sam, order
+
+
+def _sign_in_to_the_board(page, live_server) -> None:
+    page.goto(f"{live_server.url}/login/?next=/office/board/%3Fdate%3D{DAY.isoformat()}")
+    page.get_by_label("Username").fill("office")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dispatch board")).to_be_visible()
+
+
+def _place(page, order, technician, hour: int):
+    """Move `order` onto `technician`'s slot at `hour` with the keyboard-friendly buttons; the slot."""
+    page.get_by_role("button", name=f"Move #{order.pk}").click()
+    slot = page.locator(
+        f'td.slot[data-technician="{technician.pk}"][data-start="{DAY.isoformat()}T{hour:02d}:00"]'
+    )
+    slot.get_by_role("button", name="Place here").click()
+    return slot
+
+
 def test_a_board_drop_without_the_skill_is_booked_after_book_it_anyway(
     browser, live_server, django_user_model
 ):
-    from dispatch.models import JobType, JobTypeSkill, Skill
-
     with time_machine.travel(at(7, 30), tick=True):
-        user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
-        user.groups.add(Group.objects.get_or_create(name="Office")[0])
-        JobTypeSkill.objects.create(job_type=JobType.INSTALLATION, skill=Skill.objects.create(name="PTZ"))
-        sam = TechnicianFactory(name="Sam Stone")
-        order = WorkOrderFactory(
-            title="Install a PTZ",
-            job_type=JobType.INSTALLATION,
-            customer=CustomerFactory(
-                name="Harbor Hotel", preferred_schedule_start=None, preferred_schedule_end=None
-            ),
-            assigned_technician=None,
-            scheduled_for=None,
-            status=WorkOrderStatus.PENDING,
-        )
+        sam, order = _a_ptz_job_waiting(django_user_model)
         context = new_context(browser, viewport=DESKTOP)
         page = context.new_page()
-        page.goto(f"{live_server.url}/login/?next=/office/board/%3Fdate%3D{DAY.isoformat()}")
-        page.get_by_label("Username").fill("office")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("button", name=f"Move #{order.pk}").click()
-        slot = page.locator(f'td.slot[data-technician="{sam.pk}"][data-start="{DAY.isoformat()}T10:00"]')
-        slot.get_by_role("button", name="Place here").click()
+        _sign_in_to_the_board(page, live_server)
+        slot = _place(page, order, sam, 10)
         message = page.locator("#board-message")
         expect(message).to_contain_text("Not moved.")
         expect(message).to_contain_text("doesn't have the skill this job needs: PTZ")
@@ -149,43 +168,19 @@ def test_a_move_made_while_a_board_poll_is_in_flight_is_sent_and_its_answer_stay
     """A board poll (every 10 s) that is still waiting for its answer must not swallow a move: htmx
     drops a request from an element with one in flight, and a late poll answer would replace the
     move's message. Seen in CI under load as a skill refusal that never showed."""
-    from dispatch.models import JobType, JobTypeSkill, Skill
-
     with time_machine.travel(at(7, 30), tick=True):
-        user = django_user_model.objects.create_user("office", password=PASSWORD, first_name="Olivia")
-        user.groups.add(Group.objects.get_or_create(name="Office")[0])
-        JobTypeSkill.objects.create(job_type=JobType.INSTALLATION, skill=Skill.objects.create(name="PTZ"))
-        sam = TechnicianFactory(name="Sam Stone")
-        order = WorkOrderFactory(
-            title="Install a PTZ",
-            job_type=JobType.INSTALLATION,
-            customer=CustomerFactory(
-                name="Harbor Hotel", preferred_schedule_start=None, preferred_schedule_end=None
-            ),
-            assigned_technician=None,
-            scheduled_for=None,
-            status=WorkOrderStatus.PENDING,
-        )
+        sam, order = _a_ptz_job_waiting(django_user_model)
         context = new_context(browser, viewport=DESKTOP)
         page = context.new_page()
         page.clock.install(time=timezone.now())
+        poll = "**/office/board/?*since=*"
         held = []  # the poll's request, held unanswered until the move is done
-        page.route("**/office/board/?*since=*", lambda route: held.append(route))
-        page.goto(f"{live_server.url}/login/?next=/office/board/%3Fdate%3D{DAY.isoformat()}")
-        page.get_by_label("Username").fill("office")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Dispatch board")).to_be_visible()
+        page.route(poll, lambda route: held.append(route))
+        _sign_in_to_the_board(page, live_server)
         page.wait_for_load_state("load")
-        page.clock.run_for(11_000)
-        for _ in range(50):
-            if held:
-                break
-            page.wait_for_timeout(100)
-        assert held, "no board poll was sent"
-        page.get_by_role("button", name=f"Move #{order.pk}").click()
-        slot = page.locator(f'td.slot[data-technician="{sam.pk}"][data-start="{DAY.isoformat()}T10:00"]')
-        slot.get_by_role("button", name="Place here").click()
+        with page.expect_request(poll):
+            page.clock.run_for(11_000)
+        _place(page, order, sam, 10)
         message = page.locator("#board-message")
         expect(message).to_contain_text("doesn't have the skill this job needs: PTZ")
         for route in held:  # the old poll's answer arrives late (or not at all, having been cancelled)
