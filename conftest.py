@@ -4,6 +4,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,11 +146,29 @@ def _media_in_tmp(settings, tmp_path):
 
 
 # A test on the live server ends by emptying every table (TRUNCATE, which waits for every lock on
-# them). A request the browser started is sometimes still being answered then, and under CI's load
-# it may hold a table longer than the product's 5 s lock_timeout: the flush failed, the next test found
-# the last one's rows ("duplicate key ... username mike"). The flush waits up to a minute instead;
-# the product's own timeout is unchanged for everything else (test_degraded checks it).
+# them). The browser of that test must be quiet by then: its contexts live in the session's browser,
+# and one left open kept polling (every 5-10 s) into the next tests, so a request was being answered
+# while the tables were emptied, the flush failed (a lock wait or a deadlock) and the next test found
+# the last one's rows ("duplicate key ... username mike"). So, before the flush, every context the
+# test opened is closed; the flush waits up to a minute for a request still being answered (the
+# product's own 5 s lock_timeout is unchanged for everything else: test_degraded checks it) and is
+# tried again after a deadlock.
 _post_teardown_flush = None
+_browsers = []
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    """pytest-playwright's session browser, remembered so a test's contexts close before the flush."""
+    _browsers.append(browser)
+    yield browser
+    _browsers.remove(browser)
+
+
+def _close_browser_contexts():
+    for launched in _browsers:
+        for context in list(launched.contexts):
+            context.close()
 
 
 def pytest_configure(config):
@@ -170,9 +189,19 @@ def pytest_configure(config):
                     with db.cursor() as cursor:
                         cursor.execute(statement)
 
+        from django.db import OperationalError
+
+        _close_browser_contexts()
         lock_timeout("SET lock_timeout = '60s'")
         try:
-            _post_teardown_flush(self)
+            for attempt in range(3):
+                try:
+                    _post_teardown_flush(self)
+                    break
+                except OperationalError:
+                    if attempt == 2:
+                        raise
+                    time.sleep(1)
         finally:
             lock_timeout("RESET lock_timeout")  # back to the connection's own (settings) value
 
