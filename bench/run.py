@@ -8,6 +8,7 @@ budget and a per-request timeout, so one slow page cannot take the whole run.
 """
 
 import argparse
+import datetime as dt
 import gzip
 import http.client
 import json
@@ -56,6 +57,21 @@ def pages(ids: dict) -> list[Page]:
         Page("stock matrix", "office", "/office/inventory/"),
         Page("replenishment", "office", f"/office/inventory/trucks/{ids['truck']}/replenishment/"),
         Page("usage", "office", "/office/inventory/usage/"),
+        Page("reports, last week", "office", "/office/field/reports/"),
+        Page(
+            "reports, 92 days",
+            "office",
+            f"/office/field/reports/?start={ids['quarter_start']}&end={ids['today']}",
+        ),
+        Page(
+            "reports CSV, 92 days",
+            "office",
+            f"/office/field/reports.csv?start={ids['quarter_start']}&end={ids['today']}",
+        ),
+        Page("calls", "office", "/office/calls/"),
+        Page("missed calls", "office", "/office/calls/missed/"),
+        Page("events", "office", "/office/field/events/"),
+        Page("customer messages", "office", "/office/messages/"),
         Page("admin work-order changelist", "admin", "/admin/dispatch/workorder/"),
         Page("phone My day", "technician", "/tech/"),
         Page("phone job page", "technician", f"/tech/jobs/{ids['job']}/"),
@@ -78,7 +94,7 @@ def inspect_database(timeout_ms: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from dispatch import selectors
+    from dispatch import clock, selectors
     from dispatch.models import Technician, WorkOrder, WorkOrderStatus
     from inventory.models import Truck
 
@@ -97,6 +113,8 @@ def inspect_database(timeout_ms: int) -> dict:
         "truck": Truck.objects.service().order_by("pk").values_list("pk", flat=True).first(),
         "fingerprint": fingerprint,
         "technician_username": "mike",
+        "today": clock.localdate().isoformat(),
+        "quarter_start": (clock.localdate() - dt.timedelta(days=91)).isoformat(),
     }
     users = {"office": "office", "admin": "admin", "technician": "mike"}
     from django.contrib.auth import get_user_model

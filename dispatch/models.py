@@ -399,6 +399,8 @@ class WorkOrder(UpdatedAtModel):
             models.Index(fields=["assigned_technician"], name="idx_work_orders_technician"),
             models.Index(fields=["status"], name="idx_work_orders_status"),
             models.Index(fields=["customer"], name="idx_work_orders_customer"),
+            # A customer's orders in a time window: the reports' first-time-fix check.
+            models.Index(fields=["customer", "created_at"], name="idx_work_orders_customer_created"),
             models.Index(fields=["scheduled_for"], name="idx_work_orders_scheduled"),
             # A technician's day and the dispatch board read by (technician, time).
             models.Index(fields=["assigned_technician", "scheduled_for"], name="idx_work_orders_tech_sched"),

@@ -139,6 +139,21 @@ class TechnicianActivity(models.Model):
             models.Index(fields=["technician", "-created_at", "-sequence"], name="idx_activity_technician"),
             models.Index(fields=["work_order", "created_at"], name="idx_activity_work_order"),
             models.Index(fields=["-created_at"], name="idx_activity_created"),
+            # The reports' time on site: arrivals, departures and completions of a period, read
+            # from the index alone (fieldops.reports._visits).
+            models.Index(
+                fields=["created_at"],
+                include=["technician", "work_order", "activity_type", "sequence"],
+                condition=Q(
+                    activity_type__in=[
+                        ActivityType.ARRIVED_ON_SITE,
+                        ActivityType.LEFT_SITE,
+                        ActivityType.WORK_COMPLETED,
+                    ],
+                    work_order__isnull=False,
+                ),
+                name="idx_activity_site_visits",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """The numbers a manager runs the business on, for a period and optionally one technician.
 
 A fixed number of queries, each bounded by the period (the first-time-fix check also reads the
-30 days after it); the field-time arithmetic is fieldops.selectors' (paired_spans).
+30 days after it). Time on site is summed by the database, one row per technician and job, and
+turned into time by fieldops.selectors.site_time_from_sums (paired_spans' arithmetic on sums).
 """
 
 from collections import Counter, defaultdict
@@ -10,13 +11,26 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
 from dispatch import clock
 from dispatch.models import CallType, CommunicationMessage, JobType, Technician, WorkOrder
 from dispatch.scheduling import days_bounds, week_start
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
-from fieldops.selectors import ARRIVED, LEFT, paired_spans
+from fieldops.selectors import ARRIVED, LEFT, site_time_from_sums
 from inventory.models import MovementKind, StockMovement
 
 FOLLOW_UP_DAYS = 30
@@ -130,28 +144,114 @@ def clamp_period(first: date, last: date) -> tuple[date, date]:
     return max(first, last - timedelta(days=MAX_DAYS - 1)), last
 
 
-def _job_activity(
-    start: datetime, end: datetime, technician: Technician | None
-) -> tuple[dict[tuple[int, int], list[tuple[datetime, str]]], dict[int, tuple[int, datetime]]]:
-    """One query: each (technician, job)'s arrivals, departures and completion in the period, in
-    order, and each completed job's technician and completion time."""
-    activities = TechnicianActivity.objects.filter(
-        created_at__gte=start,
-        created_at__lt=end,
-        activity_type__in=[*ARRIVED, *LEFT, ActivityType.WORK_COMPLETED],
-        work_order__isnull=False,
+@dataclass(frozen=True)
+class _Visit:
+    """One technician's time at one job in the period, summed by the database."""
+
+    technician_id: int
+    order_id: int
+    job_type: str
+    customer_id: int | None
+    scheduled_for: datetime | None
+    first_arrival: datetime | None
+    on_site: timedelta
+    completed_at: datetime | None
+
+
+def _visits(start: datetime, end: datetime, technician: Technician | None, now: datetime) -> list[_Visit]:
+    """One query, one row per (technician, job) of the period: its arrivals and departures summed
+    (fieldops.selectors.site_time_from_sums turns them into time on site), its first arrival and
+    its completion, with the job's type, customer and scheduled time joined."""
+    kinds = [*ARRIVED, *LEFT, ActivityType.WORK_COMPLETED]
+    arrived, left = Q(activity_type__in=ARRIVED), Q(activity_type__in=LEFT)
+    since_start = ExpressionWrapper(
+        F("created_at") - Value(start, output_field=DateTimeField()), output_field=DurationField()
     )
-    if technician is not None:
-        activities = activities.filter(technician=technician)
-    events: dict[tuple[int, int], list[tuple[datetime, str]]] = defaultdict(list)
-    completed: dict[int, tuple[int, datetime]] = {}
-    for technician_id, order_id, kind, at in activities.order_by("created_at", "sequence").values_list(
-        "technician_id", "work_order_id", "activity_type", "created_at"
-    ):
-        events[(technician_id, order_id)].append((at, kind))
-        if kind == ActivityType.WORK_COMPLETED:
-            completed[order_id] = (technician_id, at)
-    return events, completed
+    rows = (
+        _period_activity(start, end, technician, kinds)
+        .values(
+            "technician_id",
+            "work_order_id",
+            "work_order__job_type",
+            "work_order__customer_id",
+            "work_order__scheduled_for",
+        )
+        .annotate(
+            first_arrival=Min("created_at", filter=arrived),
+            first_leave=Min("created_at", filter=left),
+            arrivals=Count("pk", filter=arrived),
+            leaves=Count("pk", filter=left),
+            arrived_sum=Sum(since_start, filter=arrived),
+            left_sum=Sum(since_start, filter=left),
+            completed_at=Max("created_at", filter=Q(activity_type=ActivityType.WORK_COMPLETED)),
+        )
+        .order_by()
+        .values_list(
+            "technician_id",
+            "work_order_id",
+            "work_order__job_type",
+            "work_order__customer_id",
+            "work_order__scheduled_for",
+            "first_arrival",
+            "first_leave",
+            "arrivals",
+            "leaves",
+            "arrived_sum",
+            "left_sum",
+            "completed_at",
+        )
+    )
+    visits = []
+    for (
+        technician_id,
+        order_id,
+        job_type,
+        customer_id,
+        scheduled_for,
+        first_arrival,
+        first_leave,
+        arrivals,
+        leaves,
+        arrived_sum,
+        left_sum,
+        completed_at,
+    ) in rows:
+        on_site = site_time_from_sums(
+            start=start,
+            now=now,
+            arrivals=arrivals,
+            leaves=leaves,
+            arrived_sum=arrived_sum,
+            left_sum=left_sum,
+            first_arrival=first_arrival,
+            first_leave=first_leave,
+        )
+        visits.append(
+            _Visit(
+                technician_id,
+                order_id,
+                job_type or "",
+                customer_id,
+                scheduled_for,
+                first_arrival,
+                on_site,
+                completed_at,
+            )
+        )
+    return visits
+
+
+def _period_activity(start: datetime, end: datetime, technician: Technician | None, kinds):
+    activities = TechnicianActivity.objects.filter(
+        created_at__gte=start, created_at__lt=end, activity_type__in=kinds, work_order__isnull=False
+    )
+    return activities.filter(technician=technician) if technician is not None else activities
+
+
+def _span(start_field: str, end_field: str, now: datetime):
+    """end - start in SQL, a span still open (or past now) cut at now."""
+    until = Least(Coalesce(F(end_field), Value(now)), Value(now))
+    return ExpressionWrapper(until - F(start_field), output_field=DurationField())
 
 
 def build_report(*, first: date, last: date, technician: Technician | None = None) -> Report:
@@ -159,6 +259,7 @@ def build_report(*, first: date, last: date, technician: Technician | None = Non
     first, last = clamp_period(first, last)
     start, end = days_bounds(first, last + timedelta(days=1))
     now = min(clock.now(), end)
+    zone = timezone.get_current_timezone()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     mine = {"technician": technician} if technician else {}
     people = Technician.objects.filter(pk=technician.pk) if technician else Technician.objects.all()
@@ -167,83 +268,103 @@ def build_report(*, first: date, last: date, technician: Technician | None = Non
     def row(technician_id: int | None) -> TechnicianNumbers | None:
         return numbers.get(technician_id)
 
-    # Clocked time, and the days each technician worked.
-    worked: dict[int, set[date]] = defaultdict(set)
-    for record in ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end, **mine).only(
-        "technician_id", "clock_in_time", "clock_out_time"
-    ):
-        if numbers_row := row(record.technician_id):
-            numbers_row.clocked += min(record.clock_out_time or now, now) - record.clock_in_time
-            worked[record.technician_id].add(timezone.localdate(record.clock_in_time))
-    for technician_id, worked_days in worked.items():
-        numbers[technician_id].days_worked = len(worked_days)
+    # Clocked time, summed by the database, and the days each technician worked (one row per
+    # technician and day: a count of distinct days would make the database sort the period's
+    # records by technician).
+    shifts = ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end, **mine)
+    clocked = (
+        shifts.values("technician_id")
+        .annotate(clocked=Sum(_span("clock_in_time", "clock_out_time", now)))
+        .order_by()
+        .values_list("technician_id", "clocked")
+    )
+    for technician_id, total in clocked:
+        if numbers_row := row(technician_id):
+            numbers_row.clocked = total or timedelta()
+    worked = (
+        shifts.annotate(day=TruncDate("clock_in_time", tzinfo=zone))
+        .values_list("technician_id", "day")
+        .order_by()
+        .distinct()
+    )
+    for technician_id, _ in worked:
+        if numbers_row := row(technician_id):
+            numbers_row.days_worked += 1
 
     # Travel.
-    for log in TravelLog.objects.filter(travel_start_time__gte=start, travel_start_time__lt=end, **mine).only(
-        "technician_id", "travel_start_time", "travel_end_time"
-    ):
-        if numbers_row := row(log.technician_id):
-            numbers_row.travel += min(log.travel_end_time or now, now) - log.travel_start_time
+    travel = (
+        TravelLog.objects.filter(travel_start_time__gte=start, travel_start_time__lt=end, **mine)
+        .values("technician_id")
+        .annotate(travel=Sum(_span("travel_start_time", "travel_end_time", now)))
+        .order_by()
+        .values_list("technician_id", "travel")
+    )
+    for technician_id, total in travel:
+        if numbers_row := row(technician_id):
+            numbers_row.travel = total or timedelta()
 
     # Activity: time on site per job, arrivals, completions.
-    events, completed = _job_activity(start, end, technician)
-    orders = {
-        pk: (job_type, customer_id, scheduled_for)
-        for pk, job_type, customer_id, scheduled_for in WorkOrder.objects.filter(
-            pk__in={order_id for _, order_id in events}
-        ).values_list("pk", "job_type", "customer_id", "scheduled_for")
-    }
+    visits = _visits(start, end, technician, now)
     grace = timedelta(minutes=settings.TECHFLOW_LATE_START_MINUTES)
     on_site_by_order: dict[int, timedelta] = defaultdict(timedelta)
-    for (technician_id, order_id), order_events in events.items():
-        numbers_row = row(technician_id)
+    completed: dict[int, _Visit] = {}
+    for visit in visits:
+        if visit.completed_at and (
+            visit.order_id not in completed or completed[visit.order_id].completed_at < visit.completed_at
+        ):
+            completed[visit.order_id] = visit
+        numbers_row = row(visit.technician_id)
         if numbers_row is None:
             continue
-        on_site = paired_spans(order_events, ARRIVED, LEFT, now)
-        numbers_row.on_site += on_site
-        on_site_by_order[order_id] += on_site
-        arrived = next((at for at, kind in order_events if kind in ARRIVED), None)
-        scheduled_for = orders.get(order_id, (None, None, None))[2]
-        if arrived and scheduled_for:
+        numbers_row.on_site += visit.on_site
+        on_site_by_order[visit.order_id] += visit.on_site
+        if visit.first_arrival and visit.scheduled_for:
             numbers_row.arrivals += 1
-            numbers_row.on_time += arrived <= scheduled_for + grace
+            numbers_row.on_time += visit.first_arrival <= visit.scheduled_for + grace
 
     # Completed jobs: per technician per day, first-time fixes, by job type.
     jobs_by_day: dict[int, Counter] = defaultdict(Counter)
-    customers = {orders[pk][1] for pk in completed if pk in orders and orders[pk][1]}
+    # The completed jobs of the period, as a subquery (not a list of ids) for the parts below.
+    completions = _period_activity(start, end, technician, [ActivityType.WORK_COMPLETED])
+    customers = {visit.customer_id for visit in completed.values() if visit.customer_id}
     follow_ups: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     if completed:
-        for pk, customer_id, created_at in WorkOrder.objects.filter(
-            customer_id__in=customers,
-            created_at__gte=start,
-            created_at__lt=end + timedelta(days=FOLLOW_UP_DAYS),
-        ).values_list("pk", "customer_id", "created_at"):
+        # Each customer's orders through idx_work_orders_customer_created.
+        for pk, customer_id, created_at in (
+            WorkOrder.objects.filter(
+                customer_id__in=customers,
+                created_at__gte=start,
+                created_at__lt=end + timedelta(days=FOLLOW_UP_DAYS),
+            )
+            .order_by()
+            .values_list("pk", "customer_id", "created_at")
+        ):
             follow_ups[customer_id].append((pk, created_at))
     types = {value: JobTypeNumbers(value, label) for value, label in JobType.choices}
     types[""] = JobTypeNumbers("", "No job type")
-    for order_id, (technician_id, at) in completed.items():
-        numbers_row = row(technician_id)
+    for order_id, visit in completed.items():
+        numbers_row = row(visit.technician_id)
         if numbers_row is None:
             continue
+        at = visit.completed_at
         numbers_row.jobs += 1
-        jobs_by_day[technician_id][timezone.localdate(at)] += 1
-        job_type, customer_id, _ = orders.get(order_id, ("", None, None))
+        jobs_by_day[visit.technician_id][at.astimezone(zone).date()] += 1
         window_end = at + timedelta(days=FOLLOW_UP_DAYS)
-        later = [pk for pk, created in follow_ups.get(customer_id, []) if at < created <= window_end]
+        later = [pk for pk, created in follow_ups.get(visit.customer_id, []) if at < created <= window_end]
         if not [pk for pk in later if pk != order_id]:
             numbers_row.first_time_fixes += 1
-        type_row = types[job_type or ""]
+        type_row = types.get(visit.job_type) or types[""]
         type_row.jobs += 1
         type_row.on_site += on_site_by_order.get(order_id, timedelta())
 
     # Parts cost of the completed jobs, by job type, where the items have a cost.
     if completed:
         for order_id, change, cost in StockMovement.objects.filter(
-            work_order_id__in=list(completed),
+            work_order_id__in=completions.values("work_order_id"),
             kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB],
             item__unit_cost__isnull=False,
         ).values_list("work_order_id", "quantity_change", "item__unit_cost"):
-            type_row = types[orders.get(order_id, ("",))[0] or ""]
+            type_row = types.get(completed[order_id].job_type) or types[""]
             type_row.parts_cost += -change * cost
             type_row.costed_parts += -change
 
@@ -253,7 +374,7 @@ def build_report(*, first: date, last: date, technician: Technician | None = Non
     if technician:
         calls = calls.filter(technician=technician)
     for at, call_type in calls.values_list("created_at", "call_detail__call_type"):
-        calls_by_day.setdefault(timezone.localdate(at), Counter())[call_type] += 1
+        calls_by_day.setdefault(at.astimezone(zone).date(), Counter())[call_type] += 1
 
     shown = [n for n in numbers.values() if technician or n.jobs or n.clocked or n.travel or n.on_site]
     return Report(
@@ -278,8 +399,6 @@ def technician_week(technician: Technician) -> Week:
     """A technician's own numbers this week so far (Monday on), for My day: one query."""
     start, end = days_bounds(week_start(clock.localdate()), clock.localdate() + timedelta(days=1))
     now = min(clock.now(), end)
-    events, completed = _job_activity(start, end, technician)
-    on_site = sum(
-        (paired_spans(order_events, ARRIVED, LEFT, now) for order_events in events.values()), timedelta()
-    )
-    return Week(jobs=len(completed), on_site=on_site)
+    visits = _visits(start, end, technician, now)
+    completed = {visit.order_id for visit in visits if visit.completed_at}
+    return Week(jobs=len(completed), on_site=sum((visit.on_site for visit in visits), timedelta()))

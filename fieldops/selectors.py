@@ -490,6 +490,37 @@ def paired_spans(
     return total
 
 
+def site_time_from_sums(
+    *,
+    start: datetime,
+    now: datetime,
+    arrivals: int,
+    leaves: int,
+    arrived_sum: timedelta | None,
+    left_sum: timedelta | None,
+    first_arrival: datetime | None,
+    first_leave: datetime | None,
+) -> timedelta:
+    """paired_spans(events, ARRIVED, LEFT, now) from what a GROUP BY returns instead of the events:
+    how many arrivals and departures there were, the sums of their times (each as time since
+    `start`) and the first of each.
+
+    A technician's arrivals and departures at one job alternate (fieldops.state allows Arrived only
+    when not on a site, Left only when on this one), so the time on site is the departures' sum less
+    the arrivals'. A departure before the first arrival belongs to a visit begun before `start`, and
+    is left out, as paired_spans leaves out a close with nothing open; an arrival not yet followed by
+    a departure runs to `now`. test_selectors checks the two agree.
+    """
+    if not arrivals:
+        return timedelta()
+    arrived_sum, left_sum = arrived_sum or timedelta(), left_sum or timedelta()
+    if first_leave is not None and first_leave < first_arrival:
+        left_sum -= first_leave - start
+        leaves -= 1
+    open_spans = arrivals - leaves
+    return left_sum - arrived_sum + open_spans * (now - start)
+
+
 ARRIVED, LEFT = {ActivityType.ARRIVED_ON_SITE}, {ActivityType.LEFT_SITE}
 WORKING = {ActivityType.WORK_STARTED, ActivityType.WORK_RESUMED}
 NOT_WORKING = {ActivityType.WORK_PAUSED, ActivityType.WORK_COMPLETED, ActivityType.LEFT_SITE}

@@ -176,3 +176,30 @@ def test_the_reports_page_runs_the_same_queries_at_two_sizes(office_client, last
             assert office_client.get(reverse("field:report_page")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 15
+
+
+def test_time_on_site_counts_return_visits_and_cuts_visits_at_the_period(last_week, now):
+    """The database's sums (reports._visits) for one job: a visit begun before the period (its
+    arrival outside it) adds nothing, a return visit adds, a visit still open when the period ends
+    runs to its end."""
+    from fieldops.models import ActivityType
+    from fieldops.tests.factories import TechnicianActivityFactory
+
+    monday, sunday = last_week
+    mike = TechnicianFactory(name="Mike Johnson")
+    order = WorkOrderFactory(assigned_technician=mike, scheduled_for=_at(monday, 9))
+
+    def step(kind, at):
+        TechnicianActivityFactory(technician=mike, work_order=order, activity_type=kind, created_at=at)
+
+    step(ActivityType.ARRIVED_ON_SITE, _at(monday - dt.timedelta(days=1), 23))  # before the period
+    step(ActivityType.LEFT_SITE, _at(monday, 0, 30))
+    step(ActivityType.ARRIVED_ON_SITE, _at(monday, 9, 10))
+    step(ActivityType.LEFT_SITE, _at(monday, 11, 10))
+    step(ActivityType.ARRIVED_ON_SITE, _at(monday + dt.timedelta(days=2), 14))  # the return visit
+    step(ActivityType.LEFT_SITE, _at(monday + dt.timedelta(days=2), 15, 30))
+    step(ActivityType.ARRIVED_ON_SITE, _at(sunday, 22))  # open when the period ends
+    report = reports.build_report(first=monday, last=sunday)
+    [row] = report.technicians
+    assert row.on_site == dt.timedelta(hours=2 + 1.5 + 2)
+    assert (row.arrivals, row.on_time) == (1, 1)  # one job, its first arrival in the period at 9:10
