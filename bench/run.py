@@ -365,6 +365,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30, help="Per-request timeout (s).")
     parser.add_argument("--concurrency", type=int, default=2, help="Client threads (gunicorn has 2 workers).")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="Measure only the pages whose name contains this (repeatable).",
+    )
     parser.add_argument("--inspect", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     timeout_ms = int(args.timeout * 1000)
@@ -442,6 +448,8 @@ def run(args, ids: dict, queries: dict, server: subprocess.Popen, access_log: Pa
         driver._one(driver.anonymous, "/healthz", Result("warm"), {})
     results = []
     for page in pages(ids):
+        if args.only and not any(part in page.name for part in args.only):
+            continue
         if page.htmx and ids["fingerprint"] == "unavailable":
             # The poll compares the page's fingerprint; computing it timed out, so the poll would too.
             results.append(Result(page.name, note=f"not run: its digest took over {args.timeout:.0f} s"))

@@ -175,7 +175,9 @@ def test_the_reports_page_runs_the_same_queries_at_two_sizes(office_client, last
         with CaptureQueriesContext(connection) as queries:
             assert office_client.get(reverse("field:report_page")).status_code == 200
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 15
+    # 15 reads; on PostgreSQL the visits' query also runs in a savepoint that sets and restores
+    # random_page_cost (reports._random_reads_priced_as_cached): three statements more.
+    assert counts[0] == counts[1] <= (18 if connection.vendor == "postgresql" else 15)
 
 
 def test_time_on_site_counts_return_visits_and_cuts_visits_at_the_period(last_week, now):
