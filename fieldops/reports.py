@@ -160,7 +160,9 @@ class _Visit:
     completed_at: datetime | None
 
 
-def _visits(start: datetime, end: datetime, technician: Technician | None, now: datetime) -> list[_Visit]:
+def _visits(
+    start: datetime, end: datetime, technician: Technician | None, now: datetime, *, company: bool = True
+) -> list[_Visit]:
     """One query, one row per (technician, job) of the period: its arrivals and departures summed
     (fieldops.selectors.site_time_from_sums turns them into time on site), its first arrival and
     its completion, with the job's type, customer and scheduled time joined."""
@@ -203,8 +205,9 @@ def _visits(start: datetime, end: datetime, technician: Technician | None, now: 
             "completed_at",
         )
     )
-    with _random_reads_priced_as_cached():
-        rows = list(rows)
+    if company:  # the whole company's period; one technician's week is small
+        with _random_reads_priced_as_cached():
+            rows = list(rows)
     visits = []
     for (
         technician_id,
@@ -425,6 +428,6 @@ def technician_week(technician: Technician) -> Week:
     """A technician's own numbers this week so far (Monday on), for My day: one query."""
     start, end = days_bounds(week_start(clock.localdate()), clock.localdate() + timedelta(days=1))
     now = min(clock.now(), end)
-    visits = _visits(start, end, technician, now)
+    visits = _visits(start, end, technician, now, company=False)
     completed = {visit.order_id for visit in visits if visit.completed_at}
     return Week(jobs=len(completed), on_site=sum((visit.on_site for visit in visits), timedelta()))
