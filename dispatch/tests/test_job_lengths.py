@@ -302,8 +302,8 @@ def test_the_day_board_draws_cards_by_length_and_shows_an_overrun_and_the_delay(
         client.force_login(office_user)  # a session from the pinned clock has expired by then
         html = client.get(f"/office/board/?date={DAY}").content.decode()
     card = lambda o: html.split(f'id="card-{o.pk}"')[0].rsplit("<div", 1)[1]  # noqa: E731
-    assert "q-24 o-0 p-24" in card(install)  # 6 h = 24 quarter hours
-    assert "q-5 o-2 p-2" in card(running) and "overrun" in card(running)  # 1:30 to now (2:40)
+    assert "q-24 o-0 pq-24" in card(install)  # 6 h = 24 quarter hours
+    assert "q-5 o-2 pq-2" in card(running) and "overrun" in card(running)  # 1:30 to now (2:40)
     assert "Running 40 min over (planned to end 2:00 PM)" in html
     assert "+10 min" in html.split(f'id="card-{later.pk}"')[1].split('class="wo-card')[0]
     assert f'data-id="{install.pk}"' in html and "6 h" in html

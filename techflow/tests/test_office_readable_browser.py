@@ -56,7 +56,11 @@ def _dispatch_day(now):
     sarah = TechnicianFactory(name="Sarah Williams")
     bank = CustomerFactory(name="City Bank")
     long_one = WorkOrderFactory(
-        title=LONG_TITLE, customer=bank, assigned_technician=mike, scheduled_for=_at(today, 9)
+        title=LONG_TITLE,
+        customer=bank,
+        assigned_technician=mike,
+        scheduled_for=_at(today, 9),
+        estimated_minutes=75,  # a length whose classes once met Bootstrap's padding utilities (p-5)
     )
     # Pending with a technician, today: in Mike's row only.
     pending_today = WorkOrderFactory(
@@ -64,6 +68,7 @@ def _dispatch_day(now):
         assigned_technician=mike,
         status=WorkOrderStatus.PENDING,
         scheduled_for=_at(today, 13),
+        estimated_minutes=30,
     )
     # Pending with a technician from a day that has passed (no access): the tray only.
     missed = WorkOrderFactory(
@@ -102,6 +107,13 @@ def test_the_board_shows_whole_titles_each_order_once_and_passes_the_contrast_ch
                 " || getComputedStyle(el).textOverflow === 'ellipsis'"
             )
             assert not clipped, f"the title is cut at {width} px in the {view} view"
+            # Every card gives its title the card's width (not a letter per line).
+            squeezed = page.evaluate(
+                """() => [...document.querySelectorAll('.wo-card:not(.short)')]
+                    .filter(c => c.querySelector('.title').getBoundingClientRect().width < 0.6 * c.clientWidth)
+                    .map(c => c.id)"""
+            )
+            assert squeezed == [], f"titles squeezed at {width} px in the {view} view: {squeezed}"
             card = page.locator(f"#card-{long_one.pk}")
             assert card.locator(".customer").inner_text() == "City Bank"
             assert contrast_violations(page) == [], f"board {view} at {width} px"
