@@ -41,7 +41,7 @@ PLACEHOLDERS = {
     "company": "your company's name (TECHFLOW_COMPANY_NAME)",
     "order": "the work order's number",
     "title": "the job's title",
-    "date": "the job's day, e.g. Thu Dec 03",
+    "date": "the job's day, e.g. Thu Dec 3",
     "time": "the job's time, e.g. 2:00 PM",
     "technician": "the technician's name",
     "eta": "the arrival estimate, e.g. 2:35 PM (on my way)",
