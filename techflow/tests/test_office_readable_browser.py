@@ -110,7 +110,7 @@ def test_the_board_shows_whole_titles_each_order_once_and_passes_the_contrast_ch
             # Every card gives its title the card's width (not a letter per line).
             squeezed = page.evaluate(
                 """() => [...document.querySelectorAll('.wo-card:not(.short)')]
-                    .filter(c => c.querySelector('.title').getBoundingClientRect().width < 0.6 * c.clientWidth)
+                    .filter(c => c.querySelector('.title').offsetWidth < 0.6 * c.clientWidth)
                     .map(c => c.id)"""
             )
             assert squeezed == [], f"titles squeezed at {width} px in the {view} view: {squeezed}"
