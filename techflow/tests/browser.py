@@ -1,10 +1,12 @@
-"""What the browser tests share: the two screen sizes, a browser context on the suite's clock, and
-screenshots on request."""
+"""What the browser tests share: the two screen sizes, a browser context on the suite's clock,
+signing in, and screenshots on request."""
 
 import os
 from pathlib import Path
 
 from django.utils import timezone
+
+from conftest import PASSWORD
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -19,6 +21,16 @@ def new_context(browser, **options):
     context = browser.new_context(**options)
     context.clock.set_system_time(timezone.now())
     return context
+
+
+def sign_in(page, base_url: str, username: str, *, password: str = PASSWORD, then: str | None = None) -> None:
+    """Sign in through the login page; with `then` (a path), wait until the browser has arrived there."""
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if then is not None:
+        page.wait_for_url(f"{base_url}{then}")
 
 
 def shot(page, name: str, *, full_page: bool = True) -> None:

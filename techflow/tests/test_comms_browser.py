@@ -17,7 +17,7 @@ from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrd
 from fieldops import events, services
 from fieldops.models import OperationalEvent
 from inventory.tests.factories import TruckFactory
-from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,17 +31,10 @@ def office(django_user_model):
     return user
 
 
-def _sign_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _office_page(browser, live_server):
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
-    _sign_in(page, live_server.url, "office")
+    sign_in(page, live_server.url, "office")
     page.wait_for_url(f"{live_server.url}/office/")
     return page
 
@@ -101,7 +94,7 @@ def test_starting_travel_sends_the_customer_on_my_way_with_an_eta(
         permissions=["geolocation"],
     )
     page = context.new_page()
-    _sign_in(page, live_server.url, "sarah")
+    sign_in(page, live_server.url, "sarah")
     page.wait_for_url(f"{live_server.url}/tech/")
     expect(page.locator("#my-week")).to_contain_text("This week: 0 jobs")
     shot(page, "messages-0-phone-my-day")

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from conftest import PASSWORD
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from inventory.tests.factories import TruckFactory
-from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,13 +24,6 @@ def _visit(page, url: str, name: str) -> list[str]:
     return page.evaluate("window.__violations")
 
 
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_office_and_phone_pages_run_under_the_policy(browser, live_server, django_user_model):
     office = django_user_model.objects.create_user("office", password=PASSWORD)
     office.groups.add(Group.objects.get_or_create(name="Office")[0])
@@ -44,7 +37,7 @@ def test_office_and_phone_pages_run_under_the_policy(browser, live_server, djang
     context.add_init_script(WATCH)
     page = context.new_page()
     page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
-    _sign_in(page, live_server.url, "office")
+    sign_in(page, live_server.url, "office")
     page.wait_for_url(f"{live_server.url}/office/")
     # The watch sees what the policy blocks: an inline style attribute set by a script.
     page.evaluate("document.body.setAttribute('style', 'color: red')")
@@ -73,7 +66,7 @@ def test_office_and_phone_pages_run_under_the_policy(browser, live_server, djang
     context.add_init_script(WATCH)
     page = context.new_page()
     page.on("console", lambda m: messages.append(m.text) if "Content Security Policy" in m.text else None)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     for path, name in [
         ("/tech/", "csp-phone-my-day"),
@@ -132,7 +125,7 @@ def test_the_polls_run_under_the_policy_without_eval_and_wait_while_the_tab_is_h
         page = context.new_page()
         page.clock.install(time=timezone.now())
         page.on("console", lambda m: messages.append(m.text) if "evalDisallowed" in m.text else None)
-        _sign_in(page, live_server.url, username)
+        sign_in(page, live_server.url, username)
         for path, poll in visits:
             page.goto(live_server.url + path)
             page.wait_for_load_state("networkidle")

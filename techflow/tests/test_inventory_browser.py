@@ -14,7 +14,7 @@ from inventory.selectors import replenishment_lines
 from inventory.services import truck_stock_restock
 from inventory.tests.factories import InventoryItemFactory, TruckFactory
 from techflow.demo import DEFAULT_PASSWORD, load_demo
-from techflow.tests.browser import DESKTOP, new_context, shot
+from techflow.tests.browser import DESKTOP, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +38,7 @@ def test_office_user_restocks_a_truck_transfers_stock_and_sees_the_matrix_change
 
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/office/")
+    sign_in(page, live_server.url, "olivia", then="/office/")
 
     # The matrix: truck 201 has no dome cameras, so its cell is below the minimum.
     page.get_by_role("link", name="Inventory").first.click()
@@ -129,11 +125,7 @@ def test_office_user_works_through_the_demo_companys_restocking(browser, live_se
 
     context = new_context(browser, viewport=DESKTOP, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("office")
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/office/")
+    sign_in(page, live_server.url, "office", password=DEFAULT_PASSWORD, then="/office/")
 
     page.goto(f"{live_server.url}/office/inventory/")
     expect(page.locator("#matrix tbody tr:not(.category-row)")).to_have_count(17)
@@ -171,11 +163,7 @@ def test_office_lets_a_crew_share_a_truck_from_its_page(browser, live_server, dj
     truck = TruckFactory(name="Service Truck 201")
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/office/")
+    sign_in(page, live_server.url, "olivia", then="/office/")
     page.goto(f"{live_server.url}/office/inventory/trucks/{truck.pk}/")
     page.get_by_text("Drivers: one at a time").click()
     page.get_by_label("A crew may share this truck").check()

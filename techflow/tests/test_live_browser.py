@@ -15,7 +15,7 @@ from dispatch.models import Notification
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from fieldops.models import Incident, IncidentStatus, OperationalEvent
 from inventory.tests.factories import TruckFactory
-from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,13 +31,6 @@ def _user(django_user_model, username: str, group: str, **names):
     user = django_user_model.objects.create_user(username, password=PASSWORD, **names)
     user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
-
-
-def _sign_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture
@@ -68,7 +61,7 @@ def _phone(browser, base_url):
     )
     context.add_init_script(VIBRATIONS)
     page = context.new_page()
-    _sign_in(page, base_url, "mike")
+    sign_in(page, base_url, "mike")
     page.wait_for_url(f"{base_url}/tech/")
     return context, page
 
@@ -76,7 +69,7 @@ def _phone(browser, base_url):
 def _office(browser, base_url):
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
-    _sign_in(page, base_url, "olivia")
+    sign_in(page, base_url, "olivia")
     page.wait_for_url(f"{base_url}/office/")
     return context, page
 

@@ -21,7 +21,7 @@ from dispatch.tests.factories import (
 )
 from fieldops.tests.factories import ClockRecordFactory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import contrast_violations, new_context, shot
+from techflow.tests.browser import contrast_violations, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,11 +42,7 @@ def _office(django_user_model):
 def _sign_in(browser, live_server, width: int):
     context = new_context(browser, viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("office")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/office/")
+    sign_in(page, live_server.url, "office", then="/office/")
     return context, page
 
 

@@ -16,7 +16,7 @@ from fieldops import services
 from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
 from inventory.models import TruckInventory
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import DESKTOP, PHONE, new_context, shot
+from techflow.tests.browser import DESKTOP, PHONE, new_context, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,13 +28,6 @@ def _user(django_user_model, username: str, group: str):
     user = django_user_model.objects.create_user(username, password=PASSWORD)
     user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
-
-
-def _sign_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _phone(browser):
@@ -141,7 +134,7 @@ def _first_load_bytes(page, url: str) -> dict[str, int]:
 def test_my_day_first_load_is_at_most_60_kb_over_the_wire(browser, live_server, day):
     context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     fresh = new_context(
         browser, viewport=PHONE, is_mobile=True, has_touch=True, storage_state=context.storage_state()
@@ -157,7 +150,7 @@ def test_my_day_first_load_is_at_most_60_kb_over_the_wire(browser, live_server, 
 def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
     mike, truck, item, order = day["mike"], day["truck"], day["item"], day["order"]
     context, page = _phone(browser)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     _located(page)
     shot(page, "tech-1-my-day-off")
@@ -229,7 +222,7 @@ def test_mike_runs_his_whole_day_from_the_phone(browser, live_server, day):
 
     office = new_context(browser, viewport=DESKTOP)
     office_page = office.new_page()
-    _sign_in(office_page, live_server.url, "dispatcher")
+    sign_in(office_page, live_server.url, "dispatcher")
     office_page.wait_for_url(f"{live_server.url}/office/")
     assert office_page.get_by_text("Customer wants two more cameras quoted").first.is_visible()
     office_page.goto(f"{live_server.url}/office/field/")
@@ -290,7 +283,7 @@ def test_actions_taken_offline_wait_on_the_phone_and_apply_once_back_online(brow
     mike, order = day["mike"], day["order"]
     services.clock_in(technician=mike, truck=day["truck"])
     context, page = _phone(browser)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     page.goto(f"{live_server.url}/tech/jobs/{order.pk}/")
     page.reload()  # the second load is controlled by the service worker
@@ -344,7 +337,7 @@ def test_an_offline_action_the_server_refuses_is_shown_not_dropped(browser, live
     mike, order = day["mike"], day["order"]
     services.clock_in(technician=mike, truck=day["truck"])
     context, page = _phone(browser)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     page.goto(f"{live_server.url}/tech/jobs/{order.pk}/")
 
