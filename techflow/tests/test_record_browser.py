@@ -23,8 +23,8 @@ from fieldops.models import (
 )
 from fieldops.tests.record_helpers import jpeg_bytes
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
-from techflow.tests.browser import DESKTOP, new_context, shot
-from techflow.tests.test_tech_browser import _phone, _ready_offline, _sign_in, _user, _wait_until
+from techflow.tests.browser import DESKTOP, new_context, shot, sign_in
+from techflow.tests.test_tech_browser import _phone, _ready_offline, _user, _wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +82,7 @@ def _register(page, kind: str, **fields) -> None:
 def test_mike_records_a_camera_install_and_the_customer_signs_the_report(browser, live_server, install):
     order = install["order"]
     context, page = _phone(browser)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     page.goto(f"{live_server.url}/tech/jobs/{order.pk}/")
 
@@ -190,7 +190,7 @@ def test_mike_records_a_camera_install_and_the_customer_signs_the_report(browser
     # The office reads it all on the work order, and can print it.
     office = new_context(browser, viewport=DESKTOP)
     desk = office.new_page()
-    _sign_in(desk, live_server.url, "dispatcher")
+    sign_in(desk, live_server.url, "dispatcher")
     desk.goto(f"{live_server.url}/office/work-orders/{order.pk}/")
     desk.get_by_role("link", name="Service report (PDF)").wait_for()
     assert desk.locator("#job-record img").count() >= 3  # two photos and the signature
@@ -215,7 +215,7 @@ def test_mike_records_a_camera_install_and_the_customer_signs_the_report(browser
 def test_photos_and_a_checklist_taken_in_a_dead_zone_arrive_once_back_online(browser, live_server, install):
     order = install["order"]
     context, page = _phone(browser)
-    _sign_in(page, live_server.url, "mike")
+    sign_in(page, live_server.url, "mike")
     page.wait_for_url(f"{live_server.url}/tech/")
     page.goto(f"{live_server.url}/tech/jobs/{order.pk}/")
     page.reload()
