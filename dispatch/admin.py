@@ -32,6 +32,8 @@ from dispatch.models import (
     ServiceZone,
     Skill,
     Technician,
+    Visit,
+    VisitHelper,
     WorkOrder,
     WorkOrderHistory,
     WorkOrderNote,
@@ -331,6 +333,26 @@ class TrackedFieldFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(field_changed=self.value()) if self.value() else queryset
+
+
+@admin.register(Visit)
+class VisitAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Later visits are booked on the order's office page, by the scheduling rules (visit_add)."""
+
+    list_display = ["work_order", "starts_at", "estimated_minutes", "lead"]
+    list_select_related = ["work_order", "lead"]
+    search_fields = ["work_order__title", "lead__name"]
+    ordering = ["-starts_at"]
+
+
+@admin.register(VisitHelper)
+class VisitHelperAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Helpers are added on the order's office page, by the scheduling rules (helper_add)."""
+
+    list_display = ["work_order", "visit", "technician", "created_at"]
+    list_select_related = ["work_order", "visit", "technician"]
+    search_fields = ["work_order__title", "technician__name"]
+    ordering = ["-created_at", "-id"]
 
 
 @admin.register(WorkOrderHistory)

@@ -316,3 +316,31 @@ class MessageTemplateForm(forms.Form):
     kind = forms.ChoiceField(choices=MessageKind.choices, widget=forms.HiddenInput)
     subject = forms.CharField(max_length=200)
     body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class VisitForm(forms.Form):
+    """A later visit: when, how long, who leads and who helps."""
+
+    starts_at = MomentField(widget=DATETIME_LOCAL, label="Starts")
+    estimated_minutes = estimate_field()
+    lead = forms.ModelChoiceField(
+        queryset=Technician.objects.filter(active=True), empty_label="Choose a lead"
+    )
+    helpers = forms.ModelMultipleChoiceField(
+        queryset=Technician.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    override_window = forms.BooleanField(
+        required=False, label="Book it outside the customer's preferred window anyway"
+    )
+    override_skills = forms.BooleanField(
+        required=False, label="Book this lead anyway, without the skills the job type needs"
+    )
+
+
+class HelperForm(forms.Form):
+    """A helper on one visit; `visit` empty: the first visit."""
+
+    technician = forms.ModelChoiceField(
+        queryset=Technician.objects.filter(active=True), empty_label="Choose a helper"
+    )
+    visit = forms.UUIDField(required=False, widget=forms.HiddenInput)

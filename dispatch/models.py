@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from dispatch import clock
 from dispatch.db import (
@@ -170,6 +171,15 @@ class Customer(UpdatedAtModel):
 class WorkOrderQuerySet(TouchingQuerySet):
     def for_technician(self, technician: Technician) -> "WorkOrderQuerySet":
         return self.filter(assigned_technician=technician)
+
+    def worked_by(self, technician: Technician) -> "WorkOrderQuerySet":
+        """Orders the technician works on: as the first visit's lead (the order's technician), as a
+        later visit's lead, or as a helper on any visit."""
+        return self.filter(
+            Q(assigned_technician=technician)
+            | Exists(Visit.objects.filter(work_order=OuterRef("pk"), lead=technician))
+            | Exists(VisitHelper.objects.filter(work_order=OuterRef("pk"), technician=technician))
+        )
 
     def on_day(self, day: date) -> "WorkOrderQuerySet":
         """Orders scheduled on a calendar day of the company's time zone."""
@@ -412,6 +422,19 @@ class WorkOrder(UpdatedAtModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
+    def is_worked_by(self, technician: Technician) -> bool:
+        """The technician is on this job's crew (WorkOrderQuerySet.worked_by): no query for its own
+        technician."""
+        if self.assigned_technician_id == technician.pk:
+            return True
+        return WorkOrder.objects.worked_by(technician).filter(pk=self.pk).exists()
+
+    def is_led_by(self, technician: Technician) -> bool:
+        """The technician leads a visit of this job (the first, or a later one), so may complete it."""
+        if self.assigned_technician_id == technician.pk:
+            return True
+        return Visit.objects.filter(work_order_id=self.pk, lead=technician).exists()
+
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[WorkOrderStatus(self.status)]
 
@@ -451,6 +474,76 @@ class WorkOrder(UpdatedAtModel):
     def is_late_to_start(self) -> bool:
         """Its time has passed and work hasn't started: what the office chases."""
         return self.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SCHEDULED) and self.is_late
+
+
+class Visit(models.Model):
+    """A second or later visit of a work order: day two of an install, a return for a part.
+
+    The first visit is the order itself: its `scheduled_for`, `estimated_minutes` and
+    `assigned_technician` (the seed's columns) are the first visit's start, length and lead, so
+    they stay true without a copy to keep in step. Changed only through dispatch.services.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="later_visits")
+    starts_at = models.DateTimeField()
+    estimated_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[validate_estimate],
+        help_text="Minutes, 15 to 720 in steps of 15; empty: the job type's usual length.",
+    )
+    lead = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="led_visits")
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "visits"
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_minutes__isnull=True)
+                | Q(estimated_minutes__gte=ESTIMATE_STEP, estimated_minutes__lte=ESTIMATE_MAX),
+                name="visits_estimate_in_range",
+            ),
+        ]
+        indexes = [
+            # A technician's day (the rules, the board, My day) and an order's visits in order.
+            models.Index(fields=["lead", "starts_at"], name="idx_visits_lead_starts"),
+            models.Index(fields=["work_order", "starts_at"], name="idx_visits_work_order"),
+            models.Index(fields=["starts_at"], name="idx_visits_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.work_order_id} visit {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+
+class VisitHelper(models.Model):
+    """A technician helping the lead on one visit; `visit` empty: the order's first visit."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="helpers")
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="helpers")
+    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="helping")
+    created_at = created_at_field()
+
+    class Meta:
+        db_table = "visit_helpers"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order", "technician"],
+                condition=Q(visit__isnull=True),
+                name="visit_helpers_first_visit_once",
+            ),
+            models.UniqueConstraint(
+                fields=["visit", "technician"],
+                condition=Q(visit__isnull=False),
+                name="visit_helpers_visit_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["technician", "work_order"], name="idx_visit_helpers_technician")]
+
+    def __str__(self) -> str:
+        return f"#{self.work_order_id} helper {self.technician_id}"
 
 
 class JobTypeSkill(models.Model):

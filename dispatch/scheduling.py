@@ -12,10 +12,21 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch.formatting import clock_time, day_text, length_text  # noqa: F401 (re-exported)
-from dispatch.models import Customer, JobTypeDuration, JobTypeSkill, Technician, WorkOrder
+from dispatch.models import (
+    Customer,
+    JobTypeDuration,
+    JobTypeSkill,
+    Technician,
+    Visit,
+    VisitHelper,
+    WorkOrder,
+    WorkOrderStatus,
+)
 
 # A job with no estimate and no length for its type (or no type) blocks its technician this long.
 DEFAULT_DURATION = timedelta(hours=2)
@@ -273,17 +284,60 @@ def intervals(rows: Iterable[tuple], lengths: dict[str, int]) -> list[tuple[int,
 INTERVAL_FIELDS = ("assigned_technician_id", "scheduled_for", "estimated_minutes", "job_type")
 
 
+def crew_rows(
+    first: date, after: date, *, technician: Technician | None = None
+) -> list[tuple[int, datetime, int | None, str | None, int, object, str]]:
+    """The crew part of the jobs that count, from `first` up to `after`: one query.
+
+    (technician id, start, estimated_minutes, job_type, work order id, visit id or None, "lead" or
+    "helper") for each
+    later visit's lead and each helper (on the first visit, the order's own time and length; on a
+    later visit, that visit's), of orders not cancelled. With the orders' own rows (`booked()`,
+    the first visits' leads) this is every booking a technician has.
+    """
+    start, end = days_bounds(first, after)
+    live = ~Q(work_order__status=WorkOrderStatus.CANCELLED)
+    leads = (
+        Visit.objects.filter(live, starts_at__gte=start, starts_at__lt=end)
+        .annotate(role=Value("lead"))
+        .values_list(
+            "lead_id", "starts_at", "estimated_minutes", "work_order__job_type", "work_order_id", "id", "role"
+        )
+    )
+    helpers = (
+        VisitHelper.objects.filter(live)
+        .annotate(
+            at=Coalesce("visit__starts_at", "work_order__scheduled_for"),
+            minutes=Case(
+                When(visit__isnull=True, then=F("work_order__estimated_minutes")),
+                default=F("visit__estimated_minutes"),
+            ),
+            role=Value("helper"),
+        )
+        .filter(at__gte=start, at__lt=end)
+        .values_list(
+            "technician_id", "at", "minutes", "work_order__job_type", "work_order_id", "visit_id", "role"
+        )
+    )
+    if technician is not None:
+        leads, helpers = leads.filter(lead=technician), helpers.filter(technician=technician)
+    return list(leads.order_by().union(helpers.order_by(), all=True))
+
+
 def booked_jobs(
     first: date, after: date, exclude: Iterable[int] = ()
 ) -> list[tuple[int, datetime, datetime]]:
-    """(technician id, start, end) of every job that counts from `first` up to `after`: two queries."""
+    """(technician id, start, end) of every booking from `first` up to `after`, a crew's helpers and
+    later visits included: three queries."""
+    excluded = set(exclude)
     rows = (
         WorkOrder.objects.booked()
         .in_days(first, after)
-        .exclude(pk__in=list(exclude))
+        .exclude(pk__in=list(excluded))
         .values_list(*INTERVAL_FIELDS)
     )
-    return intervals(rows, type_minutes())
+    crews = [row[:4] for row in crew_rows(first, after) if row[4] not in excluded]
+    return intervals([*rows, *crews], type_minutes())
 
 
 def schedule_check(
@@ -296,6 +350,7 @@ def schedule_check(
     duration: timedelta = DEFAULT_DURATION,
     job_type: str | None = None,
     override_skills: bool = False,
+    exclude_visit=None,
 ) -> list[str]:
     """Refuse a booking that breaks a rule (ValidationError with every reason), or that is outside
     the customer's window unless `override_window` (OutsidePreferredWindow), or whose technician
@@ -303,14 +358,22 @@ def schedule_check(
     refusals that were overridden, for the caller to record. Call it in a transaction."""
     # Lock the technician so two dispatchers can't both book the last free slot.
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
+    day = timezone.localdate(start)
     rows = (
         WorkOrder.objects.booked()
         .for_technician(technician)
-        .on_day(timezone.localdate(start))
+        .on_day(day)
         .exclude(pk=exclude_pk)
         .values_list(*INTERVAL_FIELDS)
     )
-    others = [(s, e) for _, s, e in intervals(rows, type_minutes())]
+    # A visit's own rows are not in its way when it moves (`exclude_visit`: a later visit's id,
+    # or ("first", order id) for the helpers of an order's first visit).
+    crews = [
+        row[:4]
+        for row in crew_rows(day, day + timedelta(days=1), technician=technician)
+        if exclude_visit is None or exclude_visit != (row[5] if row[5] is not None else ("first", row[4]))
+    ]
+    others = [(s, e) for _, s, e in intervals([*rows, *crews], type_minutes())]
     reasons = schedule_refusals(technician=technician, start=start, duration=duration, same_day_jobs=others)
     if reasons:
         raise ValidationError(reasons)

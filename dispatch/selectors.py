@@ -451,6 +451,8 @@ def work_order_changes_since(work_order: WorkOrder, version: int, *, viewer_type
 # History rows the timeline shows as their own entry (a photo, with its thumbnail).
 RECORD_SHOWN_ITSELF = {"photo"}
 RECORD_FIELDS = {"checklist", "equipment", "signature", "follow_up", "credentials", "skill_override"}
+# Visits and helpers (dispatch.services.visit_add and friends): their own words on the timeline.
+CREW_FIELDS = {"visit": "Visit", "helper": "Helper"}
 
 
 def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> list[TimelineEntry]:
@@ -484,6 +486,19 @@ def work_order_timeline(work_order: WorkOrder, technicians: dict[int, str]) -> l
         if row in created:
             continue
         if row.field_changed in RECORD_SHOWN_ITSELF:
+            continue
+        if row.field_changed in CREW_FIELDS:
+            # A visit or helper added or taken off: the row's text says which and when.
+            entries.append(
+                TimelineEntry(
+                    row.created_at,
+                    "history",
+                    "bi-people",
+                    f"{CREW_FIELDS[row.field_changed]} {'added' if row.new_value else 'removed'}",
+                    row.new_value or row.old_value or "",
+                    _who(row.changed_by_type, row.changed_by_id, users, technicians),
+                )
+            )
             continue
         if row.field_changed in RECORD_FIELDS:
             # The job's record (fieldops): the row's text says what happened.
@@ -672,3 +687,70 @@ def technician_availability(
             )
         )
     return result
+
+
+# Visits and crews ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrewMember:
+    technician_id: int
+    name: str
+    helper_id: int | None = None  # the VisitHelper row, for Remove
+
+
+@dataclass(frozen=True)
+class VisitView:
+    """One visit of an order as the pages show it: the first is the order's own booking."""
+
+    number: int
+    start: datetime | None
+    duration: timedelta
+    lead: CrewMember | None
+    helpers: list[CrewMember]
+    visit_id: object = None  # None: the first visit (the order itself)
+
+    @property
+    def crew(self) -> list[CrewMember]:
+        return [m for m in (self.lead, *self.helpers) if m is not None]
+
+
+def order_visits(order: WorkOrder) -> list[VisitView]:
+    """The order's visits in order, each with its lead and helpers: two queries (three when a visit
+    takes its length from the job type)."""
+    from dispatch.models import Visit, VisitHelper
+    from dispatch.scheduling import duration_from, duration_of, type_minutes
+
+    later = list(Visit.objects.filter(work_order=order).select_related("lead").order_by("starts_at"))
+    # The job type's length only when a visit has no estimate of its own (one query then).
+    needs_type = not order.estimated_minutes or any(not visit.estimated_minutes for visit in later)
+    lengths = type_minutes() if needs_type and order.job_type else {}
+    helpers: dict[object, list[CrewMember]] = {}
+    for pk, visit_id, technician_id, name in (
+        VisitHelper.objects.filter(work_order=order)
+        .order_by("technician__name")
+        .values_list("pk", "visit_id", "technician_id", "technician__name")
+    ):
+        helpers.setdefault(visit_id, []).append(CrewMember(technician_id, name, pk))
+    technician = order.assigned_technician
+    visits = [
+        VisitView(
+            1,
+            order.scheduled_for,
+            duration_of(order, lengths),
+            CrewMember(technician.pk, technician.name) if technician else None,
+            helpers.get(None, []),
+        )
+    ]
+    for number, visit in enumerate(later, start=2):
+        visits.append(
+            VisitView(
+                number,
+                visit.starts_at,
+                duration_from(visit.estimated_minutes, order.job_type, lengths),
+                CrewMember(visit.lead_id, visit.lead.name),
+                helpers.get(visit.pk, []),
+                visit.pk,
+            )
+        )
+    return visits

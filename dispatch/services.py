@@ -3,16 +3,17 @@
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from dispatch import clock, messaging, planner, push
-from dispatch.formatting import when
+from dispatch.formatting import clock_time, day_text, when
 from dispatch.models import (
     ActorType,
     Customer,
@@ -23,6 +24,8 @@ from dispatch.models import (
     PlanRunStatus,
     Priority,
     Technician,
+    Visit,
+    VisitHelper,
     WorkOrder,
     WorkOrderHistory,
     WorkOrderNote,
@@ -433,13 +436,16 @@ def work_order_schedule(
     moved = technician != locked.assigned_technician or scheduled_for != locked.scheduled_for
     overridden: list[str] = []
     if technician is not None and scheduled_for is not None and moved:
+        duration = duration_of(locked)
+        # The crew first: a helper made the lead is told so, not that they overlap themselves.
+        _first_visit_crew_check(locked, technician=technician, start=scheduled_for, duration=duration)
         overridden = schedule_check(
             technician=technician,
             start=scheduled_for,
             customer=locked.customer,
             exclude_pk=locked.pk,
             override_window=override_window,
-            duration=duration_of(locked),
+            duration=duration,
             job_type=locked.job_type,
             override_skills=override_skills,
         )
@@ -529,7 +535,7 @@ def booked_order_recheck(
         return []
     duration = duration_of(order)
     try:
-        return schedule_check(
+        overridden = schedule_check(
             technician=order.assigned_technician,
             start=order.scheduled_for,
             customer=order.customer,
@@ -539,6 +545,10 @@ def booked_order_recheck(
             job_type=order.job_type if job_type_changed else None,
             override_skills=override_skills,
         )
+        _first_visit_crew_check(
+            order, technician=order.assigned_technician, start=order.scheduled_for, duration=duration
+        )
+        return overridden
     except MissingSkill:
         raise
     except ValidationError as error:
@@ -813,3 +823,206 @@ def manual_notification_send(
         # Web Push for a phone whose page is closed, once the message is committed (dispatch/push.py).
         transaction.on_commit(lambda: push.manual_notification_push(notification_id=notification.pk))
     return notification
+
+
+# Visits and crews ----------------------------------------------------------------------
+# A work order's first visit is the order itself (its time, length and technician, the lead);
+# a later visit is a Visit row with its own time, length and lead. Any visit can have helpers.
+# Every person on a visit is booked by the same rules as a lead (hours, overlaps, the cap); the
+# job type's skills are asked of the lead, not of a helper.
+
+
+def _first_visit_crew_check(
+    order: WorkOrder, *, technician: Technician, start: datetime, duration: timedelta
+) -> None:
+    """The first visit's helpers still fit where it is booked (they move with it), the lead is not
+    one of them, and the first visit stays before the later ones."""
+    helpers = list(
+        VisitHelper.objects.filter(work_order=order, visit__isnull=True).select_related("technician")
+    )
+    if any(helper.technician_id == technician.pk for helper in helpers):
+        raise ValidationError(
+            f"{technician.name} is helping on this visit: remove them as a helper to make them the lead."
+        )
+    later = Visit.objects.filter(work_order=order, starts_at__lte=start).order_by("starts_at").first()
+    if later is not None:
+        raise ValidationError(
+            f"#{order.pk} has a later visit on {when(later.starts_at)}: the first visit comes before it."
+        )
+    for helper in helpers:
+        try:
+            schedule_check(
+                technician=helper.technician,
+                start=start,
+                customer=order.customer,
+                exclude_pk=order.pk,
+                override_window=True,
+                duration=duration,
+                exclude_visit=("first", order.pk),
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{helper.technician.name} helps on this visit:", *error.messages]
+            ) from None
+
+
+def _crew_changed(
+    order: WorkOrder, actor: Actor, what: str, *, old: str | None = None, new: str | None = None
+) -> None:
+    """A visit or helper change: the order's version moves on (editors and the live pages see it) and
+    the change is written to its history."""
+    WorkOrder.objects.filter(pk=order.pk).update(version=F("version") + 1)
+    version = WorkOrder.objects.values_list("version", flat=True).get(pk=order.pk)
+    WorkOrderHistory.objects.create(
+        work_order=order,
+        changed_by_type=actor.type,
+        changed_by_id=actor.id,
+        field_changed=what,
+        old_value=old,
+        new_value=new,
+        version=version,
+    )
+
+
+def _moment(at: datetime) -> str:
+    """A visit's time in the history, with its day always (the row is read on later days)."""
+    local = timezone.localtime(at)
+    return f"{day_text(local.date())}, {clock_time(local.time())}"
+
+
+def visit_text(*, start: datetime, duration: timedelta, lead: Technician) -> str:
+    return f"{_moment(start)}, {length_text(duration)}, led by {lead.name}"
+
+
+def _lock_open_order(work_order: WorkOrder) -> WorkOrder:
+    locked = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("customer", "assigned_technician")
+        .get(pk=work_order.pk)
+    )
+    if not locked.is_open:
+        raise ValidationError(
+            f"Work order #{locked.pk} is {locked.get_status_display().lower()}; its visits can't change."
+        )
+    return locked
+
+
+@transaction.atomic
+def visit_add(
+    *,
+    work_order: WorkOrder,
+    actor: Actor,
+    starts_at: datetime,
+    lead: Technician,
+    estimated_minutes: int | None = None,
+    helpers: Iterable[Technician] = (),
+    override_window: bool = False,
+    override_skills: bool = False,
+) -> Visit:
+    """Book a later visit of an open, booked order (day two of an install, a return for a part), with
+    its lead and helpers, each by the scheduling rules; recorded in the order's history."""
+    locked = _lock_open_order(work_order)
+    helpers = list(dict.fromkeys(helpers))
+    if locked.assigned_technician_id is None or locked.scheduled_for is None:
+        raise ValidationError(
+            f"Book #{locked.pk}'s first visit (a technician and a time) before a later one."
+        )
+    if starts_at <= locked.scheduled_for:
+        raise ValidationError(f"A later visit starts after the first one ({when(locked.scheduled_for)}).")
+    if lead in helpers:
+        raise ValidationError(f"{lead.name} leads this visit, so can't also be a helper on it.")
+    validate_estimate(estimated_minutes)
+    duration = duration_from(estimated_minutes, locked.job_type, type_minutes())
+    overridden = schedule_check(
+        technician=lead,
+        start=starts_at,
+        customer=locked.customer,
+        exclude_pk=None,
+        override_window=override_window,
+        duration=duration,
+        job_type=locked.job_type,
+        override_skills=override_skills,
+    )
+    for helper in helpers:
+        try:
+            schedule_check(
+                technician=helper,
+                start=starts_at,
+                customer=locked.customer,
+                exclude_pk=None,
+                override_window=True,
+                duration=duration,
+            )
+        except ValidationError as error:
+            raise ValidationError([f"{helper.name} can't help then:", *error.messages]) from None
+    visit = Visit.objects.create(
+        work_order=locked, starts_at=starts_at, estimated_minutes=estimated_minutes, lead=lead
+    )
+    VisitHelper.objects.bulk_create(
+        [VisitHelper(work_order=locked, visit=visit, technician=helper) for helper in helpers]
+    )
+    text = visit_text(start=starts_at, duration=duration, lead=lead)
+    if helpers:
+        text += ", helped by " + ", ".join(helper.name for helper in helpers)
+    _crew_changed(locked, actor, "visit", new=text)
+    _record_skill_override(locked, overridden, actor)
+    return visit
+
+
+@transaction.atomic
+def visit_remove(*, visit: Visit, actor: Actor) -> None:
+    """Take a later visit (and its helpers) off the order; recorded."""
+    locked = _lock_open_order(visit.work_order)
+    visit = Visit.objects.select_related("lead").get(pk=visit.pk, work_order=locked)
+    duration = duration_from(visit.estimated_minutes, locked.job_type, type_minutes())
+    text = visit_text(start=visit.starts_at, duration=duration, lead=visit.lead)
+    visit.delete()
+    _crew_changed(locked, actor, "visit", old=text)
+
+
+@transaction.atomic
+def helper_add(
+    *, work_order: WorkOrder, technician: Technician, actor: Actor, visit: Visit | None = None
+) -> VisitHelper:
+    """Add a helper to a visit (None: the first visit), booked by the rules at that visit's time."""
+    locked = _lock_open_order(work_order)
+    if visit is None:
+        if locked.assigned_technician_id is None or locked.scheduled_for is None:
+            raise ValidationError(f"Book #{locked.pk} (a technician and a time) before adding a helper.")
+        start, duration, lead = locked.scheduled_for, duration_of(locked), locked.assigned_technician
+    else:
+        visit = Visit.objects.select_related("lead").get(pk=visit.pk, work_order=locked)
+        start, lead = visit.starts_at, visit.lead
+        duration = duration_from(visit.estimated_minutes, locked.job_type, type_minutes())
+    if technician.pk == lead.pk:
+        raise ValidationError(f"{technician.name} leads this visit, so can't also help on it.")
+    if VisitHelper.objects.filter(work_order=locked, visit=visit, technician=technician).exists():
+        raise ValidationError(f"{technician.name} is already helping on this visit.")
+    try:
+        schedule_check(
+            technician=technician,
+            start=start,
+            customer=locked.customer,
+            exclude_pk=None,
+            override_window=True,
+            duration=duration,
+        )
+    except ValidationError as error:
+        raise ValidationError([f"{technician.name} can't help then:", *error.messages]) from None
+    helper = VisitHelper.objects.create(work_order=locked, visit=visit, technician=technician)
+    _crew_changed(locked, actor, "helper", new=f"{technician.name} helps on the visit of {_moment(start)}")
+    return helper
+
+
+@transaction.atomic
+def helper_remove(*, helper: VisitHelper, actor: Actor) -> None:
+    locked = _lock_open_order(helper.work_order)
+    helper = VisitHelper.objects.select_related("technician", "visit").get(pk=helper.pk, work_order=locked)
+    start = helper.visit.starts_at if helper.visit else locked.scheduled_for
+    helper.delete()
+    _crew_changed(
+        locked,
+        actor,
+        "helper",
+        old=f"{helper.technician.name} helps on the visit of {_moment(start) if start else 'the first'}",
+    )

@@ -20,6 +20,18 @@ urlpatterns = [
     path("work-orders/<int:pk>/status/", views.work_order_status, name="work_order_status"),
     path("work-orders/<int:pk>/suggestions/", views.work_order_suggestions, name="work_order_suggestions"),
     path("work-orders/<int:pk>/notes/", views.work_order_note, name="work_order_note"),
+    path("work-orders/<int:pk>/visits/", views.work_order_visit_add, name="work_order_visit_add"),
+    path(
+        "work-orders/<int:pk>/visits/<uuid:visit_pk>/remove/",
+        views.work_order_visit_remove,
+        name="work_order_visit_remove",
+    ),
+    path("work-orders/<int:pk>/helpers/", views.work_order_helper_add, name="work_order_helper_add"),
+    path(
+        "work-orders/<int:pk>/helpers/<int:helper_pk>/remove/",
+        views.work_order_helper_remove,
+        name="work_order_helper_remove",
+    ),
     path("work-orders/<int:pk>/reopen/", views.work_order_reopen, name="work_order_reopen"),
     path("board/", views.board, name="board"),
     path("board/move/", views.board_move, name="board_move"),

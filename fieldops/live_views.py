@@ -32,7 +32,7 @@ def live_poll(request: HttpRequest) -> HttpResponse:
             job_id = int(request.GET["job"])
         except ValueError:
             return HttpResponse("job must be a job number.", status=400, content_type="text/plain")
-        order = WorkOrder.objects.filter(pk=job_id, assigned_technician=request.technician).first()
+        order = WorkOrder.objects.worked_by(request.technician).filter(pk=job_id).first()
         if order is None:
             return HttpResponse(status=404)
     summary = live.live_summary(request.technician)

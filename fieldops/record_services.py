@@ -63,7 +63,7 @@ def record_history(
 
 
 def _own_job(technician: Technician, work_order: WorkOrder) -> None:
-    if work_order.assigned_technician_id != technician.pk:
+    if not work_order.is_worked_by(technician):
         raise ValidationError(f"Job #{work_order.pk} is not one of your jobs.")
 
 

@@ -64,7 +64,7 @@ def tech_attachment_file(request: HttpRequest, pk, variant: str = "file") -> Htt
     attachment = get_object_or_404(
         JobAttachment.objects.only("file", "thumbnail", "content_type"),
         pk=pk,
-        work_order__assigned_technician=request.technician,
+        work_order__in=WorkOrder.objects.worked_by(request.technician).values("pk"),
     )
     return _serve(attachment, variant)
 

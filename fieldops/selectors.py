@@ -1,5 +1,6 @@
 """Reads the technician pages and the office's field pages share."""
 
+import copy
 import json
 import re
 from collections import defaultdict
@@ -10,7 +11,16 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from dispatch import clock, formatting, scheduling
-from dispatch.models import ManualNotification, Technician, WorkOrder, WorkOrderNote, WorkOrderStatus
+from dispatch.models import (
+    ManualNotification,
+    Technician,
+    Visit,
+    VisitHelper,
+    WorkOrder,
+    WorkOrderNote,
+    WorkOrderStatus,
+)
+from dispatch.selectors import order_visits
 from fieldops.live import technician_messages
 from fieldops.models import (
     ActivityType,
@@ -90,20 +100,68 @@ class MyDay:
         return allowed_steps(self.state)
 
 
+def _crew_jobs(technician: Technician, today: date, own: list[WorkOrder]) -> dict[date, list[WorkOrder]]:
+    """The technician's crew visits today and tomorrow (a later visit they lead, a visit they help
+    on), and the helpers on their own jobs: each order carries `visit_at`, when this technician's
+    visit starts, and `crew`, a few words on who is with whom. A fixed number of queries."""
+    for order in own:
+        order.visit_at, order.crew = order.scheduled_for, ""
+    with_me: dict[int, list[str]] = defaultdict(list)
+    if own:
+        for order_id, name in VisitHelper.objects.filter(
+            work_order__in=[o.pk for o in own], visit__isnull=True
+        ).values_list("work_order_id", "technician__name"):
+            with_me[order_id].append(name)
+    for order in own:
+        if with_me[order.pk]:
+            order.crew = "With " + " and ".join(sorted(with_me[order.pk]))
+    rows = scheduling.crew_rows(today, today + timedelta(days=2), technician=technician)
+    if not rows:
+        return {}
+    orders = WorkOrder.objects.select_related("customer", "assigned_technician").in_bulk({r[4] for r in rows})
+    leads = dict(
+        Visit.objects.filter(pk__in={r[5] for r in rows if r[5] is not None}).values_list("pk", "lead__name")
+    )
+    by_day: dict[date, list[WorkOrder]] = defaultdict(list)
+    for _, at, _, _, order_id, visit_id, role in sorted(rows, key=lambda r: r[1]):
+        order = copy.copy(orders[order_id])  # one order can have a visit on each day
+        order.visit_at = at
+        if role == "helper":
+            lead = leads.get(visit_id) if visit_id else getattr(order.assigned_technician, "name", "")
+            order.crew = f"Helping {lead}" if lead else "Helping"
+        else:
+            order.crew = "Later visit: you lead"
+        by_day[timezone.localtime(at).date()].append(order)
+    return by_day
+
+
+def _by_visit_time(orders: list[WorkOrder]) -> list[WorkOrder]:
+    return sorted(orders, key=lambda o: (o.visit_at is None, o.visit_at or clock.now(), o.pk))
+
+
 def my_day(technician: Technician) -> MyDay:
     """Everything My day shows, in a fixed number of queries."""
     state = technician_state(technician)
     today = clock.localdate()
     mine = WorkOrder.objects.for_technician(technician).select_related("customer")
     orders = list(mine.on_day(today))
+    tomorrow = list(mine.on_day(today + timedelta(days=1)))
+    crews = _crew_jobs(technician, today, [*orders, *tomorrow])
+    orders = _by_visit_time([*orders, *crews.get(today, [])])
+    tomorrow = _by_visit_time([*tomorrow, *crews.get(today + timedelta(days=1), [])])
     current = None
     if state.work_order_id:
-        current = (
-            next((o for o in orders if o.pk == state.work_order_id), None)
-            or mine.filter(pk=state.work_order_id).first()
-        )
+        current = next((o for o in orders if o.pk == state.work_order_id), None)
+        if current is None:
+            current = (
+                WorkOrder.objects.worked_by(technician)
+                .select_related("customer")
+                .filter(pk=state.work_order_id)
+                .first()
+            )
+            if current is not None:
+                current.visit_at, current.crew = current.scheduled_for, ""
     next_order = current or next((o for o in orders if o.is_open), None)
-    tomorrow = list(mine.on_day(today + timedelta(days=1)))
     messages = technician_messages(technician)  # unread first, urgent first
     unread = ManualNotification.objects.filter(technician=technician, is_read=False).count()
     trucks = _truck_choices(technician, state)
@@ -127,6 +185,8 @@ class JobPage:
     # The position the phone sent with Arrived, when the customer has none yet: the page asks
     # "Save this spot as the customer's location?" (services.customer_location_from_arrival).
     location_offer: TechnicianActivity | None = None
+    # The order's visits with their crews (dispatch.selectors.order_visits), for a crew job.
+    visits: list = field(default_factory=list)
 
 
 def arrival_position(technician: Technician, work_order: WorkOrder) -> TechnicianActivity | None:
@@ -211,6 +271,7 @@ def job_page(technician: Technician, work_order: WorkOrder) -> JobPage:
         not_yet,
         complete_refusal,
         location_offer,
+        order_visits(work_order),
     )
 
 

@@ -312,6 +312,11 @@ def check(
         # A step on a job, asked without naming one: only the job they are on would do.
         return _not_now(state, step)
     refusal = _job_refusal(state, step, work_order)
+    if refusal is None and step == Step.COMPLETE and not work_order.is_led_by(state.technician):
+        return (
+            f"You are helping on job #{work_order.pk}: its lead completes it. "
+            "When your part is done, pause the work and tap Left site."
+        )
     if refusal is None and step == Step.COMPLETE:
         return checklist_refusal(work_order)
     if refusal is None and step == Step.WORK_START and not work_order.is_open:

@@ -230,9 +230,11 @@ def message_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _work_order_for_technician(request: HttpRequest, pk: int) -> WorkOrder:
-    """The technician's own job, or 404: another technician's job does not exist for them."""
+    """A job of the technician's (one they lead or help on), or 404: another technician's job does
+    not exist for them."""
     return get_object_or_404(
-        WorkOrder.objects.select_related("customer"), pk=pk, assigned_technician=request.technician
+        WorkOrder.objects.worked_by(request.technician).select_related("customer", "assigned_technician"),
+        pk=pk,
     )
 
 

@@ -162,3 +162,25 @@ class JobTypeSkillFactory(factory.django.DjangoModelFactory):
 
     job_type = models.JobType.INSTALLATION
     skill = factory.SubFactory(SkillFactory)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A second visit of an order, the next day at the same time, led by its technician."""
+
+    class Meta:
+        model = models.Visit
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    starts_at = factory.LazyAttribute(lambda o: o.work_order.scheduled_for + dt.timedelta(days=1))
+    lead = factory.LazyAttribute(lambda o: o.work_order.assigned_technician)
+    estimated_minutes = 120
+
+
+class VisitHelperFactory(factory.django.DjangoModelFactory):
+    """A helper on an order's first visit."""
+
+    class Meta:
+        model = models.VisitHelper
+
+    work_order = factory.SubFactory(WorkOrderFactory)
+    technician = factory.SubFactory(TechnicianFactory)

@@ -32,6 +32,8 @@ from dispatch.models import (
     Priority,
     Skill,
     Technician,
+    Visit,
+    VisitHelper,
     WorkOrder,
     WorkOrderStatus,
 )
@@ -369,3 +371,39 @@ def test_a_message_without_a_delivery_status_or_with_a_known_one_is_accepted():
 def test_a_message_template_of_an_unknown_kind_is_refused():
     with violates("message_templates_kind_valid"):
         MessageTemplate.objects.create(kind="birthday", subject="Hi", body="Hi")
+
+
+# Visits and crews
+
+
+def test_a_visit_of_an_impossible_length_is_refused():
+    order = WorkOrderFactory()
+    with violates("visits_estimate_in_range"):
+        Visit.objects.create(
+            work_order=order,
+            starts_at=order.scheduled_for + dt.timedelta(days=1),
+            lead=order.assigned_technician,
+            estimated_minutes=5,
+        )
+    Visit.objects.create(
+        work_order=order,
+        starts_at=order.scheduled_for + dt.timedelta(days=1),
+        lead=order.assigned_technician,
+        estimated_minutes=60,
+    )
+    assert Visit.objects.filter(work_order=order).count() == 1
+
+
+def test_a_helper_is_on_a_visit_once():
+    order = WorkOrderFactory()
+    helper = TechnicianFactory()
+    VisitHelper.objects.create(work_order=order, technician=helper)
+    with violates("visit_helpers_first_visit_once"):
+        VisitHelper.objects.create(work_order=order, technician=helper)
+    visit = Visit.objects.create(
+        work_order=order, starts_at=order.scheduled_for + dt.timedelta(days=1), lead=order.assigned_technician
+    )
+    VisitHelper.objects.create(work_order=order, visit=visit, technician=helper)  # another visit: fine
+    with violates("visit_helpers_visit_once"):
+        VisitHelper.objects.create(work_order=order, visit=visit, technician=helper)
+    assert VisitHelper.objects.filter(technician=helper).count() == 2

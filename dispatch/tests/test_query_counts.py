@@ -13,6 +13,8 @@ from dispatch.models import (
     ManualNotification,
     Notification,
     Technician,
+    Visit,
+    VisitHelper,
     WorkOrder,
     WorkOrderHistory,
     WorkOrderNote,
@@ -27,7 +29,8 @@ MAX_QUERIES = 16
 # equipment installed, signatures), each one query whatever its size.
 # Its calls and messages and the emergency banner take two more (measured 22 after the merge),
 # and the job type's length one more when the order has no estimate of its own.
-MAX_QUERIES_BY_PAGE = {"work order detail": MAX_QUERIES + 7}
+# Its visits and their crews are two more (dispatch.selectors.order_visits).
+MAX_QUERIES_BY_PAGE = {"work order detail": MAX_QUERIES + 9}
 SMALL, LARGE = 10, 200
 HX = {"HX-Request": "true"}
 
@@ -90,6 +93,17 @@ def _data(n: int) -> WorkOrder:
     CustomerHistory.objects.bulk_create(
         [CustomerHistory(customer=customers[0], notes=f"Note {i}") for i in range(n)]
     )
+    # The focus is booked, with later visits, each with a helper, and helpers on its first visit.
+    WorkOrder.objects.filter(pk=focus.pk).update(assigned_technician=technicians[0])
+    for i in range(n // 10):
+        visit = Visit.objects.create(
+            work_order=focus, starts_at=now + dt.timedelta(days=i + 1), lead=technicians[i % len(technicians)]
+        )
+        VisitHelper.objects.create(
+            work_order=focus, visit=visit, technician=technicians[(i + 1) % len(technicians)]
+        )
+    for technician in technicians[1 : 1 + n // 20]:
+        VisitHelper.objects.create(work_order=focus, technician=technician)
     for _ in range(n // 10):
         focus.activities.create(technician=technicians[0], activity_type="arrived_on_site")
         technicians[0].activities.create(activity_type="shift_start")

@@ -28,15 +28,23 @@ from dispatch.views.work_orders import (
     work_order_detail,
     work_order_edit,
     work_order_export,
+    work_order_helper_add,
+    work_order_helper_remove,
     work_order_list,
     work_order_note,
     work_order_reopen,
     work_order_schedule,
     work_order_status,
     work_order_technician_options,
+    work_order_visit_add,
+    work_order_visit_remove,
 )
 
 __all__ = [
+    "work_order_helper_add",
+    "work_order_helper_remove",
+    "work_order_visit_add",
+    "work_order_visit_remove",
     "board",
     "board_move",
     "board_resize",

@@ -18,13 +18,15 @@ from dispatch.csv_export import Echo, SafeWriter
 from dispatch.filters import WorkOrderFilter
 from dispatch.forms import (
     CallLogForm,
+    HelperForm,
     NoteForm,
     ScheduleForm,
     StatusForm,
+    VisitForm,
     WorkOrderCreateForm,
     WorkOrderEditForm,
 )
-from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import Customer, Technician, Visit, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, MissingSkill, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import TodayFirst, WorkOrderTable
 from dispatch.views.common import error_messages, paginate_table, render_region
@@ -175,6 +177,16 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         if value != WorkOrderStatus.CANCELLED and order.can_become(value)
     ]
     note_form = forms.get("note_form") or NoteForm()
+    active = [(technician.pk, technician.name) for technician in technicians if technician.active]
+    visit_form = forms.get("visit_form") or VisitForm()
+    helper_form = forms.get("helper_form") or HelperForm()
+    for form, field_name, empty in (
+        (visit_form, "lead", "Choose a lead"),
+        (visit_form, "helpers", None),
+        (helper_form, "technician", "Choose a helper"),
+    ):
+        form.fields[field_name].queryset = Technician.objects.filter(active=True)
+        form.fields[field_name].choices = ([("", empty)] if empty else []) + active
     return {
         "order": order,
         "order_length": scheduling.duration_of(order),
@@ -192,6 +204,9 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         "suggest_day": default_suggest_day(order),
         "call_form": CallLogForm(),
         "call_order": order,
+        "visits": selectors.order_visits(order),
+        "visit_form": visit_form,
+        "helper_form": helper_form,
     }
 
 
@@ -316,6 +331,78 @@ def work_order_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         response["HX-Redirect"] = reverse("dispatch:work_order_detail", args=[new.pk])
         return response
     return redirect("dispatch:work_order_detail", pk=new.pk)
+
+
+# Visits and crew ------------------------------------------------------------------------
+
+
+@require_POST
+@office_required
+def work_order_visit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, visit_form=form, open_panel="visit")
+    data = form.cleaned_data
+    try:
+        services.visit_add(
+            work_order=order,
+            actor=Actor.for_user(request.user),
+            starts_at=data["starts_at"],
+            lead=data["lead"],
+            estimated_minutes=data["estimated_minutes"],
+            helpers=list(data["helpers"]),
+            override_window=data["override_window"],
+            override_skills=data["override_skills"],
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "visit", visit_form=form)
+    return _after_action(request, pk, f"Visit added: {data['lead'].name} leads it.")
+
+
+@require_POST
+@office_required
+def work_order_visit_remove(request: HttpRequest, pk: int, visit_pk) -> HttpResponse:
+    visit = get_object_or_404(Visit, pk=visit_pk, work_order_id=pk)
+    try:
+        services.visit_remove(visit=visit, actor=Actor.for_user(request.user))
+    except ValidationError as error:
+        return _refused(request, pk, error, "visit")
+    return _after_action(request, pk, "Visit removed.")
+
+
+@require_POST
+@office_required
+def work_order_helper_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(WorkOrder, pk=pk)
+    form = HelperForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, pk, None, status=422, helper_form=form, open_panel="helper")
+    visit = None
+    if form.cleaned_data["visit"]:
+        visit = Visit.objects.filter(pk=form.cleaned_data["visit"], work_order=order).first()
+        if visit is None:
+            form.add_error("visit", "That visit is not one of this order's.")
+            return _after_action(request, pk, None, status=422, helper_form=form, open_panel="helper")
+    technician = form.cleaned_data["technician"]
+    try:
+        services.helper_add(
+            work_order=order, technician=technician, visit=visit, actor=Actor.for_user(request.user)
+        )
+    except ValidationError as error:
+        return _refused(request, pk, error, "helper", helper_form=form)
+    return _after_action(request, pk, f"{technician.name} helps on the visit.")
+
+
+@require_POST
+@office_required
+def work_order_helper_remove(request: HttpRequest, pk: int, helper_pk: int) -> HttpResponse:
+    helper = get_object_or_404(VisitHelper, pk=helper_pk, work_order_id=pk)
+    try:
+        services.helper_remove(helper=helper, actor=Actor.for_user(request.user))
+    except ValidationError as error:
+        return _refused(request, pk, error, "helper")
+    return _after_action(request, pk, "Helper removed.")
 
 
 @require_POST

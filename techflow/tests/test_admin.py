@@ -46,6 +46,8 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     dispatch_models.Skill: df.SkillFactory,
     dispatch_models.ServiceZone: df.ServiceZoneFactory,
     dispatch_models.JobTypeSkill: df.JobTypeSkillFactory,
+    dispatch_models.Visit: df.VisitFactory,
+    dispatch_models.VisitHelper: df.VisitHelperFactory,
     inventory_models.Truck: inf.TruckFactory,
     inventory_models.InventoryItem: inf.InventoryItemFactory,
     inventory_models.TruckInventory: inf.TruckInventoryFactory,
@@ -89,6 +91,9 @@ READ_ONLY = [
     fieldops_models.CustomerSignature,
     # Service reports are the background worker's (fieldops/report.py).
     fieldops_models.ServiceReport,
+    # Visits and helpers are booked on the order's office page, by the scheduling rules.
+    dispatch_models.Visit,
+    dispatch_models.VisitHelper,
 ]
 MODELS = pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 READ_ONLY_MODELS = pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)

@@ -1,0 +1,134 @@
+"""A crew on the phone: each helper sees the visit on My day and opens its job, their steps are their
+own activity rows (and hours on their own timesheet), and only a visit's lead completes the job."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from conftest import PASSWORD
+from dispatch import clock
+from dispatch import services as dispatch_services
+from dispatch.services import Actor
+from dispatch.tests.factories import TechnicianFactory, WorkOrderFactory
+from fieldops import services
+from fieldops.models import ActivityType, TechnicianActivity
+from fieldops.selectors import my_day, technician_state, timesheet_week, week_start_of
+from fieldops.state import Step, check
+from inventory.tests.factories import TruckFactory
+
+pytestmark = pytest.mark.django_db
+
+OFFICE = Actor("office", 1)
+
+
+def _user(django_user_model, username: str):
+    user = django_user_model.objects.create_user(username, password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="Technicians")[0])
+    return user
+
+
+@pytest.fixture
+def crew(django_user_model):
+    """A job today from 00:15 led by Mike (any pinned hour is after its start), Sarah helping; a
+    second visit tomorrow at 9:00 led by Alex, Sarah helping again."""
+    today = clock.localdate()
+    mike = TechnicianFactory(name="Mike Johnson", user=_user(django_user_model, "mike"))
+    sarah = TechnicianFactory(name="Sarah Lee", user=_user(django_user_model, "sarah"))
+    alex = TechnicianFactory(name="Alex Kim", user=_user(django_user_model, "alex"))
+    # Working hours round the clock, so the pinned hour never makes the booking itself refused.
+    for person in (mike, sarah, alex):
+        person.work_start, person.work_end = dt.time(0, 0), dt.time(23, 59)
+        person.save()
+    order = WorkOrderFactory(
+        title="Install 12 cameras and an NVR",
+        job_type="installation",
+        assigned_technician=mike,
+        scheduled_for=timezone.make_aware(dt.datetime.combine(today, dt.time(0, 15))),
+        estimated_minutes=360,
+        customer__preferred_schedule_start=None,
+        customer__preferred_schedule_end=None,
+    )
+    dispatch_services.helper_add(work_order=order, technician=sarah, actor=OFFICE)
+    visit = dispatch_services.visit_add(
+        work_order=order,
+        actor=OFFICE,
+        starts_at=timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(9))),
+        lead=alex,
+        helpers=[sarah],
+        estimated_minutes=240,
+    )
+    other = WorkOrderFactory(title="Someone else's job", assigned_technician=TechnicianFactory())
+    return {"order": order, "visit": visit, "mike": mike, "sarah": sarah, "alex": alex, "other": other}
+
+
+def test_each_helper_sees_the_visit_on_my_day_with_who_leads_it(crew):
+    order = crew["order"]
+    sarah_day = my_day(crew["sarah"])
+    assert [(o.pk, o.crew) for o in sarah_day.orders] == [(order.pk, "Helping Mike Johnson")]
+    assert [(o.pk, o.crew, o.visit_at) for o in sarah_day.tomorrow] == [
+        (order.pk, "Helping Alex Kim", crew["visit"].starts_at)
+    ]
+    alex_day = my_day(crew["alex"])
+    assert alex_day.orders == []
+    assert [(o.pk, o.crew) for o in alex_day.tomorrow] == [(order.pk, "Later visit: you lead")]
+    mike_day = my_day(crew["mike"])
+    assert [(o.pk, o.crew) for o in mike_day.orders] == [(order.pk, "With Sarah Lee")]
+
+
+def test_the_pages_show_the_crew_and_let_helpers_open_the_job(client, crew):
+    order = crew["order"]
+    client.force_login(crew["alex"].user)
+    home = client.get("/tech/").content.decode()
+    assert f'href="/tech/jobs/{order.pk}/"' in home and "Later visit: you lead" in home
+    page = client.get(f"/tech/jobs/{order.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        "Visits and crew" in body and "Mike Johnson (lead)" in body and "<strong>you</strong> (lead)" in body
+    )
+    # A job they are not on does not exist for them.
+    assert client.get(f"/tech/jobs/{crew['other'].pk}/").status_code == 404
+
+
+def test_a_helpers_steps_are_their_own_activity_and_only_the_lead_completes(client, crew):
+    order, mike, sarah = crew["order"], crew["mike"], crew["sarah"]
+    services.clock_in(technician=sarah, truck=TruckFactory())
+    client.force_login(sarah.user)
+    for step in ("travel-start", "arrive", "work-start"):
+        response = client.post(f"/tech/jobs/{order.pk}/{step}/", {"idempotency_key": str(uuid.uuid4())})
+        assert response.status_code in (200, 302), step
+    rows = TechnicianActivity.objects.filter(work_order=order).order_by("created_at", "sequence")
+    assert {technician for technician, _ in rows.values_list("technician_id", "activity_type")} == {sarah.pk}
+    kinds = list(rows.values_list("activity_type", flat=True))
+    assert [k for k in kinds if k != ActivityType.TRAVEL_END] == [
+        ActivityType.TRAVEL_START,
+        ActivityType.ARRIVED_ON_SITE,
+        ActivityType.WORK_STARTED,
+    ]
+    assert technician_state(mike).state == "off"
+    refusal = check(technician_state(sarah), Step.COMPLETE, order)
+    assert refusal and "its lead completes it" in refusal
+    response = client.post(
+        f"/tech/jobs/{order.pk}/complete/",
+        {"idempotency_key": str(uuid.uuid4()), "note": "Mounted four cameras", "confirm": "1"},
+    )
+    assert response.status_code in (302, 409, 422)
+    order.refresh_from_db()
+    assert order.status == "in_progress"
+    assert not TechnicianActivity.objects.filter(activity_type=ActivityType.WORK_COMPLETED).exists()
+    services.job_pause(technician=sarah, work_order=order)
+    services.job_leave(technician=sarah, work_order=order)
+    # Her hours are on her own timesheet; Mike, who never clocked in, has none.
+    sheet = {row.technician.pk: row for row in timesheet_week(week_start_of(clock.localdate()))}
+    assert sarah.pk in sheet and mike.pk not in sheet
+
+
+def test_a_later_visits_lead_may_complete_the_job(crew):
+    order, alex = crew["order"], crew["alex"]
+    services.clock_in(technician=alex, truck=TruckFactory())
+    for step in (services.job_travel_start, services.job_arrive, services.job_work_start):
+        step(technician=alex, work_order=order)
+    assert check(technician_state(alex), Step.COMPLETE, order) is None
