@@ -285,7 +285,11 @@ INTERVAL_FIELDS = ("assigned_technician_id", "scheduled_for", "estimated_minutes
 
 
 def crew_rows(
-    first: date, after: date, *, technician: Technician | None = None
+    first: date,
+    after: date,
+    *,
+    technician: Technician | None = None,
+    technician_ids: Iterable[int] | None = None,
 ) -> list[tuple[int, datetime, int | None, str | None, int, object, str]]:
     """The crew part of the jobs that count, from `first` up to `after`: one query.
 
@@ -321,6 +325,9 @@ def crew_rows(
     )
     if technician is not None:
         leads, helpers = leads.filter(lead=technician), helpers.filter(technician=technician)
+    if technician_ids is not None:
+        ids = list(technician_ids)
+        leads, helpers = leads.filter(lead__in=ids), helpers.filter(technician__in=ids)
     return list(leads.order_by().union(helpers.order_by(), all=True))
 
 

@@ -1,5 +1,6 @@
 """Reads the office pages share. Field data (travel, activity, parts) comes through relations."""
 
+import copy
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,10 +32,9 @@ from dispatch.models import (
 )
 from dispatch.scheduling import (
     DEFAULT_DURATION,
-    INTERVAL_FIELDS,
+    booked_jobs,
     company_hours,
     durations_of,
-    intervals,
     overrun,
     schedule_refusals,
     type_minutes,
@@ -177,6 +177,36 @@ def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
         order.delay_q = min(round(order.delay.total_seconds() / 900), max(0, room - order.span_q))
 
 
+def _crew_cards(first: date, after: date, technician_ids: list[int]) -> list[WorkOrder]:
+    """The crew visits of these technicians from `first` up to `after`, as cards on their rows: a
+    copy of the order at the visit's time and length, in the crew member's row, with `crew` saying
+    who leads it. Three queries at most, whatever the number of visits."""
+    from dispatch.models import Visit
+    from dispatch.scheduling import crew_rows, duration_from
+
+    rows = crew_rows(first, after, technician_ids=technician_ids)
+    if not rows:
+        return []
+    orders = WorkOrder.objects.select_related("customer", "assigned_technician").in_bulk({r[4] for r in rows})
+    leads = dict(
+        Visit.objects.filter(pk__in={r[5] for r in rows if r[5] is not None}).values_list("pk", "lead__name")
+    )
+    lengths = type_minutes()
+    cards = []
+    for technician_id, at, minutes, job_type, order_id, visit_id, role in rows:
+        card = copy.copy(orders[order_id])
+        card.scheduled_for, card.row_technician_id = at, technician_id
+        card.crew_duration = duration_from(minutes, job_type, lengths)
+        if role == "helper":
+            lead = leads.get(visit_id) if visit_id else getattr(card.assigned_technician, "name", "")
+            card.crew = f"Helping {lead}" if lead else "Helping"
+        else:
+            card.crew = "Later visit"
+        card.crew_key = f"{order_id}-{technician_id}-{visit_id or 'first'}"
+        cards.append(card)
+    return cards
+
+
 def board_grid(
     view: str, day: date, tray_shown: int, page_number: str | None, technicians_shown: int
 ) -> dict:
@@ -218,15 +248,23 @@ def board_grid(
         )
     )
     lengths = durations_of(page_orders)
-    days: dict[tuple, list[WorkOrder]] = {}
     for order in page_orders:
-        order.duration = lengths[order.pk]
+        order.crew, order.row_technician_id = "", order.assigned_technician_id
+    crew_cards = _crew_cards(
+        *(week_of(day) if view == "week" else (day, day + timedelta(days=1))), [t.pk for t in page]
+    )
+    days: dict[tuple, list[WorkOrder]] = {}
+    for order in [*page_orders, *crew_cards]:
+        if order.crew:
+            order.duration = order.crew_duration
+        else:
+            order.duration = lengths[order.pk]
         order.minutes = int(order.duration.total_seconds() // 60)
         local = timezone.localtime(order.scheduled_for)
-        days.setdefault((order.assigned_technician_id, local.date()), []).append(order)
+        days.setdefault((order.row_technician_id, local.date()), []).append(order)
         hour = min(max(local.hour, hours.start), hours.stop - 1)
         key = local.date() if view == "week" else hour
-        cells.setdefault((order.assigned_technician_id, key), []).append(order)
+        cells.setdefault((order.row_technician_id, key), []).append(order)
     now = clock.now()
     for day_orders in days.values():
         _lay_out_day(day_orders, hours, now)
@@ -665,16 +703,14 @@ def technician_availability(
     start: datetime, exclude_pk: int | None = None, duration: timedelta = DEFAULT_DURATION
 ) -> list[Availability]:
     """Every active technician and why (if at all) they can't take a job of `duration` at `start`:
-    three queries."""
+    four queries."""
     technicians = list(Technician.objects.filter(active=True))
     jobs: dict[int, list[tuple[datetime, datetime]]] = {}
-    rows = (
-        WorkOrder.objects.booked()
-        .on_day(timezone.localdate(start))
-        .exclude(pk=exclude_pk)
-        .values_list(*INTERVAL_FIELDS)
-    )
-    for technician_id, at, end in intervals(rows, type_minutes()):
+    day = timezone.localdate(start)
+    # Every booking of the day, a crew's helpers and later visits included (scheduling.booked_jobs).
+    for technician_id, at, end in booked_jobs(
+        day, day + timedelta(days=1), exclude=[exclude_pk] if exclude_pk else []
+    ):
         jobs.setdefault(technician_id, []).append((at, end))
     result = []
     for technician in technicians:
@@ -719,7 +755,7 @@ def order_visits(order: WorkOrder) -> list[VisitView]:
     """The order's visits in order, each with its lead and helpers: two queries (three when a visit
     takes its length from the job type)."""
     from dispatch.models import Visit, VisitHelper
-    from dispatch.scheduling import duration_from, duration_of, type_minutes
+    from dispatch.scheduling import duration_from, duration_of
 
     later = list(Visit.objects.filter(work_order=order).select_related("lead").order_by("starts_at"))
     # The job type's length only when a visit has no estimate of its own (one query then).

@@ -139,16 +139,25 @@ def _by_visit_time(orders: list[WorkOrder]) -> list[WorkOrder]:
     return sorted(orders, key=lambda o: (o.visit_at is None, o.visit_at or clock.now(), o.pk))
 
 
-def my_day(technician: Technician) -> MyDay:
-    """Everything My day shows, in a fixed number of queries."""
-    state = technician_state(technician)
-    today = clock.localdate()
+def day_jobs(technician: Technician, today: date) -> tuple[list[WorkOrder], list[WorkOrder]]:
+    """The technician's jobs today and tomorrow, their own and their crew visits, each in order of
+    the technician's visit (`visit_at`, with `crew` saying who is with whom): My day and the voice
+    agent read the same list."""
     mine = WorkOrder.objects.for_technician(technician).select_related("customer")
     orders = list(mine.on_day(today))
     tomorrow = list(mine.on_day(today + timedelta(days=1)))
     crews = _crew_jobs(technician, today, [*orders, *tomorrow])
-    orders = _by_visit_time([*orders, *crews.get(today, [])])
-    tomorrow = _by_visit_time([*tomorrow, *crews.get(today + timedelta(days=1), [])])
+    return (
+        _by_visit_time([*orders, *crews.get(today, [])]),
+        _by_visit_time([*tomorrow, *crews.get(today + timedelta(days=1), [])]),
+    )
+
+
+def my_day(technician: Technician) -> MyDay:
+    """Everything My day shows, in a fixed number of queries."""
+    state = technician_state(technician)
+    today = clock.localdate()
+    orders, tomorrow = day_jobs(technician, today)
     current = None
     if state.work_order_id:
         current = next((o for o in orders if o.pk == state.work_order_id), None)

@@ -104,6 +104,9 @@ def _data(n: int) -> WorkOrder:
         )
     for technician in technicians[1 : 1 + n // 20]:
         VisitHelper.objects.create(work_order=focus, technician=technician)
+    # A later visit today with a helper: crew cards on the board's rows.
+    today = Visit.objects.create(work_order=focus, starts_at=now + dt.timedelta(hours=1), lead=technicians[0])
+    VisitHelper.objects.create(work_order=focus, visit=today, technician=technicians[1])
     for _ in range(n // 10):
         focus.activities.create(technician=technicians[0], activity_type="arrived_on_site")
         technicians[0].activities.create(activity_type="shift_start")

@@ -373,3 +373,23 @@ def test_a_technician_cannot_change_a_crew(tech_client, install):
     )
     assert response.status_code in (302, 403)
     assert not VisitHelper.objects.exists()
+
+
+def test_the_board_draws_a_crew_visit_on_each_persons_row(office_client, install, days):
+    first, second = days
+    sarah = TechnicianFactory(name="Sarah Lee")
+    services.helper_add(work_order=install, technician=sarah, actor=OFFICE)
+    services.visit_add(
+        work_order=install,
+        actor=OFFICE,
+        starts_at=_at(second, 8),
+        lead=install.assigned_technician,
+        estimated_minutes=240,
+    )
+    day = office_client.get(f"/office/board/?date={first.isoformat()}").content.decode()
+    helper_card = day.split(f'id="crew-{install.pk}-{sarah.pk}-first"')[1].split("</div>")[0]
+    assert "Helping Mike Johnson" in helper_card and "Move #" not in helper_card
+    assert day.count(f'id="card-{install.pk}"') == 1  # the lead's own card, the one that moves
+    week = office_client.get(f"/office/board/?view=week&date={second.isoformat()}").content.decode()
+    later = week.split(f'id="crew-{install.pk}-{install.assigned_technician.pk}-')[1].split("</div>")[0]
+    assert "Later visit" in later and "4 h" in later

@@ -19,6 +19,7 @@ from dispatch.models import ManualNotification, Technician, WorkOrder
 from fieldops import services
 from fieldops.agent.matching import match_job, match_one
 from fieldops.models import ActivityType
+from fieldops.selectors import day_jobs
 from fieldops.services import NOWHERE, Location
 from fieldops.state import OfficeRefusal, Step, TechnicianState, check, technician_state
 from inventory.models import Truck, TruckInventory
@@ -52,9 +53,10 @@ class Context:
 def context_for(technician: Technician, location: Location = NOWHERE) -> Context:
     """The technician's state and jobs today (with the job they are on, if it is from another day)."""
     state = technician_state(technician)
-    mine = WorkOrder.objects.for_technician(technician).select_related("customer")
-    jobs = list(mine.today().order_by("scheduled_for", "id"))
+    jobs, _ = day_jobs(technician, clock.localdate())  # their own and their crew visits, as My day
+    jobs = list({job.pk: job for job in jobs}.values())
     if state.work_order_id and all(j.pk != state.work_order_id for j in jobs):
+        mine = WorkOrder.objects.worked_by(technician).select_related("customer")
         jobs = [*mine.filter(pk=state.work_order_id), *jobs]
     return Context(technician, state, jobs, location)
 

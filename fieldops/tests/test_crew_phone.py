@@ -132,3 +132,14 @@ def test_a_later_visits_lead_may_complete_the_job(crew):
     for step in (services.job_travel_start, services.job_arrive, services.job_work_start):
         step(technician=alex, work_order=order)
     assert check(technician_state(alex), Step.COMPLETE, order) is None
+
+
+def test_the_voice_agent_knows_a_helpers_job(crew):
+    from fieldops.agent.dialogue import respond
+
+    order, sarah = crew["order"], crew["sarah"]
+    services.clock_in(technician=sarah, truck=TruckFactory())
+    turn = respond(technician=sarah, text="what's my next job")
+    assert f"#{order.pk}" in turn.reply or order.title in turn.reply
+    respond(technician=sarah, text=f"start travel to job {order.pk}")
+    assert technician_state(sarah).work_order_id == order.pk
