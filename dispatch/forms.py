@@ -319,7 +319,12 @@ class MessageTemplateForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    """A later visit: when, how long, who leads and who helps."""
+    """A later visit: when, how long, who leads and who helps (its ids are its own: the order page
+    also has the schedule and edit forms)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "visit_%s")
+        super().__init__(*args, **kwargs)
 
     starts_at = MomentField(widget=DATETIME_LOCAL, label="Starts")
     estimated_minutes = estimate_field()
@@ -339,6 +344,10 @@ class VisitForm(forms.Form):
 
 class HelperForm(forms.Form):
     """A helper on one visit; `visit` empty: the first visit."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "helper_%s")
+        super().__init__(*args, **kwargs)
 
     technician = forms.ModelChoiceField(
         queryset=Technician.objects.filter(active=True), empty_label="Choose a helper"

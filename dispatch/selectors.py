@@ -25,6 +25,7 @@ from dispatch.models import (
     ManualNotification,
     Notification,
     Technician,
+    VisitHelper,
     WorkOrder,
     WorkOrderHistory,
     WorkOrderNote,
@@ -34,7 +35,7 @@ from dispatch.scheduling import (
     DEFAULT_DURATION,
     booked_jobs,
     company_hours,
-    durations_of,
+    duration_of,
     overrun,
     schedule_refusals,
     type_minutes,
@@ -177,10 +178,12 @@ def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
         order.delay_q = min(round(order.delay.total_seconds() / 900), max(0, room - order.span_q))
 
 
-def _crew_cards(first: date, after: date, technician_ids: list[int]) -> list[WorkOrder]:
+def _crew_cards(
+    first: date, after: date, technician_ids: list[int], lengths: dict[str, int]
+) -> list[WorkOrder]:
     """The crew visits of these technicians from `first` up to `after`, as cards on their rows: a
     copy of the order at the visit's time and length, in the crew member's row, with `crew` saying
-    who leads it. Three queries at most, whatever the number of visits."""
+    who leads it. Three queries at most, whatever the number of visits (`lengths`: the job types')."""
     from dispatch.models import Visit
     from dispatch.scheduling import crew_rows, duration_from
 
@@ -191,7 +194,6 @@ def _crew_cards(first: date, after: date, technician_ids: list[int]) -> list[Wor
     leads = dict(
         Visit.objects.filter(pk__in={r[5] for r in rows if r[5] is not None}).values_list("pk", "lead__name")
     )
-    lengths = type_minutes()
     cards = []
     for technician_id, at, minutes, job_type, order_id, visit_id, role in rows:
         card = copy.copy(orders[order_id])
@@ -203,6 +205,7 @@ def _crew_cards(first: date, after: date, technician_ids: list[int]) -> list[Wor
         else:
             card.crew = "Later visit"
         card.crew_key = f"{order_id}-{technician_id}-{visit_id or 'first'}"
+        card.crew_with = ""
         cards.append(card)
     return cards
 
@@ -242,16 +245,24 @@ def board_grid(
         page = technician_page(page_number, technicians_shown)
         hours = board_hours(page)
     cells: dict[tuple, list[WorkOrder]] = {}
-    page_orders = list(
-        orders.filter(assigned_technician__in=[technician.pk for technician in page]).select_related(
-            "customer"
-        )
-    )
-    lengths = durations_of(page_orders)
+    on_page = orders.filter(assigned_technician__in=[technician.pk for technician in page])
+    page_orders = list(on_page.select_related("customer"))
+    type_lengths = type_minutes()
+    lengths = {order.pk: duration_of(order, type_lengths) for order in page_orders}
+    helpers: dict[int, list[str]] = {}
+    for order_id, name in (
+        VisitHelper.objects.filter(work_order__in=on_page.values("pk"), visit__isnull=True)
+        .order_by("technician__name")
+        .values_list("work_order_id", "technician__name")
+    ):
+        helpers.setdefault(order_id, []).append(name)
     for order in page_orders:
         order.crew, order.row_technician_id = "", order.assigned_technician_id
+        order.crew_with = "With " + " and ".join(helpers[order.pk]) if order.pk in helpers else ""
     crew_cards = _crew_cards(
-        *(week_of(day) if view == "week" else (day, day + timedelta(days=1))), [t.pk for t in page]
+        *(week_of(day) if view == "week" else (day, day + timedelta(days=1))),
+        [t.pk for t in page],
+        type_lengths,
     )
     days: dict[tuple, list[WorkOrder]] = {}
     for order in [*page_orders, *crew_cards]:

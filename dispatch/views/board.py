@@ -65,7 +65,7 @@ def _dress_cards(grid: dict, view: str, day: date) -> None:
     for order in grid["tray"]:
         order.duration = order.minutes = order.span_q = order.delay_q = None
         order.overrun = order.delay = None
-        order.crew = ""
+        order.crew = order.crew_with = ""
         order.suggest_url = suggest.format(order.pk)
     for order in [*grid_orders, *grid["tray"]]:
         order.url = detail.format(order.pk)
