@@ -331,6 +331,17 @@ def crew_rows(
     return list(leads.order_by().union(helpers.order_by(), all=True))
 
 
+def crew_visit_starts(work_order: WorkOrder, technician: Technician) -> list[datetime]:
+    """When `technician`'s visits of `work_order` start, as a later visit's lead or a helper: one query."""
+    leads = Visit.objects.filter(work_order=work_order, lead=technician).values_list("starts_at")
+    helpers = (
+        VisitHelper.objects.filter(work_order=work_order, technician=technician)
+        .annotate(at=Coalesce("visit__starts_at", "work_order__scheduled_for"))
+        .values_list("at")
+    )
+    return sorted(at for (at,) in leads.order_by().union(helpers.order_by(), all=True) if at is not None)
+
+
 def booked_jobs(
     first: date, after: date, exclude: Iterable[int] = ()
 ) -> list[tuple[int, datetime, datetime]]:

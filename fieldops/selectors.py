@@ -538,10 +538,15 @@ def voice_transcripts(
 
 @dataclass(frozen=True)
 class FieldTimes:
+    """A job's field time. For a crew each person's spans are paired on their own (one person's
+    arrival never closes on another's departure) and the totals are person-hours; `people` splits
+    them: (technician id, on site, working) per person."""
+
     travel: timedelta
     on_site: timedelta
     working: timedelta
     on_site_now: bool
+    people: list[tuple[int, timedelta, timedelta]] = field(default_factory=list)
 
 
 def paired_spans(
@@ -616,13 +621,26 @@ def work_order_field_times(work_order: WorkOrder) -> FieldTimes:
     for log in work_order.travel_logs.all():
         if log.travel_start_time:
             travel += (log.travel_end_time or now) - log.travel_start_time
-    events = activity_events(work_order)
-    on_site_kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
+    by_person: dict[int | None, list[tuple[datetime, str]]] = {}
+    for activity in sorted(work_order.activities.all(), key=lambda a: (a.created_at, a.sequence)):
+        by_person.setdefault(activity.technician_id, []).append((activity.created_at, activity.activity_type))
+    people, on_site_now = [], False
+    for technician_id, events in by_person.items():
+        people.append(
+            (
+                technician_id,
+                paired_spans(events, ARRIVED, LEFT, now),
+                paired_spans(events, WORKING, NOT_WORKING, now),
+            )
+        )
+        kinds = [kind for _, kind in events if kind in ARRIVED | LEFT]
+        on_site_now = on_site_now or (bool(kinds) and kinds[-1] in ARRIVED)
     return FieldTimes(
         travel=travel,
-        on_site=paired_spans(events, ARRIVED, LEFT, now),
-        working=paired_spans(events, WORKING, NOT_WORKING, now),
-        on_site_now=bool(on_site_kinds) and on_site_kinds[-1] in ARRIVED,
+        on_site=sum((p[1] for p in people), timedelta()),
+        working=sum((p[2] for p in people), timedelta()),
+        on_site_now=on_site_now,
+        people=[p for p in people if p[1] or p[2]],
     )
 
 
@@ -721,6 +739,8 @@ def record_facts(work_order: WorkOrder) -> str:
         parts.append(f"{first_name} arrived at {formatting.clock_time(arrived)}.")
     if times.on_site:
         on_site = f"Time on site was {_minutes_text(times.on_site)}"
+        if len(times.people) > 1:
+            on_site += f" for a crew of {len(times.people)}"
         pauses = [a for a, kind in events if kind in PAUSED]
         paused = paired_spans(events, PAUSED, RESUMED, clock.now())
         if pauses and paused:

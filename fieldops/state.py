@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
-from dispatch import clock, formatting
+from dispatch import clock, formatting, scheduling
 from dispatch.compiled import CompiledQuery
 from dispatch.models import Technician, WorkOrder
 from fieldops.models import ActivityType, ChecklistAnswer, ClockRecord, TechnicianActivity
@@ -268,6 +268,12 @@ def not_its_day(state: TechnicianState, work_order: WorkOrder | None) -> str | N
     if work_order is None or not work_order.scheduled_for or state.work_order_id == work_order.pk:
         return None
     day = timezone.localtime(work_order.scheduled_for).date()
+    if work_order.assigned_technician_id != state.technician.pk:
+        # A crew member's day is the day of their own visit (a later visit, or the one they help on).
+        starts = scheduling.crew_visit_starts(work_order, state.technician)
+        day = min((timezone.localtime(at).date() for at in starts), default=day)
+        if any(timezone.localtime(at).date() <= clock.localdate() for at in starts):
+            return None
     if day <= clock.localdate():
         return None
     return (

@@ -191,6 +191,7 @@ def _detail_context(request: HttpRequest, pk: int, **forms) -> dict:
         "order": order,
         "order_length": scheduling.duration_of(order),
         "timeline": selectors.work_order_timeline(order, names),
+        "technician_names": names,
         "edit_form": edit_form,
         "schedule_form": schedule_form,
         "status_form": status_form,

@@ -11,9 +11,16 @@ register = template.Library()
 
 
 @register.inclusion_tag("fieldops/_work_order_times.html")
-def work_order_times(work_order: WorkOrder) -> dict:
-    """Travel, on-site and working time; reads the order's prefetched travel logs and activity."""
-    return {"times": work_order_field_times(work_order)}
+def work_order_times(work_order: WorkOrder, names: dict | None = None) -> dict:
+    """Travel, on-site and working time, split per person for a crew (`names`: technicians' names by
+    id, from the page); reads the order's prefetched travel logs and activity."""
+    times = work_order_field_times(work_order)
+    names = names or {}
+    split = sorted(
+        (names.get(technician_id, "A technician"), on_site, working)
+        for technician_id, on_site, working in times.people
+    )
+    return {"times": times, "split": split if len(split) > 1 else []}
 
 
 @register.simple_tag

@@ -127,11 +127,14 @@ def test_a_helpers_steps_are_their_own_activity_and_only_the_lead_completes(clie
 
 
 def test_a_later_visits_lead_may_complete_the_job(crew):
+    import time_machine
+
     order, alex = crew["order"], crew["alex"]
-    services.clock_in(technician=alex, truck=TruckFactory())
-    for step in (services.job_travel_start, services.job_arrive, services.job_work_start):
-        step(technician=alex, work_order=order)
-    assert check(technician_state(alex), Step.COMPLETE, order) is None
+    with time_machine.travel(crew["visit"].starts_at, tick=True):
+        services.clock_in(technician=alex, truck=TruckFactory())
+        for step in (services.job_travel_start, services.job_arrive, services.job_work_start):
+            step(technician=alex, work_order=order)
+        assert check(technician_state(alex), Step.COMPLETE, order) is None
 
 
 def test_the_voice_agent_knows_a_helpers_job(crew):
@@ -143,3 +146,55 @@ def test_the_voice_agent_knows_a_helpers_job(crew):
     assert f"#{order.pk}" in turn.reply or order.title in turn.reply
     respond(technician=sarah, text=f"start travel to job {order.pk}")
     assert technician_state(sarah).work_order_id == order.pk
+
+
+def test_a_crews_time_on_site_is_paired_per_person_and_split_on_the_order_page(office_client, crew):
+    import time_machine
+
+    from fieldops.selectors import work_order_field_times
+
+    order, mike, sarah = crew["order"], crew["mike"], crew["sarah"]
+    # In UTC, so that minutes added are real minutes on a day the clocks change, too.
+    start = timezone.make_aware(dt.datetime.combine(clock.localdate(), dt.time(1))).astimezone(dt.UTC)
+    # Mike arrives at 1:00 and leaves at 4:00; Sarah is there from 1:10 to 3:00: her departure must
+    # not close his stay (paired over everyone, the sum would be 1:00-3:00 + 1:10-4:00 or worse).
+    steps = [
+        (0, mike, services.clock_in),
+        (0, sarah, services.clock_in),
+        (0, mike, services.job_travel_start),
+        (0, sarah, services.job_travel_start),
+        (0, mike, services.job_arrive),
+        (10, sarah, services.job_arrive),
+        (120, sarah, services.job_leave),
+        (180, mike, services.job_leave),
+    ]
+    for minutes, person, step in steps:
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            if step is services.clock_in:
+                step(technician=person, truck=TruckFactory())
+            else:
+                step(technician=person, work_order=order)
+    fetched = type(order).objects.prefetch_related("activities", "travel_logs").get(pk=order.pk)
+    times = work_order_field_times(fetched)
+    split = {technician: on_site for technician, on_site, _ in times.people}
+    assert split == {mike.pk: dt.timedelta(hours=3), sarah.pk: dt.timedelta(minutes=110)}
+    assert times.on_site == dt.timedelta(minutes=290) and not times.on_site_now
+    page = office_client.get(f"/office/work-orders/{order.pk}/").content.decode()
+    from dispatch import formatting
+
+    split_text = f"Mike Johnson {formatting.duration(dt.timedelta(hours=3))}, "
+    split_text += f"Sarah Lee {formatting.duration(dt.timedelta(minutes=110))}"
+    assert split_text in page, page.split("On site")[1][:300]
+
+
+def test_a_crew_members_steps_open_on_the_day_of_their_own_visit(crew):
+    from dispatch import formatting
+
+    order, alex, sarah = crew["order"], crew["alex"], crew["sarah"]
+    services.clock_in(technician=alex, truck=TruckFactory())
+    refusal = check(technician_state(alex), Step.TRAVEL_START, order)
+    tomorrow = formatting.day_text(clock.localdate() + dt.timedelta(days=1))
+    assert refusal and f"booked for {tomorrow}" in refusal
+    # Sarah helps today as well as tomorrow: her steps are open.
+    services.clock_in(technician=sarah, truck=TruckFactory())
+    assert check(technician_state(sarah), Step.TRAVEL_START, order) is None
