@@ -331,6 +331,21 @@ def crew_rows(
     return list(leads.order_by().union(helpers.order_by(), all=True))
 
 
+def visit_of_the_day(work_order: WorkOrder, technician: Technician, day: date) -> Visit | None:
+    """The later visit of `work_order` that `technician` is on, `day` (its lead or a helper), or None
+    when their visit that day is the first (the order itself) or they have none: one query at most."""
+    first = work_order.scheduled_for
+    if work_order.assigned_technician_id == technician.pk and first and timezone.localdate(first) == day:
+        return None
+    start, end = day_bounds(day)
+    return (
+        Visit.objects.filter(Q(lead=technician) | Q(helpers__technician=technician), work_order=work_order)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at")
+        .first()
+    )
+
+
 def crew_visit_starts(work_order: WorkOrder, technician: Technician) -> list[datetime]:
     """When `technician`'s visits of `work_order` start, as a later visit's lead or a helper: one query."""
     leads = Visit.objects.filter(work_order=work_order, lead=technician).values_list("starts_at")

@@ -974,6 +974,11 @@ def visit_remove(*, visit: Visit, actor: Actor) -> None:
     """Take a later visit (and its helpers) off the order; recorded."""
     locked = _lock_open_order(visit.work_order)
     visit = Visit.objects.select_related("lead").get(pk=visit.pk, work_order=locked)
+    if visit.activities.exists():
+        raise ValidationError(
+            "This visit has begun (its crew's steps are on the job's record), so it stays: "
+            "book another visit for the rest of the work."
+        )
     duration = duration_from(visit.estimated_minutes, locked.job_type, type_minutes())
     text = visit_text(start=visit.starts_at, duration=duration, lead=visit.lead)
     visit.delete()

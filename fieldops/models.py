@@ -108,6 +108,16 @@ class TechnicianActivity(models.Model):
     truck = models.ForeignKey(
         Truck, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
     )
+    # The seed's visit_id, where the step was on a later visit (a `visits` row); empty on an
+    # order's first visit (the order itself, `work_order`) and off a job.
+    visit = models.ForeignKey(
+        "dispatch.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
+    )
     # The seed's location object, flattened into columns.
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -139,6 +149,8 @@ class TechnicianActivity(models.Model):
             models.Index(fields=["technician", "-created_at", "-sequence"], name="idx_activity_technician"),
             models.Index(fields=["work_order", "created_at"], name="idx_activity_work_order"),
             models.Index(fields=["-created_at"], name="idx_activity_created"),
+            # A visit's steps (and the check that a visit with steps is not removed).
+            models.Index(fields=["visit"], name="idx_activity_visit", condition=Q(visit__isnull=False)),
             # The reports' time on site: arrivals, departures and completions of a period, read
             # from the index alone (fieldops.reports._visits).
             models.Index(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from dispatch import clock, formatting, messaging
+from dispatch import clock, formatting, messaging, scheduling
 from dispatch.models import (
     ActorType,
     Customer,
@@ -124,10 +124,13 @@ def _activity(
     notes: str | None = None,
     metadata: dict | None = None,
 ) -> TechnicianActivity:
+    # A step on a later visit names it (the seed's visit_id); on the first visit the order does.
+    visit = scheduling.visit_of_the_day(work_order, technician, clock.localdate()) if work_order else None
     return TechnicianActivity.objects.create(
         technician=technician,
         activity_type=activity_type,
         work_order=work_order,
+        visit=visit,
         truck_id=truck_id,
         latitude=location.latitude,
         longitude=location.longitude,

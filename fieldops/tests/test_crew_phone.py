@@ -198,3 +198,22 @@ def test_a_crew_members_steps_open_on_the_day_of_their_own_visit(crew):
     # Sarah helps today as well as tomorrow: her steps are open.
     services.clock_in(technician=sarah, truck=TruckFactory())
     assert check(technician_state(sarah), Step.TRAVEL_START, order) is None
+
+
+def test_a_step_on_a_later_visit_names_it_and_a_begun_visit_stays(crew):
+    import time_machine
+    from django.core.exceptions import ValidationError
+
+    order, visit, alex, sarah = crew["order"], crew["visit"], crew["alex"], crew["sarah"]
+    services.clock_in(technician=sarah, truck=TruckFactory())
+    services.job_travel_start(technician=sarah, work_order=order)
+    today = TechnicianActivity.objects.get(technician=sarah, activity_type=ActivityType.TRAVEL_START)
+    assert today.visit is None  # her visit today is the order's first
+    with time_machine.travel(visit.starts_at, tick=True):
+        services.clock_in(technician=alex, truck=TruckFactory())
+        services.job_travel_start(technician=alex, work_order=order)
+    step = TechnicianActivity.objects.get(technician=alex, activity_type=ActivityType.TRAVEL_START)
+    assert step.visit == visit and step.work_order == order
+    with pytest.raises(ValidationError, match="This visit has begun"):
+        dispatch_services.visit_remove(visit=visit, actor=OFFICE)
+    assert visit.__class__.objects.filter(pk=visit.pk).exists()
