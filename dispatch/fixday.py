@@ -33,11 +33,13 @@ from django.utils import timezone
 
 from dispatch import clock, optimiser
 from dispatch.formatting import clock_time
-from dispatch.models import JobTypeSkill, Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import JobTypeSkill, Technician, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.planner import Bucket, _minute, moment, optimiser_instance
 from dispatch.scheduling import (
+    crew_rows,
     day_bounds,
     day_text,
+    duration_from,
     duration_of,
     max_jobs_per_day,
     overrun,
@@ -130,8 +132,21 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
     )
     waiting = _waiting(day)
     durations = {o.pk: duration_of(o, lengths) for o in [*on_day, *waiting]}
-    movable = [o for o in on_day if o.is_open and o.status != WorkOrderStatus.IN_PROGRESS]
+    # A crew's job stays where it is (its helpers and later visits are booked with it), and a crew
+    # visit holds its people's time like their own jobs (scheduling.crew_rows).
+    crews = crew_rows(day, day + timedelta(days=1))
+    crewed = {row[4] for row in crews} | set(
+        VisitHelper.objects.filter(work_order__in=[o.pk for o in on_day]).values_list(
+            "work_order_id", flat=True
+        )
+    )
+    movable = [
+        o for o in on_day if o.is_open and o.status != WorkOrderStatus.IN_PROGRESS and o.pk not in crewed
+    ]
     booked: dict[Bucket, list] = defaultdict(list)
+    for technician_id, at, minutes, job_type, *_ in crews:
+        if technician_id in by_id:
+            booked[(technician_id, day)].append((at, at + duration_from(minutes, job_type, lengths)))
     running: dict[int, tuple[WorkOrder, datetime]] = {}
     for order in on_day:
         if order in movable:

@@ -346,6 +346,28 @@ def visit_of_the_day(work_order: WorkOrder, technician: Technician, day: date) -
     )
 
 
+def visit_after(work_order: WorkOrder, day: date) -> Visit | None:
+    """The order's first later visit on a day after `day`, or None: while there is one, the job is not
+    done (its last visit's lead completes it)."""
+    return (
+        Visit.objects.filter(work_order=work_order, starts_at__gte=day_bounds(day)[1])
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def completion_refusal(work_order: WorkOrder, day: date) -> str | None:
+    """Why the order can't be completed on `day` (a later visit is still ahead), or None."""
+    ahead = visit_after(work_order, day)
+    if ahead is None:
+        return None
+    local = timezone.localtime(ahead.starts_at)
+    return (
+        f"Job #{work_order.pk} has another visit on {day_text(local.date())} at {clock_time(local.time())}: "
+        "leave site for today; it is completed on its last visit (or the office removes that visit)."
+    )
+
+
 def crew_visit_starts(work_order: WorkOrder, technician: Technician) -> list[datetime]:
     """When `technician`'s visits of `work_order` start, as a later visit's lead or a helper: one query."""
     leads = Visit.objects.filter(work_order=work_order, lead=technician).values_list("starts_at")

@@ -36,6 +36,7 @@ from dispatch.scheduling import (  # noqa: F401  (the rules' names stay importab
     JOB_DURATION,
     MissingSkill,
     OutsidePreferredWindow,
+    completion_refusal,
     day_bounds,
     duration_from,
     duration_of,
@@ -174,6 +175,9 @@ def work_order_update(
                 else f"{changes['status']!r} is not a work-order status."
             }
         )
+    completing = changes.get("status") == WorkOrderStatus.COMPLETED != locked.status
+    if completing and (refusal := completion_refusal(locked, clock.localdate())):
+        raise ValidationError({"status": refusal})
     before = work_order_snapshot(locked)
     old_length, old_type = locked.estimated_minutes, locked.job_type
     for name, value in changes.items():
@@ -305,6 +309,13 @@ def work_order_edit_refusals(
         )
     if moved and work_order.assigned_technician_id and work_order.scheduled_for and work_order.is_open:
         try:
+            if stored is not None:
+                _first_visit_crew_check(
+                    work_order,
+                    technician=work_order.assigned_technician,
+                    start=work_order.scheduled_for,
+                    duration=duration_of(work_order),
+                )
             schedule_check(
                 technician=work_order.assigned_technician,
                 start=work_order.scheduled_for,
@@ -316,6 +327,15 @@ def work_order_edit_refusals(
             )
         except ValidationError as error:
             reasons.extend(error.messages)
+    if stored is not None and moved and not work_order.assigned_technician_id and _has_crew(work_order):
+        reasons.append(CREW_UNASSIGN)
+    if (
+        stored is not None
+        and "status" in changed
+        and work_order.status == WorkOrderStatus.COMPLETED != stored.status
+        and (refusal := completion_refusal(work_order, clock.localdate()))
+    ):
+        reasons.append(refusal)
     return reasons
 
 
@@ -434,6 +454,8 @@ def work_order_schedule(
             f"Work order #{locked.pk} is {locked.get_status_display().lower()}; it can't be rescheduled."
         )
     moved = technician != locked.assigned_technician or scheduled_for != locked.scheduled_for
+    if moved and (technician is None or scheduled_for is None) and _has_crew(locked):
+        raise ValidationError(CREW_UNASSIGN)
     overridden: list[str] = []
     if technician is not None and scheduled_for is not None and moved:
         duration = duration_of(locked)
@@ -548,7 +570,9 @@ def booked_order_recheck(
         _first_visit_crew_check(
             order, technician=order.assigned_technician, start=order.scheduled_for, duration=duration
         )
-        return overridden
+        return overridden + _later_visits_recheck(
+            order, job_type_changed=job_type_changed, override_skills=override_skills
+        )
     except MissingSkill:
         raise
     except ValidationError as error:
@@ -866,6 +890,59 @@ def _first_visit_crew_check(
             ) from None
 
 
+CREW_UNASSIGN = (
+    "This job has a crew (helpers or later visits): take them off on its page before it goes back "
+    "to the tray, or book it with another lead and time."
+)
+
+
+def _has_crew(order: WorkOrder) -> bool:
+    return (
+        Visit.objects.filter(work_order=order).exists()
+        or VisitHelper.objects.filter(work_order=order).exists()
+    )
+
+
+def _later_visits_recheck(order: WorkOrder, *, job_type_changed: bool, override_skills: bool) -> list[str]:
+    """After a job-type change, each later visit still fits: one without its own length takes the new
+    type's, for its lead and its helpers, and its lead must have the new type's skills (MissingSkill
+    unless `override_skills`). Returns the skill refusals overridden."""
+    if not job_type_changed:
+        return []
+    overridden: list[str] = []
+    lengths = type_minutes()
+    for visit in (
+        Visit.objects.filter(work_order=order).select_related("lead").prefetch_related("helpers__technician")
+    ):
+        duration = duration_from(visit.estimated_minutes, order.job_type, lengths)
+        for person, job_type in [
+            (visit.lead, order.job_type),
+            *((h.technician, None) for h in visit.helpers.all()),
+        ]:
+            try:
+                overridden += schedule_check(
+                    technician=person,
+                    start=visit.starts_at,
+                    customer=order.customer,
+                    exclude_pk=None,
+                    override_window=True,
+                    duration=duration,
+                    job_type=job_type,
+                    override_skills=override_skills,
+                    exclude_visit=visit.pk,
+                )
+            except MissingSkill:
+                raise
+            except ValidationError as error:
+                raise ValidationError(
+                    [
+                        f"The visit of {_moment(visit.starts_at)} no longer fits {person.name}:",
+                        *error.messages,
+                    ]
+                ) from None
+    return overridden
+
+
 def _crew_changed(
     order: WorkOrder, actor: Actor, what: str, *, old: str | None = None, new: str | None = None
 ) -> None:
@@ -1023,11 +1100,19 @@ def helper_add(
 def helper_remove(*, helper: VisitHelper, actor: Actor) -> None:
     locked = _lock_open_order(helper.work_order)
     helper = VisitHelper.objects.select_related("technician", "visit").get(pk=helper.pk, work_order=locked)
+    # Someone whose steps on this visit are on the record stays on it (and keeps their job page).
+    steps = locked.activities.filter(technician=helper.technician)
+    steps = steps.filter(visit=helper.visit) if helper.visit else steps.filter(visit__isnull=True)
+    if steps.exists():
+        raise ValidationError(
+            f"{helper.technician.name} has begun on this visit (their steps are on the job's record), "
+            "so they stay on it."
+        )
     start = helper.visit.starts_at if helper.visit else locked.scheduled_for
     helper.delete()
     _crew_changed(
         locked,
         actor,
         "helper",
-        old=f"{helper.technician.name} helps on the visit of {_moment(start) if start else 'the first'}",
+        old=f"{helper.technician.name} helped on the visit of {_moment(start) if start else 'no time yet'}",
     )

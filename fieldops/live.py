@@ -11,7 +11,7 @@ answers any phone (no in-process state, DESIGN.md).
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Case, F, Func, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from dispatch import clock
 from dispatch.compiled import CompiledQuery
@@ -34,7 +34,18 @@ def _count(queryset) -> Subquery:
 
 
 _COLUMNS = (
-    *("m_last", "m_unread", "u_id", "u_message", "u_at", "u_order", "u_count", "o_count", "o_change"),
+    *(
+        "m_last",
+        "m_unread",
+        "u_id",
+        "u_message",
+        "u_at",
+        "u_order",
+        "u_count",
+        "o_count",
+        "o_change",
+        "c_change",
+    ),
     *("i_id", "i_status", "i_raised", "i_ack_at", "i_ack_first", "i_ack_last", "i_ack_user", "i_escalated"),
 )
 
@@ -90,6 +101,16 @@ def _summary(pk: int, start: datetime, end: datetime):
         .exclude(changed_by_type=ActorType.TECHNICIAN)
         .order_by("-id")
     )
+    # The jobs they are on as a crew member (a helper, a later visit's lead): a crew change there
+    # (a visit or helper added, taken off, moved) is news on their phone too.
+    crew_changes = (
+        WorkOrderHistory.objects.filter(
+            Q(work_order__helpers__technician=OuterRef("pk"))
+            | Q(work_order__later_visits__lead=OuterRef("pk"))
+        )
+        .exclude(changed_by_type=ActorType.TECHNICIAN)
+        .order_by("-id")
+    )
     incident = Incident.objects.filter(technician=OuterRef("pk")).order_by("-raised_at")
     return (
         Technician.objects.filter(pk=pk)
@@ -103,6 +124,7 @@ def _summary(pk: int, start: datetime, end: datetime):
             u_count=_count(urgent),
             o_count=_count(days),
             o_change=Subquery(changes.values("id")[:1]),
+            c_change=Subquery(crew_changes.values("id")[:1]),
             i_id=Subquery(incident.values("id")[:1]),
             i_status=Subquery(incident.values("status")[:1]),
             i_raised=Subquery(incident.values("raised_at")[:1]),
@@ -132,7 +154,7 @@ def live_summary(technician: Technician) -> Live:
     # Today's and tomorrow's jobs.
     start, end = days_bounds(today, today + timedelta(days=2))
     row = _SUMMARY.rows(pk=technician.pk, start=start, end=end)[0]
-    day_key = f"{row['o_count']}.{row['o_change'] or 0}"
+    day_key = f"{row['o_count']}.{row['o_change'] or 0}.{row['c_change'] or 0}"
     fingerprint = (
         f"m{row['m_last'] or 0}.{row['m_unread']}-d{day_key}-i{row['i_id'] or 0}.{row['i_status'] or ''}"
         f".{int(bool(row['i_escalated']))}"

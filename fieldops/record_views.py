@@ -346,7 +346,9 @@ def _serve_signature(signature: CustomerSignature) -> HttpResponse:
 @technician_required
 def tech_signature_image(request: HttpRequest, pk) -> HttpResponse:
     signature = get_object_or_404(
-        CustomerSignature.objects.only("image"), pk=pk, work_order__assigned_technician=request.technician
+        CustomerSignature.objects.only("image"),
+        pk=pk,
+        work_order__in=WorkOrder.objects.worked_by(request.technician).values("pk"),
     )
     return _serve_signature(signature)
 

@@ -324,7 +324,7 @@ def check(
             "When your part is done, pause the work and tap Left site."
         )
     if refusal is None and step == Step.COMPLETE:
-        return checklist_refusal(work_order)
+        return scheduling.completion_refusal(work_order, clock.localdate()) or checklist_refusal(work_order)
     if refusal is None and step == Step.WORK_START and not work_order.is_open:
         return f"Job #{work_order.pk} is already {work_order.get_status_display().lower()}."
     return refusal

@@ -222,7 +222,9 @@ def test_a_helper_is_added_once_not_as_the_lead_and_removed_on_the_record(instal
         .values_list("old_value", "new_value")
     )
     assert [bool(old) for old, _ in texts] == [False, True]
-    assert all("Sarah Lee helps on the visit of" in (old or new) for old, new in texts)
+    assert (
+        "Sarah Lee helps on the visit of" in texts[0][1] and "Sarah Lee helped on the visit of" in texts[1][0]
+    )
 
 
 def test_the_jobs_skills_are_asked_of_the_lead_not_of_a_helper(install, days):
@@ -393,3 +395,21 @@ def test_the_board_draws_a_crew_visit_on_each_persons_row(office_client, install
     week = office_client.get(f"/office/board/?view=week&date={second.isoformat()}").content.decode()
     later = week.split(f'id="crew-{install.pk}-{install.assigned_technician.pk}-')[1].split("</div>")[0]
     assert "Later visit" in later and "4 h" in later
+
+
+def test_fix_my_day_keeps_a_crew_job_and_works_around_the_crews_time(install, days):
+    from dispatch.fixday import day_fix
+
+    first, _ = days
+    sarah = TechnicianFactory(name="Sarah Lee")
+    services.helper_add(work_order=install, technician=sarah, actor=OFFICE)
+    waiting = WorkOrderFactory(
+        assigned_technician=None, scheduled_for=None, status=WorkOrderStatus.PENDING, estimated_minutes=120
+    )
+    fix = day_fix(first, [install.assigned_technician, sarah], now=_at(first, 6))
+    moved = {move.order.pk for move in fix.moves}
+    assert install.pk not in moved  # the crew's job stays where its crew is booked
+    for move in fix.moves:
+        if move.order.pk == waiting.pk and move.technician == sarah:
+            assert move.start >= _at(first, 14) or move.start + dt.timedelta(hours=2) <= _at(first, 8)
+    assert any(move.order.pk == waiting.pk for move in fix.moves)  # placed somewhere that is free

@@ -5,21 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dispatch', '0022_visits_and_helpers'),
-        ('fieldops', '0016_report_indexes'),
-        ('inventory', '0008_stock_movements_job_use_index'),
+        ("dispatch", "0022_visits_and_helpers"),
+        ("fieldops", "0016_report_indexes"),
+        ("inventory", "0008_stock_movements_job_use_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='technicianactivity',
-            name='visit',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='dispatch.visit'),
+            model_name="technicianactivity",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to="dispatch.visit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='technicianactivity',
-            index=models.Index(condition=models.Q(('visit__isnull', False)), fields=['visit'], name='idx_activity_visit'),
+            model_name="technicianactivity",
+            index=models.Index(
+                condition=models.Q(("visit__isnull", False)), fields=["visit"], name="idx_activity_visit"
+            ),
         ),
     ]

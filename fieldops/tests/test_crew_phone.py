@@ -217,3 +217,51 @@ def test_a_step_on_a_later_visit_names_it_and_a_begun_visit_stays(crew):
     with pytest.raises(ValidationError, match="This visit has begun"):
         dispatch_services.visit_remove(visit=visit, actor=OFFICE)
     assert visit.__class__.objects.filter(pk=visit.pk).exists()
+
+
+def test_a_helpers_phone_hears_of_a_crew_change(crew):
+    from fieldops.live import live_summary
+
+    alex, order = crew["alex"], crew["order"]
+    before = live_summary(alex).fingerprint
+    dispatch_services.visit_remove(visit=crew["visit"], actor=OFFICE)
+    removed = live_summary(alex).fingerprint
+    assert removed != before  # taken off the job: his My day must refresh
+    before = removed
+    sarah_before = live_summary(crew["sarah"]).fingerprint
+    dispatch_services.visit_add(
+        work_order=order,
+        actor=OFFICE,
+        starts_at=crew["visit"].starts_at,
+        lead=alex,
+        helpers=[crew["sarah"]],
+        estimated_minutes=120,
+    )
+    assert live_summary(crew["sarah"]).fingerprint != sarah_before
+    assert live_summary(alex).fingerprint != before
+
+
+def test_completing_with_a_visit_ahead_is_refused_and_helpers_with_steps_stay(crew):
+    from django.core.exceptions import ValidationError
+
+    order, mike, sarah = crew["order"], crew["mike"], crew["sarah"]
+    services.clock_in(technician=mike, truck=TruckFactory())
+    for step in (services.job_travel_start, services.job_arrive, services.job_work_start):
+        step(technician=mike, work_order=order)
+    refusal = check(technician_state(mike), Step.COMPLETE, order)
+    assert refusal and "has another visit on" in refusal
+    with pytest.raises(ValidationError, match="has another visit on"):
+        dispatch_services.work_order_change_status(work_order=order, status="completed", actor=OFFICE)
+    order.refresh_from_db()
+    assert order.status == "in_progress"
+    # Sarah has begun: she stays on the first visit.
+    services.clock_in(technician=sarah, truck=TruckFactory())
+    services.job_travel_start(technician=sarah, work_order=order)
+    helper = order.helpers.get(technician=sarah, visit__isnull=True)
+    with pytest.raises(ValidationError, match="has begun on this visit"):
+        dispatch_services.helper_remove(helper=helper, actor=OFFICE)
+    # Back to the tray is refused while the job has a crew.
+    with pytest.raises(ValidationError, match="This job has a crew"):
+        dispatch_services.work_order_schedule(
+            work_order=order, actor=OFFICE, technician=None, scheduled_for=order.scheduled_for
+        )
