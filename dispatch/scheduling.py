@@ -290,11 +290,11 @@ def crew_rows(
     *,
     technician: Technician | None = None,
     technician_ids: Iterable[int] | None = None,
-) -> list[tuple[int, datetime, int | None, str | None, int, object, str]]:
+) -> list[tuple[int, datetime, int | None, str | None, int, object, str, str | None]]:
     """The crew part of the jobs that count, from `first` up to `after`: one query.
 
     (technician id, start, estimated_minutes, job_type, work order id, visit id or None, "lead" or
-    "helper") for each
+    "helper", the visit's lead's name) for each
     later visit's lead and each helper (on the first visit, the order's own time and length; on a
     later visit, that visit's), of orders not cancelled. With the orders' own rows (`booked()`,
     the first visits' leads) this is every booking a technician has.
@@ -303,9 +303,16 @@ def crew_rows(
     live = ~Q(work_order__status=WorkOrderStatus.CANCELLED)
     leads = (
         Visit.objects.filter(live, starts_at__gte=start, starts_at__lt=end)
-        .annotate(role=Value("lead"))
+        .annotate(role=Value("lead"), lead_name=F("lead__name"))
         .values_list(
-            "lead_id", "starts_at", "estimated_minutes", "work_order__job_type", "work_order_id", "id", "role"
+            "lead_id",
+            "starts_at",
+            "estimated_minutes",
+            "work_order__job_type",
+            "work_order_id",
+            "id",
+            "role",
+            "lead_name",
         )
     )
     helpers = (
@@ -317,10 +324,18 @@ def crew_rows(
                 default=F("visit__estimated_minutes"),
             ),
             role=Value("helper"),
+            lead_name=Coalesce("visit__lead__name", "work_order__assigned_technician__name"),
         )
         .filter(at__gte=start, at__lt=end)
         .values_list(
-            "technician_id", "at", "minutes", "work_order__job_type", "work_order_id", "visit_id", "role"
+            "technician_id",
+            "at",
+            "minutes",
+            "work_order__job_type",
+            "work_order_id",
+            "visit_id",
+            "role",
+            "lead_name",
         )
     )
     if technician is not None:
@@ -441,6 +456,21 @@ def schedule_check(
     if missing and not override_skills:
         raise MissingSkill([*missing, "Confirm the override to book this technician anyway."])
     return missing
+
+
+def later_visits_begun(orders, now: datetime) -> dict[int, tuple[datetime, int | None]]:
+    """For each of `orders` (a list or a queryset) with a later visit begun by `now`: the latest such
+    visit's (start, estimated_minutes). A job in progress over several visits is running over only
+    past the end of the visit it is on, not of its first: one query."""
+    ids = orders.values("pk") if hasattr(orders, "values") else [order.pk for order in orders]
+    begun: dict[int, tuple[datetime, int | None]] = {}
+    for order_id, start, minutes in (
+        Visit.objects.filter(work_order__in=ids, starts_at__lte=now)
+        .order_by("work_order_id", "starts_at")
+        .values_list("work_order_id", "starts_at", "estimated_minutes")
+    ):
+        begun[order_id] = (start, minutes)
+    return begun
 
 
 def overrun(order: WorkOrder, duration: timedelta, now: datetime) -> timedelta:

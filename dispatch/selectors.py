@@ -36,6 +36,7 @@ from dispatch.scheduling import (
     booked_jobs,
     company_hours,
     duration_of,
+    later_visits_begun,
     overrun,
     schedule_refusals,
     type_minutes,
@@ -159,9 +160,12 @@ def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
         local = timezone.localtime(order.scheduled_for)
         column = min(max(local.hour, hours.start), hours.stop - 1)
         order.offset = local.minute / 60 if local.hour == column else 0.0
-        order.overrun = overrun(order, order.duration, now)
+        # A job of several visits whose later visit has begun is on that visit (its own card).
+        order.overrun = (
+            timedelta(0) if getattr(order, "visit_over", False) else overrun(order, order.duration, now)
+        )
         order.delay = timedelta(0)
-        if order.status == WorkOrderStatus.IN_PROGRESS:
+        if order.status == WorkOrderStatus.IN_PROGRESS and not getattr(order, "visit_over", False):
             free_at = order.scheduled_for + order.duration + order.overrun
         elif order.is_open and free_at is not None:
             order.delay = max(timedelta(0), free_at - order.scheduled_for)
@@ -183,27 +187,19 @@ def _crew_cards(
 ) -> list[WorkOrder]:
     """The crew visits of these technicians from `first` up to `after`, as cards on their rows: a
     copy of the order at the visit's time and length, in the crew member's row, with `crew` saying
-    who leads it. Three queries at most, whatever the number of visits (`lengths`: the job types')."""
-    from dispatch.models import Visit
+    who leads it. Two queries at most, whatever the number of visits (`lengths`: the job types')."""
     from dispatch.scheduling import crew_rows, duration_from
 
     rows = crew_rows(first, after, technician_ids=technician_ids)
     if not rows:
         return []
-    orders = WorkOrder.objects.select_related("customer", "assigned_technician").in_bulk({r[4] for r in rows})
-    leads = dict(
-        Visit.objects.filter(pk__in={r[5] for r in rows if r[5] is not None}).values_list("pk", "lead__name")
-    )
+    orders = WorkOrder.objects.select_related("customer").in_bulk({r[4] for r in rows})
     cards = []
-    for technician_id, at, minutes, job_type, order_id, visit_id, role in rows:
+    for technician_id, at, minutes, job_type, order_id, visit_id, role, lead in rows:
         card = copy.copy(orders[order_id])
         card.scheduled_for, card.row_technician_id = at, technician_id
         card.crew_duration = duration_from(minutes, job_type, lengths)
-        if role == "helper":
-            lead = leads.get(visit_id) if visit_id else getattr(card.assigned_technician, "name", "")
-            card.crew = f"Helping {lead}" if lead else "Helping"
-        else:
-            card.crew = "Later visit"
+        card.crew = (f"Helping {lead}" if lead else "Helping") if role == "helper" else "Later visit"
         card.crew_key = f"{order_id}-{technician_id}-{visit_id or 'first'}"
         card.crew_with = ""
         cards.append(card)
@@ -256,8 +252,10 @@ def board_grid(
         .values_list("work_order_id", "technician__name")
     ):
         helpers.setdefault(order_id, []).append(name)
+    begun = later_visits_begun(on_page.filter(status=WorkOrderStatus.IN_PROGRESS), clock.now())
     for order in page_orders:
         order.crew, order.row_technician_id = "", order.assigned_technician_id
+        order.visit_over = order.pk in begun
         order.crew_with = "With " + " and ".join(helpers[order.pk]) if order.pk in helpers else ""
     crew_cards = _crew_cards(
         *(week_of(day) if view == "week" else (day, day + timedelta(days=1))),

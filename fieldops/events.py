@@ -13,11 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from dispatch import clock, formatting
-from dispatch.models import CommunicationMessage, WorkOrder, WorkOrderStatus
-from dispatch.scheduling import duration_of, durations_of
+from dispatch.models import CommunicationMessage, Visit, WorkOrder, WorkOrderStatus
+from dispatch.scheduling import duration_from, duration_of, later_visits_begun, type_minutes
 from fieldops.models import EventCategory, OperationalEvent, Severity
 from inventory.models import InventoryItem, TruckInventory
 
@@ -170,15 +171,31 @@ def overruns(now: datetime) -> list[WorkOrder]:
     """Jobs in progress past their planned end (start + the job's length) by TECHFLOW_OVERRUN_MINUTES."""
     grace = _minutes("TECHFLOW_OVERRUN_MINUTES")
     # The shortest job is 15 minutes: the query keeps what could be late, each job's own length decides.
-    orders = list(
-        WorkOrder.objects.filter(
-            status=WorkOrderStatus.IN_PROGRESS,
-            scheduled_for__lt=now - timedelta(minutes=15) - grace,
-            scheduled_for__gte=now - LOOKBACK,
-        ).select_related("customer", "assigned_technician")
+    could_be_late = {"lt": now - timedelta(minutes=15) - grace, "gte": now - LOOKBACK}
+    on_a_later_visit = Visit.objects.filter(
+        work_order=OuterRef("pk"),
+        starts_at__lt=could_be_late["lt"],
+        starts_at__gte=could_be_late["gte"],
     )
-    lengths = durations_of(orders)
-    return [o for o in orders if o.scheduled_for + lengths[o.pk] + grace < now]
+    orders = list(
+        WorkOrder.objects.filter(status=WorkOrderStatus.IN_PROGRESS)
+        .filter(
+            Q(scheduled_for__lt=could_be_late["lt"], scheduled_for__gte=could_be_late["gte"])
+            | Exists(on_a_later_visit)
+        )
+        .select_related("customer", "assigned_technician")
+    )
+    types = type_minutes()
+    lengths = {o.pk: duration_of(o, types) for o in orders}
+    # A job of several visits is on its latest begun visit: late past that visit's end.
+    begun = later_visits_begun(orders, now)
+    ends = {
+        o.pk: (begun[o.pk][0] + duration_from(begun[o.pk][1], o.job_type, types))
+        if o.pk in begun
+        else o.scheduled_for + lengths[o.pk]
+        for o in orders
+    }
+    return [o for o in orders if ends[o.pk] + grace < now]
 
 
 def unanswered_calls(now: datetime) -> list[CommunicationMessage]:

@@ -14,7 +14,6 @@ from dispatch import clock, formatting, scheduling
 from dispatch.models import (
     ManualNotification,
     Technician,
-    Visit,
     VisitHelper,
     WorkOrder,
     WorkOrderNote,
@@ -118,16 +117,12 @@ def _crew_jobs(technician: Technician, today: date, own: list[WorkOrder]) -> dic
     rows = scheduling.crew_rows(today, today + timedelta(days=2), technician=technician)
     if not rows:
         return {}
-    orders = WorkOrder.objects.select_related("customer", "assigned_technician").in_bulk({r[4] for r in rows})
-    leads = dict(
-        Visit.objects.filter(pk__in={r[5] for r in rows if r[5] is not None}).values_list("pk", "lead__name")
-    )
+    orders = WorkOrder.objects.select_related("customer").in_bulk({r[4] for r in rows})
     by_day: dict[date, list[WorkOrder]] = defaultdict(list)
-    for _, at, _, _, order_id, visit_id, role in sorted(rows, key=lambda r: r[1]):
+    for _, at, _, _, order_id, _, role, lead in sorted(rows, key=lambda r: r[1]):
         order = copy.copy(orders[order_id])  # one order can have a visit on each day
         order.visit_at = at
         if role == "helper":
-            lead = leads.get(visit_id) if visit_id else getattr(order.assigned_technician, "name", "")
             order.crew = f"Helping {lead}" if lead else "Helping"
         else:
             order.crew = "Later visit: you lead"

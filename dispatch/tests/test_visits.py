@@ -413,3 +413,32 @@ def test_fix_my_day_keeps_a_crew_job_and_works_around_the_crews_time(install, da
         if move.order.pk == waiting.pk and move.technician == sarah:
             assert move.start >= _at(first, 14) or move.start + dt.timedelta(hours=2) <= _at(first, 8)
     assert any(move.order.pk == waiting.pk for move in fix.moves)  # placed somewhere that is free
+
+
+def test_a_job_on_its_second_day_runs_over_only_past_that_visits_end(install, days):
+    import time_machine
+
+    from fieldops.events import overruns
+
+    first, second = days
+    visit = services.visit_add(
+        work_order=install,
+        actor=OFFICE,
+        starts_at=_at(second, 8),
+        lead=install.assigned_technician,
+        estimated_minutes=240,
+    )
+    WorkOrder.objects.filter(pk=install.pk).update(status=WorkOrderStatus.IN_PROGRESS)
+    install.refresh_from_db()
+    # Day one, 3:00 PM: an hour past the first visit's six hours.
+    assert [o.pk for o in overruns(_at(first, 15))] == [install.pk]
+    # Day two, 10:00 AM: on the second visit, which ends at noon.
+    assert overruns(_at(second, 10)) == []
+    assert [o.pk for o in overruns(_at(second, 13))] == [install.pk]
+    assert scheduling.later_visits_begun([install], _at(second, 10)) == {install.pk: (visit.starts_at, 240)}
+    with time_machine.travel(_at(second, 10), tick=False):
+        grid = __import__("dispatch.selectors", fromlist=["board_grid"]).board_grid(
+            "day", first, 10, None, 15
+        )
+    cards = [o for row in grid["rows"] for _, cell in row["cells"] for o in cell if o.pk == install.pk]
+    assert cards and all(not card.overrun for card in cards)
