@@ -122,6 +122,12 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
     orders = today.filter(assigned_technician__in=[technician.pk for technician in page])
     for order in orders.select_related("customer", "assigned_technician"):
         by_technician.setdefault(order.assigned_technician_id, []).append(order)
+    # A helper's visit and a later visit today are on that person's row too (lengths aren't shown).
+    day = clock.localdate()
+    for card in _crew_cards(day, day + timedelta(days=1), [technician.pk for technician in page], {}):
+        by_technician.setdefault(card.row_technician_id, []).append(card)
+    for jobs in by_technician.values():
+        jobs.sort(key=lambda order: (order.scheduled_for, order.pk))
     rows = [
         {
             "technician": technician,
