@@ -24,6 +24,9 @@ TECH_READS = (
     ("dispatch", "MessageTemplate"),
     ("fieldops", "ChecklistTemplate"),
     ("fieldops", "ChecklistItem"),
+    # A job's later visits and its crew: who may open it, whose day it is on (the office books them).
+    ("dispatch", "Visit"),
+    ("dispatch", "VisitHelper"),
 )
 TECH_WRITES = (
     ("dispatch", "WorkOrder"),
@@ -94,7 +97,8 @@ class Command(BaseCommand):
         "TECH ROLE (tech_app): LOGIN, the seed's CONNECT on the database, USAGE on schema public, "
         "SELECT on technicians (and UPDATE of its updated_at, so a technician's actions can lock their "
         "row), customers (and UPDATE of is_new_customer and updated_at: completing a job clears the "
-        "flag), trucks, inventory_items, message_templates, checklist_templates and checklist_items, and "
+        "flag), trucks, inventory_items, message_templates, checklist_templates, checklist_items, visits "
+        "and visit_helpers, and "
         "SELECT, INSERT, UPDATE (never DELETE) on the tables a technician's day writes: work_orders, "
         "work_order_notes, work_order_history, customer_history, notifications, manual_notifications, "
         "truck_inventory, technician_clock_records, travel_logs, technician_activity, voice_agent_sessions, "
