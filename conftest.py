@@ -189,6 +189,7 @@ def pytest_configure(config):
                     with db.cursor() as cursor:
                         cursor.execute(statement)
 
+        from django.core.management.base import CommandError
         from django.db import OperationalError
 
         _close_browser_contexts()
@@ -198,8 +199,10 @@ def pytest_configure(config):
                 try:
                     _post_teardown_flush(self)
                     break
-                except OperationalError:
-                    if attempt == 2:
+                except (OperationalError, CommandError) as error:
+                    # flush wraps the database's error ("couldn't be flushed") in a CommandError.
+                    cause = error if isinstance(error, OperationalError) else error.__cause__
+                    if attempt == 2 or not isinstance(cause, OperationalError):
                         raise
                     time.sleep(1)
         finally:
