@@ -30,14 +30,15 @@ def day_text(day: date, *, today: date | None = None) -> str:
     return text if day.year == today.year else f"{text}, {day.year}"
 
 
-def when(value: datetime | None, *, seconds: bool = False) -> str:
-    """'2:14 PM' today in the company's time zone, 'Mon Nov 30, 2:14 PM' on any other day."""
+def when(value: datetime | None, *, seconds: bool = False, dated: bool = False) -> str:
+    """'2:14 PM' today in the company's time zone, 'Mon Nov 30, 2:14 PM' on any other day; `dated`:
+    with its day today too (a text stored to be read on later days)."""
     if value is None:
         return ""
     local = timezone.localtime(value)
     today = clock.localdate()
     at = clock_time(local.time(), seconds=seconds)
-    if local.date() == today:
+    if local.date() == today and not dated:
         return at
     return f"{day_text(local.date(), today=today)}, {at}"
 

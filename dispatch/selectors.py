@@ -124,7 +124,7 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
         by_technician.setdefault(order.assigned_technician_id, []).append(order)
     # A helper's visit and a later visit today are on that person's row too (lengths aren't shown).
     day = clock.localdate()
-    for card in _crew_cards(day, day + timedelta(days=1), [technician.pk for technician in page], {}):
+    for card in crew_cards(day, day + timedelta(days=1), [technician.pk for technician in page]):
         by_technician.setdefault(card.row_technician_id, []).append(card)
     for jobs in by_technician.values():
         jobs.sort(key=lambda order: (order.scheduled_for, order.pk))
@@ -188,12 +188,27 @@ def _lay_out_day(orders: list[WorkOrder], hours: range, now: datetime) -> None:
         order.delay_q = min(round(order.delay.total_seconds() / 900), max(0, room - order.span_q))
 
 
-def _crew_cards(
-    first: date, after: date, technician_ids: list[int], lengths: dict[str, int]
+def first_visit_crews(orders) -> dict[int, str]:
+    """'With Sarah Lee and Alex Kim' for each of `orders` (ids, or a queryset of them) whose first
+    visit has helpers: one query."""
+    names: dict[int, list[str]] = {}
+    for order_id, name in (
+        VisitHelper.objects.filter(work_order__in=orders, visit__isnull=True)
+        .order_by("technician__name")
+        .values_list("work_order_id", "technician__name")
+    ):
+        names.setdefault(order_id, []).append(name)
+    return {order_id: "With " + " and ".join(people) for order_id, people in names.items()}
+
+
+def crew_cards(
+    first: date, after: date, technician_ids: list[int], lengths: dict[str, int] | None = None
 ) -> list[WorkOrder]:
     """The crew visits of these technicians from `first` up to `after`, as cards on their rows: a
-    copy of the order at the visit's time and length, in the crew member's row, with `crew` saying
-    who leads it. Two queries at most, whatever the number of visits (`lengths`: the job types')."""
+    copy of the order at the visit's time (`scheduled_for`, `visit_at`) and length, in the crew
+    member's row, with `crew_role` ("lead" of a later visit, or "helper") and `crew` saying who
+    leads it, in time order. Two queries at most, whatever the number of visits (`lengths`: the job
+    types', for the cards' lengths)."""
     from dispatch.scheduling import crew_rows, duration_from
 
     rows = crew_rows(first, after, technician_ids=technician_ids)
@@ -201,10 +216,13 @@ def _crew_cards(
         return []
     orders = WorkOrder.objects.select_related("customer").in_bulk({r[4] for r in rows})
     cards = []
-    for technician_id, at, minutes, job_type, order_id, visit_id, role, lead in rows:
-        card = copy.copy(orders[order_id])
-        card.scheduled_for, card.row_technician_id = at, technician_id
-        card.crew_duration = duration_from(minutes, job_type, lengths)
+    for technician_id, at, minutes, job_type, order_id, visit_id, role, lead in sorted(
+        rows, key=lambda r: r[1]
+    ):
+        card = copy.copy(orders[order_id])  # one order can have a visit on each day
+        card.scheduled_for = card.visit_at = at
+        card.row_technician_id, card.crew_role = technician_id, role
+        card.crew_duration = duration_from(minutes, job_type, lengths or {})
         card.crew = (f"Helping {lead}" if lead else "Helping") if role == "helper" else "Later visit"
         card.crew_key = f"{order_id}-{technician_id}-{visit_id or 'first'}"
         card.crew_with = ""
@@ -251,25 +269,19 @@ def board_grid(
     page_orders = list(on_page.select_related("customer"))
     type_lengths = type_minutes()
     lengths = {order.pk: duration_of(order, type_lengths) for order in page_orders}
-    helpers: dict[int, list[str]] = {}
-    for order_id, name in (
-        VisitHelper.objects.filter(work_order__in=on_page.values("pk"), visit__isnull=True)
-        .order_by("technician__name")
-        .values_list("work_order_id", "technician__name")
-    ):
-        helpers.setdefault(order_id, []).append(name)
+    helpers = first_visit_crews(on_page.values("pk"))
     begun = later_visits_begun(on_page.filter(status=WorkOrderStatus.IN_PROGRESS), clock.now())
     for order in page_orders:
         order.crew, order.row_technician_id = "", order.assigned_technician_id
         order.visit_over = order.pk in begun
-        order.crew_with = "With " + " and ".join(helpers[order.pk]) if order.pk in helpers else ""
-    crew_cards = _crew_cards(
+        order.crew_with = helpers.get(order.pk, "")
+    crews = crew_cards(
         *(week_of(day) if view == "week" else (day, day + timedelta(days=1))),
         [t.pk for t in page],
         type_lengths,
     )
     days: dict[tuple, list[WorkOrder]] = {}
-    for order in [*page_orders, *crew_cards]:
+    for order in [*page_orders, *crews]:
         if order.crew:
             order.duration = order.crew_duration
         else:

@@ -10,10 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from dispatch import clock, messaging, planner, push
-from dispatch.formatting import clock_time, day_text, when
+from dispatch.formatting import when
 from dispatch.models import (
     ActorType,
     Customer,
@@ -874,20 +873,39 @@ def _first_visit_crew_check(
             f"#{order.pk} has a later visit on {when(later.starts_at)}: the first visit comes before it."
         )
     for helper in helpers:
-        try:
-            schedule_check(
-                technician=helper.technician,
-                start=start,
-                customer=order.customer,
-                exclude_pk=order.pk,
-                override_window=True,
-                duration=duration,
-                exclude_visit=("first", order.pk),
-            )
-        except ValidationError as error:
-            raise ValidationError(
-                [f"{helper.technician.name} helps on this visit:", *error.messages]
-            ) from None
+        _helper_fits(
+            helper.technician,
+            start=start,
+            duration=duration,
+            customer=order.customer,
+            heading=f"{helper.technician.name} helps on this visit:",
+            exclude_visit=("first", order.pk),
+        )
+
+
+def _helper_fits(
+    technician: Technician,
+    *,
+    start: datetime,
+    duration: timedelta,
+    customer,
+    heading: str,
+    exclude_visit=None,
+) -> None:
+    """A helper booked by the scheduling rules at a visit's time (no window or skill to confirm: the
+    lead carries those); a refusal comes under `heading`."""
+    try:
+        schedule_check(
+            technician=technician,
+            start=start,
+            customer=customer,
+            exclude_pk=None,
+            override_window=True,
+            duration=duration,
+            exclude_visit=exclude_visit,
+        )
+    except ValidationError as error:
+        raise ValidationError([heading, *error.messages]) from None
 
 
 CREW_UNASSIGN = (
@@ -915,31 +933,33 @@ def _later_visits_recheck(order: WorkOrder, *, job_type_changed: bool, override_
         Visit.objects.filter(work_order=order).select_related("lead").prefetch_related("helpers__technician")
     ):
         duration = duration_from(visit.estimated_minutes, order.job_type, lengths)
-        for person, job_type in [
-            (visit.lead, order.job_type),
-            *((h.technician, None) for h in visit.helpers.all()),
-        ]:
-            try:
-                overridden += schedule_check(
-                    technician=person,
-                    start=visit.starts_at,
-                    customer=order.customer,
-                    exclude_pk=None,
-                    override_window=True,
-                    duration=duration,
-                    job_type=job_type,
-                    override_skills=override_skills,
-                    exclude_visit=visit.pk,
-                )
-            except MissingSkill:
-                raise
-            except ValidationError as error:
-                raise ValidationError(
-                    [
-                        f"The visit of {_moment(visit.starts_at)} no longer fits {person.name}:",
-                        *error.messages,
-                    ]
-                ) from None
+        at = when(visit.starts_at, dated=True)
+        heading = f"The visit of {at} no longer fits {visit.lead.name}:"
+        try:
+            overridden += schedule_check(
+                technician=visit.lead,
+                start=visit.starts_at,
+                customer=order.customer,
+                exclude_pk=None,
+                override_window=True,
+                duration=duration,
+                job_type=order.job_type,
+                override_skills=override_skills,
+                exclude_visit=visit.pk,
+            )
+        except MissingSkill:
+            raise
+        except ValidationError as error:
+            raise ValidationError([heading, *error.messages]) from None
+        for helper in visit.helpers.all():
+            _helper_fits(
+                helper.technician,
+                start=visit.starts_at,
+                duration=duration,
+                customer=order.customer,
+                heading=f"The visit of {at} no longer fits {helper.technician.name}:",
+                exclude_visit=visit.pk,
+            )
     return overridden
 
 
@@ -961,14 +981,8 @@ def _crew_changed(
     )
 
 
-def _moment(at: datetime) -> str:
-    """A visit's time in the history, with its day always (the row is read on later days)."""
-    local = timezone.localtime(at)
-    return f"{day_text(local.date())}, {clock_time(local.time())}"
-
-
 def visit_text(*, start: datetime, duration: timedelta, lead: Technician) -> str:
-    return f"{_moment(start)}, {length_text(duration)}, led by {lead.name}"
+    return f"{when(start, dated=True)}, {length_text(duration)}, led by {lead.name}"
 
 
 def _lock_open_order(work_order: WorkOrder) -> WorkOrder:
@@ -1021,17 +1035,13 @@ def visit_add(
         override_skills=override_skills,
     )
     for helper in helpers:
-        try:
-            schedule_check(
-                technician=helper,
-                start=starts_at,
-                customer=locked.customer,
-                exclude_pk=None,
-                override_window=True,
-                duration=duration,
-            )
-        except ValidationError as error:
-            raise ValidationError([f"{helper.name} can't help then:", *error.messages]) from None
+        _helper_fits(
+            helper,
+            start=starts_at,
+            duration=duration,
+            customer=locked.customer,
+            heading=f"{helper.name} can't help then:",
+        )
     visit = Visit.objects.create(
         work_order=locked, starts_at=starts_at, estimated_minutes=estimated_minutes, lead=lead
     )
@@ -1080,19 +1090,17 @@ def helper_add(
         raise ValidationError(f"{technician.name} leads this visit, so can't also help on it.")
     if VisitHelper.objects.filter(work_order=locked, visit=visit, technician=technician).exists():
         raise ValidationError(f"{technician.name} is already helping on this visit.")
-    try:
-        schedule_check(
-            technician=technician,
-            start=start,
-            customer=locked.customer,
-            exclude_pk=None,
-            override_window=True,
-            duration=duration,
-        )
-    except ValidationError as error:
-        raise ValidationError([f"{technician.name} can't help then:", *error.messages]) from None
+    _helper_fits(
+        technician,
+        start=start,
+        duration=duration,
+        customer=locked.customer,
+        heading=f"{technician.name} can't help then:",
+    )
     helper = VisitHelper.objects.create(work_order=locked, visit=visit, technician=technician)
-    _crew_changed(locked, actor, "helper", new=f"{technician.name} helps on the visit of {_moment(start)}")
+    _crew_changed(
+        locked, actor, "helper", new=f"{technician.name} helps on the visit of {when(start, dated=True)}"
+    )
     return helper
 
 
@@ -1109,10 +1117,11 @@ def helper_remove(*, helper: VisitHelper, actor: Actor) -> None:
             "so they stay on it."
         )
     start = helper.visit.starts_at if helper.visit else locked.scheduled_for
+    at = when(start, dated=True) if start else "no time"
     helper.delete()
     _crew_changed(
         locked,
         actor,
         "helper",
-        old=f"{helper.technician.name} helped on the visit of {_moment(start) if start else 'no time yet'}",
+        old=f"{helper.technician.name} helped on the visit of {at}",
     )

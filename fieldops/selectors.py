@@ -1,6 +1,5 @@
 """Reads the technician pages and the office's field pages share."""
 
-import copy
 import json
 import re
 from collections import defaultdict
@@ -14,12 +13,11 @@ from dispatch import clock, formatting, scheduling
 from dispatch.models import (
     ManualNotification,
     Technician,
-    VisitHelper,
     WorkOrder,
     WorkOrderNote,
     WorkOrderStatus,
 )
-from dispatch.selectors import order_visits
+from dispatch.selectors import crew_cards, first_visit_crews, order_visits
 from fieldops.live import technician_messages
 from fieldops.models import (
     ActivityType,
@@ -101,32 +99,17 @@ class MyDay:
 
 def _crew_jobs(technician: Technician, today: date, own: list[WorkOrder]) -> dict[date, list[WorkOrder]]:
     """The technician's crew visits today and tomorrow (a later visit they lead, a visit they help
-    on), and the helpers on their own jobs: each order carries `visit_at`, when this technician's
-    visit starts, and `crew`, a few words on who is with whom. A fixed number of queries."""
+    on, as dispatch.selectors.crew_cards), and the helpers on their own jobs: each order carries
+    `visit_at`, when this technician's visit starts, and `crew`, a few words on who is with whom.
+    A fixed number of queries."""
+    with_me = first_visit_crews([o.pk for o in own]) if own else {}
     for order in own:
-        order.visit_at, order.crew = order.scheduled_for, ""
-    with_me: dict[int, list[str]] = defaultdict(list)
-    if own:
-        for order_id, name in VisitHelper.objects.filter(
-            work_order__in=[o.pk for o in own], visit__isnull=True
-        ).values_list("work_order_id", "technician__name"):
-            with_me[order_id].append(name)
-    for order in own:
-        if with_me[order.pk]:
-            order.crew = "With " + " and ".join(sorted(with_me[order.pk]))
-    rows = scheduling.crew_rows(today, today + timedelta(days=2), technician=technician)
-    if not rows:
-        return {}
-    orders = WorkOrder.objects.select_related("customer").in_bulk({r[4] for r in rows})
+        order.visit_at, order.crew = order.scheduled_for, with_me.get(order.pk, "")
     by_day: dict[date, list[WorkOrder]] = defaultdict(list)
-    for _, at, _, _, order_id, _, role, lead in sorted(rows, key=lambda r: r[1]):
-        order = copy.copy(orders[order_id])  # one order can have a visit on each day
-        order.visit_at = at
-        if role == "helper":
-            order.crew = f"Helping {lead}" if lead else "Helping"
-        else:
-            order.crew = "Later visit: you lead"
-        by_day[timezone.localtime(at).date()].append(order)
+    for card in crew_cards(today, today + timedelta(days=2), [technician.pk]):
+        if card.crew_role == "lead":
+            card.crew = "Later visit: you lead"
+        by_day[timezone.localtime(card.visit_at).date()].append(card)
     return by_day
 
 
