@@ -149,13 +149,15 @@ class TechnicianForm(forms.ModelForm):
     class Meta:
         model = Technician
         fields = [
-            *("name", "phone", "active", "work_start", "work_end"),
+            *("name", "phone", "active", "work_start", "work_end", "weekend_start", "weekend_end"),
             *("skills", "home_zone", "home_latitude", "home_longitude"),
         ]
         labels = {
             "active": "Active (can be given work)",
             "work_start": "Starts work",
             "work_end": "Ends work",
+            "weekend_start": "Starts work at weekends",
+            "weekend_end": "Ends work at weekends",
             "home_zone": "Home zone",
             "home_latitude": "Home base latitude",
             "home_longitude": "Home base longitude",
@@ -167,6 +169,8 @@ class TechnicianForm(forms.ModelForm):
         widgets = {
             "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "weekend_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "weekend_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "skills": forms.CheckboxSelectMultiple,
             "home_latitude": forms.NumberInput(attrs={"step": "any", "min": -90, "max": 90}),
             "home_longitude": forms.NumberInput(attrs={"step": "any", "min": -180, "max": 180}),

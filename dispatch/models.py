@@ -84,6 +84,14 @@ class Technician(UpdatedAtModel):
     work_end = models.TimeField(
         null=True, blank=True, help_text="Ends work at (empty: the company's hours, 5:00 PM by default)."
     )
+    # Saturday and Sunday (the seed: 7 AM - 1 PM at weekends); empty: the company's weekend hours
+    # (TECHFLOW_WEEKEND_WORK_START / _END), which are the weekday hours unless set.
+    weekend_start = models.TimeField(
+        null=True, blank=True, help_text="Starts work at on Saturday and Sunday (empty: as on weekdays)."
+    )
+    weekend_end = models.TimeField(
+        null=True, blank=True, help_text="Ends work at on Saturday and Sunday (empty: as on weekdays)."
+    )
     created_at = created_at_field()
     # Not in the seed: what they can do, and where their day starts.
     skills = models.ManyToManyField(
@@ -108,6 +116,12 @@ class Technician(UpdatedAtModel):
                 | Q(work_start__lt=F("work_end")),
                 name="technicians_work_hours_in_order",
             ),
+            models.CheckConstraint(
+                condition=Q(weekend_start__isnull=True)
+                | Q(weekend_end__isnull=True)
+                | Q(weekend_start__lt=F("weekend_end")),
+                name="technicians_weekend_hours_in_order",
+            ),
             *on_earth("technicians", "home_"),
             both_or_neither("technicians", "home_"),
         ]
@@ -116,6 +130,10 @@ class Technician(UpdatedAtModel):
         super().clean()
         if self.work_start and self.work_end and self.work_start >= self.work_end:
             raise ValidationError({"work_end": "The end of work must be later than its start."})
+        if self.weekend_start and self.weekend_end and self.weekend_start >= self.weekend_end:
+            raise ValidationError(
+                {"weekend_end": "The end of work at weekends must be later than its start."}
+            )
 
     def __str__(self) -> str:
         return self.name

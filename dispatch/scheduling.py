@@ -36,24 +36,54 @@ JOB_DURATION = DEFAULT_DURATION
 Interval = tuple[datetime, datetime]  # [start, end): a job occupies its technician from start until end
 
 
-def _clock_setting(name: str, default: time) -> time:
+def _clock_setting(name: str, default: time | None) -> time | None:
     value = getattr(settings, name, None)
     if value in (None, ""):
         return default
     return value if isinstance(value, time) else time.fromisoformat(str(value))
 
 
-def company_hours() -> tuple[time, time]:
-    """The working hours of a technician with none of their own (TECHFLOW_WORK_START / _END)."""
-    return _clock_setting("TECHFLOW_WORK_START", time(7)), _clock_setting("TECHFLOW_WORK_END", time(17))
+def is_weekend(day: date) -> bool:
+    return day.weekday() >= 5
 
 
-def work_hours(technician: Technician | None) -> tuple[time, time]:
-    """When `technician` works, in the company's time zone: their own hours or the company's."""
+def company_hours(day: date | None = None) -> tuple[time, time]:
+    """The working hours of a technician with none of their own (TECHFLOW_WORK_START / _END), and
+    on a Saturday or Sunday `day` the company's weekend hours when it has them."""
+    weekday = _clock_setting("TECHFLOW_WORK_START", time(7)), _clock_setting("TECHFLOW_WORK_END", time(17))
+    if day is not None and is_weekend(day):
+        return company_weekend_hours() or weekday
+    return weekday
+
+
+def company_weekend_hours() -> tuple[time, time] | None:
+    """The company's own weekend hours, None when Saturday and Sunday have the weekday hours."""
+    start = _clock_setting("TECHFLOW_WEEKEND_WORK_START", None)
+    end = _clock_setting("TECHFLOW_WEEKEND_WORK_END", None)
+    if start is None and end is None:
+        return None
+    weekday = company_hours()
+    return start or weekday[0], end or weekday[1]
+
+
+def work_hours(technician: Technician | None, day: date | None = None) -> tuple[time, time]:
+    """When `technician` works on `day`, in the company's time zone.
+
+    On a weekday (or with no day): their own hours, else the company's. On a Saturday or Sunday:
+    their own weekend hours, else the company's weekend hours when the company has them, else
+    their weekday hours.
+    """
     start, end = company_hours()
-    if technician is None:
+    if technician is not None:
+        start, end = technician.work_start or start, technician.work_end or end
+    if day is None or not is_weekend(day):
         return start, end
-    return technician.work_start or start, technician.work_end or end
+    company = company_weekend_hours()
+    own_start = technician.weekend_start if technician is not None else None
+    own_end = technician.weekend_end if technician is not None else None
+    if company is None:
+        return own_start or start, own_end or end
+    return own_start or company[0], own_end or company[1]
 
 
 def max_jobs_per_day() -> int | None:
@@ -129,7 +159,7 @@ def last_start(
     day: date, duration: timedelta = DEFAULT_DURATION, technician: Technician | None = None
 ) -> datetime:
     """The latest time a job of `duration` can start on `day` and still end inside working hours."""
-    return at_time(day, work_hours(technician)[1]) - duration
+    return at_time(day, work_hours(technician, day)[1]) - duration
 
 
 # The rules -----------------------------------------------------------------------------
@@ -185,12 +215,13 @@ def schedule_refusals(
     """
     local = timezone.localtime(start)
     end = timezone.localtime(start + duration)
-    begins, ends = work_hours(technician)
+    begins, ends = work_hours(technician, local.date())
     first = technician.name.split()[0] if technician.name else "The technician"
     reasons = []
     if not technician.active:
         reasons.append(f"{technician.name} is not an active technician.")
-    hours = f"{first}'s working hours are {clock_time(begins)} to {clock_time(ends)}"
+    on = f" on {local:%A}s" if is_weekend(local.date()) else ""
+    hours = f"{first}'s working hours{on} are {clock_time(begins)} to {clock_time(ends)}"
     if start < at_time(local.date(), begins):
         reasons.append(f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours}.")
     elif start + duration > at_time(local.date(), ends):

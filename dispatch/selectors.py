@@ -149,9 +149,10 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
     }
 
 
-def board_hours(technicians: Iterable[Technician]) -> range:
-    """The board's hour columns: the working day of the company and of these technicians."""
-    hours = [company_hours(), *(work_hours(t) for t in technicians)]
+def board_hours(technicians: Iterable[Technician], day: date | None = None) -> range:
+    """The board's hour columns: the working day of the company and of these technicians (on `day`,
+    whose weekend hours may differ)."""
+    hours = [company_hours(), *(work_hours(t, day) for t in technicians)]
     first = min(h[0] for h in hours).hour
     last = max(h[1].hour + (1 if h[1].minute else 0) for h in hours)
     return range(first, max(last, first + 1))
@@ -250,7 +251,7 @@ def board_grid(
         orders = WorkOrder.objects.on_the_grid().in_days(first, after)
     else:
         page = technician_page(page_number, technicians_shown)
-        hours = board_hours(page)
+        hours = board_hours(page, day)
         columns = [
             {
                 "key": hour,

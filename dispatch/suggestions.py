@@ -110,7 +110,7 @@ def rank_technicians(
     result = []
     for technician in technicians:
         mine = day_jobs.get(technician.pk, [])
-        hours = work_hours(technician)
+        hours = work_hours(technician, day)
         starts = candidate_starts(day, customer, now, duration, hours)
         free, refusals = [], []
         for start in starts:

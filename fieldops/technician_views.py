@@ -94,6 +94,7 @@ def _detail(
         "recent": recent,
         "form": form or TechnicianForm(instance=technician),
         "company_hours": scheduling.company_hours(),
+        "weekend_hours": scheduling.company_weekend_hours(),
     }
     return render_region(request, "fieldops/technician_detail.html", "week", context, status=status)
 

@@ -221,6 +221,15 @@ def test_a_technicians_working_day_ends_after_it_starts():
     Technician.objects.filter(pk=tech.pk).update(work_start=None, work_end=dt.time(14))
 
 
+def test_a_technicians_weekend_day_ends_after_it_starts():
+    tech = TechnicianFactory()
+    with violates("technicians_weekend_hours_in_order"):
+        Technician.objects.filter(pk=tech.pk).update(weekend_start=dt.time(14), weekend_end=dt.time(9))
+    Technician.objects.filter(pk=tech.pk).update(weekend_start=dt.time(7), weekend_end=dt.time(13))
+    Technician.objects.filter(pk=tech.pk).update(weekend_start=None, weekend_end=dt.time(13))
+    assert Technician.objects.get(pk=tech.pk).weekend_end == dt.time(13)
+
+
 def test_work_order_accepts_every_job_type_and_none():
     for job_type in ("installation", "upgrade", "maintenance", "repair", None):
         WorkOrderFactory(job_type=job_type)

@@ -412,10 +412,11 @@ def _add_trucks_items_technicians(build: Build) -> None:
             name=t.name,
             phone=t.phone,
             user=build.users[t.username],
-            # The seed's clock hours: 7 AM to 4 PM (its weekend days end at 1 PM; the demo's
-            # weekend jobs end by then).
-            work_start=time(7),
-            work_end=time(16),
+            # The seed's clock hours: 7 AM to 4 PM on weekdays, 7 AM to 1 PM at weekends.
+            work_start=WEEKDAY_SHIFT[0],
+            work_end=WEEKDAY_SHIFT[1],
+            weekend_start=WEEKEND_SHIFT[0],
+            weekend_end=WEEKEND_SHIFT[1],
             created_at=build.local(build.day(-400), time(9, 30)),
             home_zone=zones[TECHNICIAN_HOMES[t.username][0]],
             home_latitude=Decimal(f"{TECHNICIAN_HOMES[t.username][1]:.6f}"),
