@@ -21,11 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dispatch.optimiser import solve  # noqa: E402
+from dispatch.optimiser import solve, time_limit  # noqa: E402
 from dispatch.tests.optimiser_instances import generate  # noqa: E402
 from dispatch.tests.plan_checker import drive_minutes, violations  # noqa: E402
 
-LIMITS = {5: 1.0, 20: 1.5, 100: 10.0, 500: 25.0}
 LOADS = (0.6, 0.9, 1.1)
 
 
@@ -103,7 +102,7 @@ def main() -> None:
     for size in (int(x) for x in args.sizes.split(",")):
         for load in (float(x) for x in args.loads.split(",")):
             instance = generate(size, days=5, load=load, seed=args.seed, jobs=4 * size, booked_to_load=True)
-            limit = LIMITS.get(size, 25.0)
+            limit = time_limit(size)
             plan, found, wall, cpu = run(instance, limit)
             assert drive_minutes(instance, plan.assignments) == plan.drive_minutes
             long_text, versus = "-", "-"

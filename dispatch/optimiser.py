@@ -38,9 +38,10 @@ Determinism: CP-SAT runs with one worker and a fixed seed; the routing search is
 time, so its plan can differ between runs when the machine's load differs.
 """
 
+import itertools
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ VALUE_TO_DRIVE = 100
 DRIVE_COST = 100  # routing arc cost per drive minute; load balance costs 1 per minute over
 SMALL_SHIFTS = 12  # CP-SAT exact when shifts <= this and
 SMALL_JOBS = 30  # jobs <= this
+BALANCE_SHARE = 0.1  # of the time limit, for balancing the load after solving
 GROUP_FLOOR_S = 0.05  # the least a group is given (wall clock)
 GUIDED_GROUPS = True  # greedy descent measured worse: no early stop, fewer placed
 ROUND2_EXTRA = 8  # leftover orders offered to each group in the second round
@@ -105,6 +107,9 @@ class Instance:
     jobs: list[Job]
     drive: Callable[[Location, Location], int]
     bookings: list[Booking] = field(default_factory=list)
+    # Jobs each technician already has in the week (technician id -> count). Given, the plan's load
+    # is balanced as the third objective (after the placed value and the drive); None: not balanced.
+    week_load: dict[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -788,8 +793,101 @@ def _why_unplaced(instance: Instance, job: Job) -> str:
 # --- the entry points ---
 
 
+# The solver's time limit by company size (technicians -> seconds), measured by bench/optimiser.py:
+# enough for the plan to settle (drive within 2% of a 10x longer run), and no longer.
+TIME_LIMITS = ((5, 1.0), (20, 1.5), (100, 10.0), (500, 25.0))
+
+
+def time_limit(technicians: int) -> float:
+    """Seconds for a week of this many technicians: TIME_LIMITS, straight between its points."""
+    (low, low_s), *_ = TIME_LIMITS
+    if technicians <= low:
+        return low_s
+    for (a, a_s), (b, b_s) in itertools.pairwise(TIME_LIMITS):
+        if technicians <= b:
+            return a_s + (b_s - a_s) * (technicians - a) / (b - a)
+    return TIME_LIMITS[-1][1]
+
+
 def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto", workers: int = 1) -> Plan:
-    """Plan the instance. method: auto, exact (CP-SAT), routing (one model), decompose."""
+    """Plan the instance. method: auto, exact (CP-SAT), routing (one model), decompose.
+
+    With the instance's week_load, the plan is then balanced (_balance): a job moves to a
+    technician with at least two jobs fewer this week wherever that adds no drive time, within a
+    tenth of the time limit (CPU)."""
+    plan = _solve(instance, time_limit_s, method=method, workers=workers)
+    if instance.week_load is None or not plan.assignments:
+        return plan
+    drive = _drive(instance)
+    routes = _routes_of(instance, plan)
+    deadline = time.process_time() + BALANCE_SHARE * time_limit_s
+    if not _balance(instance, routes, instance.week_load, drive, deadline):
+        return plan
+    days = sorted({s.day for s in instance.shifts})
+    balanced = _plan_from_routes(instance, routes, plan.method, drive, days)
+    balanced.status, balanced.value_bound = plan.status, plan.value_bound
+    balanced.warnings = plan.warnings + balanced.warnings
+    return balanced
+
+
+def _balance(instance: Instance, routes: dict, week_load: dict[int, int], drive, deadline: float) -> bool:
+    """Move jobs from the busiest technicians of the week to ones with at least two jobs fewer,
+    each move the one that saves the most drive (never adding any), until none is left or the
+    CPU `deadline`. Every move keeps the day feasible (hours, windows, skills, the cap). Returns
+    whether anything moved."""
+    jobs = {j.order_id: j for j in instance.jobs}
+    load: Counter = Counter(week_load)
+    for shift, stops in routes.values():
+        load[shift.technician_id] += sum(1 for stop in stops if stop.is_job)
+    moved = False
+    while time.process_time() < deadline:
+        best = None
+        for key_a, (shift_a, stops_a) in sorted(routes.items(), key=lambda kv: -load[kv[1][0].technician_id]):
+            if time.process_time() > deadline:
+                break
+            tech_a = shift_a.technician_id
+            lighter = [
+                (key, shift, stops)
+                for key, (shift, stops) in routes.items()
+                if load[shift.technician_id] + 2 <= load[tech_a]
+                and (shift.max_jobs is None or len(stops) < shift.max_jobs)
+            ]
+            if not lighter:
+                continue
+            before_a = _route_drive(stops_a, shift_a, drive)
+            for stop in [s for s in stops_a if s.is_job]:
+                job = jobs[stop.key]
+                rest = [s for s in stops_a if s is not stop]
+                if _schedule(rest, shift_a, drive) is None:
+                    continue
+                saved = before_a - _route_drive(rest, shift_a, drive)
+                for key_b, shift_b, stops_b in lighter:
+                    if not _fits_shift(job, shift_b):
+                        continue
+                    new = _job_stop(job, shift_b)
+                    base = _route_drive(stops_b, shift_b, drive)
+                    for pos in range(len(stops_b) + 1):
+                        trial = stops_b[:pos] + [new] + stops_b[pos:]
+                        if _schedule(trial, shift_b, drive) is None:
+                            continue
+                        delta = _route_drive(trial, shift_b, drive) - base - saved
+                        rank = (delta, load[shift_b.technician_id] - load[tech_a], str(key_b), pos)
+                        if delta <= 0 and (best is None or rank < best[0]):
+                            best = (rank, key_a, rest, key_b, trial)
+            if best is not None:
+                break  # the busiest technician with a move: apply it, then look again
+        if best is None:
+            break
+        _, key_a, rest, key_b, trial = best
+        load[routes[key_a][0].technician_id] -= 1
+        load[routes[key_b][0].technician_id] += 1
+        routes[key_a] = (routes[key_a][0], rest)
+        routes[key_b] = (routes[key_b][0], trial)
+        moved = True
+    return moved
+
+
+def _solve(instance: Instance, time_limit_s: float, *, method: str, workers: int) -> Plan:
     started = time.monotonic()
     drive = _drive(instance)
     shifts = sorted(instance.shifts, key=lambda s: (s.day, s.technician_id))

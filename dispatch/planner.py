@@ -152,7 +152,7 @@ class _Search:
         self.durations = {o.pk: duration_of(o, lengths) for o in orders}
         self.windows = {o.pk: self._window_of(o, self.durations[o.pk]) for o in orders}
         # Candidate starts span every technician's hours; the rules then hold each to their own.
-        hours = [work_hours(t) for t in self.techs.values()] or [company_hours()]
+        hours = [work_hours(t, day) for t in self.techs.values() for day in days] or [company_hours()]
         self.hours = (min(h[0] for h in hours), max(h[1] for h in hours))
         # Starts depend on the day and the customer's window only: one list per (window, day).
         self._starts: dict[tuple[Window, date], list[datetime]] = {}
@@ -191,7 +191,7 @@ class _Search:
         if bucket not in self._signatures:
             self._signatures[bucket] = (
                 bucket[1],
-                work_hours(self.techs[bucket[0]]),
+                work_hours(self.techs[bucket[0]], bucket[1]),
                 tuple(sorted(self.booked.get(bucket, ()))),
             )
         return self._signatures[bucket]
@@ -270,9 +270,13 @@ class _Search:
             return None
         return early, next(t for t in reversed(starts) if alone(t))
 
-    def run(self) -> tuple[dict[int, Bucket], bool, list[int]]:
-        """The best assignment found, whether the search proved it best, and the orders in search order."""
-        buckets = [(t, d) for d in self.days for t in sorted(self.techs, key=lambda pk: self.techs[pk].name)]
+    def buckets(self) -> list[Bucket]:
+        return [(t, d) for d in self.days for t in sorted(self.techs, key=lambda pk: self.techs[pk].name)]
+
+    def fits_alone(self) -> tuple[dict[Window, list[Bucket]], dict[tuple[Bucket, Window], Interval]]:
+        """Which technician-days each kind of order fits on by itself (and its earliest and latest
+        start there); kept as `feasible`, which _why reads to say why an order was left out."""
+        buckets = self.buckets()
         # Orders of one window fit the same buckets alone: work that out once per window.
         representative: dict[Window, int] = {}
         for o in self.orders:
@@ -287,6 +291,12 @@ class _Search:
                     feasible[window].append(b)
                     spans[(b, window)] = self.span(b, pk)
         self.feasible = {w: set(bs) for w, bs in feasible.items()}
+        return feasible, spans
+
+    def run(self) -> tuple[dict[int, Bucket], bool, list[int]]:
+        """The best assignment found, whether the search proved it best, and the orders in search order."""
+        buckets = self.buckets()
+        feasible, spans = self.fits_alone()
         options = {o.pk: feasible[self.windows[o.pk]] for o in self.orders}
 
         def twin(pk: int) -> tuple:
@@ -555,8 +565,8 @@ def plan_week(
     takes at most `seconds` (the time box, TECHFLOW_PLANNER_TIME_BOX by default); `progress` is
     called with (orders considered, orders to consider) as the search goes. `skills` (technician
     id -> skill names) and `required` (job type -> skill names) hold each placement to the job's
-    skills. `engine` (TECHFLOW_PLANNER_ENGINE by default): "search", the exact search below, or
-    "ortools", the travel-aware optimiser (dispatch.optimiser) over the same rules; either way
+    skills. `engine` (TECHFLOW_PLANNER_ENGINE by default): "ortools", the travel-aware optimiser
+    (dispatch.optimiser), or "search", the exact search below, over the same rules; either way
     every placement is checked by scheduling.placement_refusals before it is proposed.
     """
     started = time.monotonic()
@@ -582,6 +592,7 @@ def plan_week(
         )
         chosen = {pk: bucket for pk, (bucket, _) in starts_of.items()}
         unreached: set[int] = set()
+        search.fits_alone()  # for _why's word on the orders left out
     else:
         chosen, complete, searched = search.run()
         # The orders the search never reached: a partial plan says which.
@@ -632,9 +643,10 @@ def plan_week(
 
 
 def planner_engine() -> str:
-    """Which planner "Plan the week" runs (TECHFLOW_PLANNER_ENGINE): "search" or "ortools"."""
-    engine = getattr(settings, "TECHFLOW_PLANNER_ENGINE", "search")
-    return engine if engine in ("search", "ortools") else "search"
+    """Which planner "Plan the week" runs (TECHFLOW_PLANNER_ENGINE): "ortools", the travel-aware
+    optimiser (the default), or "search", the exact search that ignores geography."""
+    engine = getattr(settings, "TECHFLOW_PLANNER_ENGINE", "ortools")
+    return engine if engine in ("search", "ortools") else "ortools"
 
 
 def _minute(at) -> int:
@@ -656,6 +668,7 @@ def optimiser_instance(
     skills: dict[int, set[str]],
     required: dict[str, set[str]],
     limit: int | None,
+    week_load: dict[int, int] | None = None,
 ):
     """The one builder of a dispatch.optimiser Instance from the database's objects ("Plan the week"
     and "Fix my day"): each technician's shifts on `days` (their hours, never before `now` today,
@@ -671,8 +684,8 @@ def optimiser_instance(
     opens: dict[Bucket, int] = {}
     technicians = list(technicians)
     for technician in technicians:
-        begins, ends = work_hours(technician)
         for day in days:
+            begins, ends = work_hours(technician, day)
             first = _minute(begins)
             if day == now.date():
                 # Never in the past: today's shift opens at the next whole minute.
@@ -734,7 +747,7 @@ def optimiser_instance(
         def drive(a, b) -> int:
             return math.ceil(routing.straight_minutes(a, b))
 
-    return optimiser.Instance(shifts=shifts, jobs=jobs, drive=drive, bookings=bookings)
+    return optimiser.Instance(shifts=shifts, jobs=jobs, drive=drive, bookings=bookings, week_load=week_load)
 
 
 def moment(day: date, minute: int) -> datetime:
@@ -766,8 +779,10 @@ def _optimised(
         skills=skills,
         required=required,
         limit=search.limit,
+        week_load=dict(search.week_load),
     )
-    result = optimiser.solve(instance, seconds)
+    # As long as the company's size needs, inside the time box.
+    result = optimiser.solve(instance, min(seconds, optimiser.time_limit(len(search.techs))))
     starts: dict[int, tuple[Bucket, datetime]] = {}
     reasons: dict[int, str] = {}
     for a in result.assignments:

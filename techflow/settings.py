@@ -307,7 +307,7 @@ TASKS = {
 # "Plan the week" stops searching after this many seconds and proposes what it has (partial, saying so).
 TECHFLOW_PLANNER_TIME_BOX = env.float("TECHFLOW_PLANNER_TIME_BOX", default=25.0)
 # "search" (the exact search over the rules) or "ortools" (travel-aware, dispatch.optimiser).
-TECHFLOW_PLANNER_ENGINE = env.str("TECHFLOW_PLANNER_ENGINE", default="search")
+TECHFLOW_PLANNER_ENGINE = env.str("TECHFLOW_PLANNER_ENGINE", default="ortools")
 # Periodic jobs (techflow/periodic.py): the worker's tick runs the due ones every this many seconds.
 TECHFLOW_PERIODIC_TICK = env.int("TECHFLOW_PERIODIC_TICK", default=15)
 # The stored files check (techflow/storage_check.py) asks the file store about this many files a
@@ -320,6 +320,9 @@ TECHFLOW_MAX_JOBS_PER_DAY = env.int("TECHFLOW_MAX_JOBS_PER_DAY", default=2)
 # The working hours of a technician with none of their own (HH:MM, company time zone).
 TECHFLOW_WORK_START = env.str("TECHFLOW_WORK_START", default="07:00")
 TECHFLOW_WORK_END = env.str("TECHFLOW_WORK_END", default="17:00")
+# Their hours on Saturday and Sunday; empty: the same as on weekdays.
+TECHFLOW_WEEKEND_WORK_START = env.str("TECHFLOW_WEEKEND_WORK_START", default="")
+TECHFLOW_WEEKEND_WORK_END = env.str("TECHFLOW_WEEKEND_WORK_END", default="")
 
 # The phone: an action saved offline is recorded at the time it was tapped, when it arrives
 # within this many hours of it (otherwise refused with the reason); Undo of a part used on a

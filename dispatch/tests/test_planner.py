@@ -20,6 +20,14 @@ H2 = dt.timedelta(hours=2)  # the generated orders have no type and no estimate:
 WINDOWS = [(8, 0, 16, 0), (8, 0, 10, 0), (9, 0, 9, 30), (13, 0, 15, 0), (16, 0, 17, 0), None]
 
 
+@pytest.fixture(autouse=True, params=["search", "ortools"])
+def engine(request, settings):
+    """Each test runs on both engines: the exact search and the default, OR-Tools (whose own tests,
+    with places and drive times, are in test_planner_ortools.py)."""
+    settings.TECHFLOW_PLANNER_ENGINE = request.param
+    return request.param
+
+
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
@@ -244,13 +252,15 @@ def test_the_planner_never_books_in_the_past():
     assert plan.placements and all(p.start > now for p in plan.placements)
 
 
-def test_the_planner_prefers_a_technician_who_served_the_customer_and_is_deterministic():
+# The search's own preference: OR-Tools weighs drive time and load, not who served the customer.
+@pytest.mark.parametrize("engine", ["search"])
+def test_the_planner_prefers_a_technician_who_served_the_customer_and_is_deterministic(engine):
     week = _week(6, techs=3, days=1, orders=1, bookings=0, windows=[(8, 0, 16, 0)])
     week["served"] = {(3, week["orders"][0].customer.pk): 2}
-    first = plan_week(**week, now=NOW)
+    first = plan_week(**week, now=NOW, engine=engine)
     assert first.placements[0].technician.pk == 3
     assert "has served this customer before" in first.placements[0].reason
-    assert first.placements == plan_week(**week, now=NOW).placements
+    assert first.placements == plan_week(**week, now=NOW, engine=engine).placements
 
 
 def test_the_planner_balances_the_week_load():

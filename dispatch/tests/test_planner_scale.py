@@ -21,6 +21,13 @@ SUNDAY_NOON = timezone.make_aware(dt.datetime(2030, 3, 10, 12))
 WINDOWS = [(8, 16), (8, 10), (9, 12), (13, 15), (12, 17), None]
 
 
+@pytest.fixture(autouse=True)
+def _search_engine(settings):
+    """These tests are of the search engine (TECHFLOW_PLANNER_ENGINE=search); the default engine,
+    OR-Tools, is tested in test_planner_ortools.py and through the pages."""
+    settings.TECHFLOW_PLANNER_ENGINE = "search"
+
+
 def _company(technicians: int, orders: int, seed: int = 5) -> None:
     """`technicians` technicians, `orders` pending orders with no time, a booked job on some days."""
     rng = random.Random(seed)
