@@ -27,6 +27,7 @@ from dispatch.models import (
     MessageKind,
     MessageTemplate,
     Notification,
+    Visit,
     WorkOrder,
     WorkOrderStatus,
 )
@@ -105,8 +106,10 @@ def message_template_save(*, kind: str, subject: str, body: str) -> MessageTempl
     return template
 
 
-def _values(work_order: WorkOrder, eta: datetime | None) -> dict[str, str]:
-    local = work_order.scheduled_for
+def _values(work_order: WorkOrder, eta: datetime | None, visit: Visit | None = None) -> dict[str, str]:
+    """The placeholders' values; about a later `visit`, its day, time and lead."""
+    local = visit.starts_at if visit is not None else work_order.scheduled_for
+    technician = visit.lead if visit is not None else work_order.assigned_technician
     return {
         "customer": work_order.customer.name if work_order.customer else "",
         "company": settings.TECHFLOW_COMPANY_NAME,
@@ -114,19 +117,23 @@ def _values(work_order: WorkOrder, eta: datetime | None) -> dict[str, str]:
         "title": work_order.title,
         "date": formatting.day_text(timezone.localdate(local)) if local else "",
         "time": formatting.clock_time(local) if local else "",
-        "technician": work_order.assigned_technician.name
-        if work_order.assigned_technician
-        else "our technician",
+        "technician": technician.name if technician else "our technician",
         "eta": formatting.clock_time(eta) if eta else "",
         "report": work_order.full_summary or work_order.brief_description or "",
     }
 
 
 def customer_messages_queue(
-    *, kind: str, work_order: WorkOrder, occasion: str, eta: datetime | None = None
+    *,
+    kind: str,
+    work_order: WorkOrder,
+    occasion: str,
+    eta: datetime | None = None,
+    visit: Visit | None = None,
 ) -> list[CommunicationMessage]:
-    """Queue one kind of message about a job to its customer, by e-mail and text (where they have
-    an address and haven't opted out); sent after the caller's transaction commits.
+    """Queue one kind of message about a job (or one of its later visits) to its customer, by
+    e-mail and text (where they have an address and haven't opted out); sent after the caller's
+    transaction commits.
 
     `occasion` makes the key: the same kind, job and occasion (e.g. its booked time) is queued once.
     """
@@ -134,7 +141,7 @@ def customer_messages_queue(
     if customer is None or customer.messages_opt_out:
         return []
     subject_text, body_text = wording(kind)
-    values = _values(work_order, eta)
+    values = _values(work_order, eta, visit)
     subject, body = subject_text.format_map(values), body_text.format_map(values)
     queued = []
     for channel, recipient in ((Channel.EMAIL, customer.email), (Channel.SMS, customer.phone)):
@@ -149,7 +156,7 @@ def customer_messages_queue(
                     channel_type=channel,
                     direction=Direction.OUTBOUND,
                     customer=customer,
-                    technician=work_order.assigned_technician,
+                    technician=visit.lead if visit is not None else work_order.assigned_technician,
                     work_order=work_order,
                     kind=kind,
                     subject=subject[:255],
@@ -377,6 +384,18 @@ def booking_confirmed(work_order: WorkOrder) -> list[CommunicationMessage]:
     )
 
 
+def visit_booked(visit: Visit) -> list[CommunicationMessage]:
+    """A later visit booked (day two of an install, a return for a part): its confirmation."""
+    if visit.starts_at < clock.now():
+        return []
+    return customer_messages_queue(
+        kind=MessageKind.BOOKING_CONFIRMED,
+        work_order=visit.work_order,
+        occasion=f"visit-{visit.pk}-{visit.starts_at.isoformat()}",
+        visit=visit,
+    )
+
+
 def on_my_way(work_order: WorkOrder, travel_started: datetime) -> list[CommunicationMessage]:
     eta = travel_started + timedelta(minutes=settings.TECHFLOW_ETA_MINUTES)
     return customer_messages_queue(
@@ -408,6 +427,21 @@ def reminders_queue() -> int:
         count += len(
             customer_messages_queue(
                 kind=MessageKind.REMINDER, work_order=order, occasion=tomorrow.isoformat()
+            )
+        )
+    # Tomorrow's later visits of open orders (the order itself may be in progress: day two).
+    visits = Visit.objects.filter(
+        starts_at__gte=start,
+        starts_at__lt=end,
+        work_order__status__in=[WorkOrderStatus.SCHEDULED, WorkOrderStatus.IN_PROGRESS],
+    ).select_related("work_order__customer", "lead")
+    for visit in visits.iterator(chunk_size=500):
+        count += len(
+            customer_messages_queue(
+                kind=MessageKind.REMINDER,
+                work_order=visit.work_order,
+                occasion=f"{tomorrow.isoformat()}-visit-{visit.pk}",
+                visit=visit,
             )
         )
     return count

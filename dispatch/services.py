@@ -1053,6 +1053,7 @@ def visit_add(
         text += ", helped by " + ", ".join(helper.name for helper in helpers)
     _crew_changed(locked, actor, "visit", new=text)
     _record_skill_override(locked, overridden, actor)
+    messaging.visit_booked(visit)
     return visit
 
 

@@ -16,9 +16,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dispatch import messaging
-from dispatch.models import CommunicationMessage, DeliveryStatus, MessageKind, MessageTemplate
-from dispatch.services import Actor, work_order_open, work_order_schedule
+from dispatch import formatting, messaging
+from dispatch.models import (
+    CommunicationMessage,
+    DeliveryStatus,
+    MessageKind,
+    MessageTemplate,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from dispatch.services import Actor, visit_add, visit_remove, work_order_open, work_order_schedule
 from dispatch.sms import TwilioSmsBackend
 from dispatch.tasks import send_customer_message
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
@@ -307,6 +314,56 @@ def test_reminders_go_the_day_before_from_the_reminder_hour_once(
         assert messaging.reminders_queue() == 1
         assert messaging.reminders_queue() == 0
     assert CommunicationMessage.objects.get().work_order == order
+
+
+def test_a_later_visit_is_confirmed_and_reminded_with_its_own_day_time_and_lead(
+    now, settings, django_capture_on_commit_callbacks
+):
+    settings.TECHFLOW_REMINDER_HOUR = 17
+    order = _book(now)
+    CommunicationMessage.objects.all().delete()  # the first visit's confirmation
+    day = timezone.localdate(order.scheduled_for) + dt.timedelta(days=3)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    starts = timezone.make_aware(dt.datetime.combine(day, dt.time(8)))
+    sarah = TechnicianFactory(name="Sarah Lee")
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = visit_add(
+            work_order=order, actor=Actor.system(), starts_at=starts, lead=sarah, override_window=True
+        )
+    confirmed = CommunicationMessage.objects.filter(kind=MessageKind.BOOKING_CONFIRMED)
+    assert {m.channel_type for m in confirmed} == {"email", "sms"}
+    for message in confirmed:
+        assert "Sarah Lee" in message.body and "8:00 AM" in message.body
+        assert formatting.day_text(day) in message.body
+        assert message.technician == sarah and message.work_order == order
+    # Day two of an install: the order is in progress when its later visit is reminded.
+    WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.IN_PROGRESS)
+    evening = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(17, 5)))
+    with time_machine.travel(evening), django_capture_on_commit_callbacks(execute=True):
+        assert messaging.reminders_queue() == 2
+        assert messaging.reminders_queue() == 0
+    reminders = CommunicationMessage.objects.filter(kind=MessageKind.REMINDER)
+    assert all("Sarah Lee" in m.body and "8:00 AM" in m.body for m in reminders)
+    # Taking the visit off and booking it again at another time confirms the new time.
+    remaining = CommunicationMessage.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrderStatus.SCHEDULED)
+        visit_remove(visit=visit, actor=Actor.system())
+        visit_add(
+            work_order=order,
+            actor=Actor.system(),
+            starts_at=starts + dt.timedelta(hours=2),
+            lead=sarah,
+            override_window=True,
+        )
+    assert CommunicationMessage.objects.count() == remaining + 2
+    assert (
+        CommunicationMessage.objects.filter(
+            body__contains="10:00 AM", kind=MessageKind.BOOKING_CONFIRMED
+        ).count()
+        == 2
+    )
 
 
 # The office's wording ------------------------------------------------------------------------------
