@@ -148,6 +148,8 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
         if technician_id in by_id:
             booked[(technician_id, day)].append((at, at + duration_from(minutes, job_type, lengths)))
     running: dict[int, tuple[WorkOrder, datetime]] = {}
+    # Where the jobs that stay are: the drive to and from them counts.
+    places: dict[tuple[int, datetime], tuple[float, float]] = {}
     for order in on_day:
         if order in movable:
             continue
@@ -162,6 +164,12 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
                 f"over: planned to end {planned}."
             )
         booked[(order.assigned_technician_id, day)].append((order.scheduled_for, end))
+        customer = order.customer
+        if customer is not None and customer.latitude is not None and customer.longitude is not None:
+            places[(order.assigned_technician_id, order.scheduled_for)] = (
+                float(customer.latitude),
+                float(customer.longitude),
+            )
     instance = optimiser_instance(
         technicians=techs,
         days=[day],
@@ -172,6 +180,7 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
         skills=skills,
         required=required,
         limit=max_jobs_per_day(),
+        booked_places=places,
     )
     current = []
     for order in movable:

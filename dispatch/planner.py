@@ -30,7 +30,7 @@ from dispatch.models import JobTypeSkill, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     Interval,
     at_time,
-    booked_jobs,
+    booked_jobs_with_places,
     company_hours,
     day_bounds,
     duration_of,
@@ -556,6 +556,7 @@ def plan_week(
     skills: dict[int, set[str]] | None = None,
     required: dict[str, set[str]] | None = None,
     engine: str | None = None,
+    booked_places: dict[tuple[int, datetime], tuple[float, float]] | None = None,
 ) -> Plan:
     """Propose a technician and a start for as many `orders` as the rules allow; say why for the rest.
 
@@ -565,9 +566,11 @@ def plan_week(
     takes at most `seconds` (the time box, TECHFLOW_PLANNER_TIME_BOX by default); `progress` is
     called with (orders considered, orders to consider) as the search goes. `skills` (technician
     id -> skill names) and `required` (job type -> skill names) hold each placement to the job's
-    skills. `engine` (TECHFLOW_PLANNER_ENGINE by default): "ortools", the travel-aware optimiser
-    (dispatch.optimiser), or "search", the exact search below, over the same rules; either way
-    every placement is checked by scheduling.placement_refusals before it is proposed.
+    skills. `booked_places` ((technician id, start) -> (latitude, longitude)) says where the booked
+    jobs are, for the drive to and from them. `engine` (TECHFLOW_PLANNER_ENGINE by default):
+    "ortools", the travel-aware optimiser (dispatch.optimiser), or "search", the exact search
+    below, over the same rules; either way every placement is checked by
+    scheduling.placement_refusals before it is proposed.
     """
     started = time.monotonic()
     box = time_box() if seconds is None else seconds
@@ -588,7 +591,12 @@ def plan_week(
     optimiser_reasons: dict[int, str] = {}
     if engine == "ortools":
         starts_of, optimiser_reasons, complete = _optimised(
-            search, booked=booked, skills=skills or {}, required=required or {}, seconds=box
+            search,
+            booked=booked,
+            skills=skills or {},
+            required=required or {},
+            seconds=box,
+            booked_places=booked_places or {},
         )
         chosen = {pk: bucket for pk, (bucket, _) in starts_of.items()}
         unreached: set[int] = set()
@@ -669,12 +677,14 @@ def optimiser_instance(
     required: dict[str, set[str]],
     limit: int | None,
     week_load: dict[int, int] | None = None,
+    booked_places: dict[tuple[int, datetime], tuple[float, float]] | None = None,
 ):
     """The one builder of a dispatch.optimiser Instance from the database's objects ("Plan the week"
     and "Fix my day"): each technician's shifts on `days` (their hours, never before `now` today,
     the daily cap `limit`, skills, home base and zone), the `orders` as jobs (lengths, the
     customer's window, place and zone, the job type's skills), the intervals already `booked`
-    (kept where they are; today's are cut at the shift's start) and drive times between places
+    (kept where they are, at `booked_places` when known; today's are cut at the shift's start), the
+    week's load per technician (`week_load`, for the optimiser's balance) and drive times between places
     (dispatch.routing: a routing server's table when TECHFLOW_ROUTING_URL is set, else straight
     line)."""
     from dispatch import optimiser, routing
@@ -733,8 +743,20 @@ def optimiser_instance(
             # running (an overrun) holds the technician from the shift's start to its end.
             begins = max(begins, opens[(tech_id, day)])
             if ends > begins:
-                bookings.append(optimiser.Booking(technician_id=tech_id, day=day, start=begins, end=ends))
-    points = sorted({j.location for j in jobs if j.location} | {s.home for s in shifts if s.home})
+                bookings.append(
+                    optimiser.Booking(
+                        technician_id=tech_id,
+                        day=day,
+                        start=begins,
+                        end=ends,
+                        location=(booked_places or {}).get((tech_id, start)),
+                    )
+                )
+    points = sorted(
+        {j.location for j in jobs if j.location}
+        | {s.home for s in shifts if s.home}
+        | {b.location for b in bookings if b.location}
+    )
     if getattr(settings, "TECHFLOW_ROUTING_URL", "") and len(points) <= 500:
         # One table from the routing server for every place of the week.
         index = {p: i for i, p in enumerate(points)}
@@ -762,6 +784,7 @@ def _optimised(
     skills: dict[int, set[str]],
     required: dict[str, set[str]],
     seconds: float,
+    booked_places: dict[tuple[int, datetime], tuple[float, float]],
 ) -> tuple[dict[int, tuple[Bucket, datetime]], dict[int, str], bool]:
     """The week through dispatch.optimiser: the same technicians, days, hours, lengths, windows,
     skills, cap and bookings as the search, with drive times between customers (dispatch.routing).
@@ -780,6 +803,7 @@ def _optimised(
         required=required,
         limit=search.limit,
         week_load=dict(search.week_load),
+        booked_places=booked_places,
     )
     # As long as the company's size needs, inside the time box.
     result = optimiser.solve(instance, min(seconds, optimiser.time_limit(len(search.techs))))
@@ -902,7 +926,7 @@ def orders_to_plan(first: date, after: date):
 def week_plan(
     day: date, now: datetime | None = None, progress: Progress | None = None, engine: str | None = None
 ) -> Plan:
-    """The proposal for the week of `day`: six queries, whatever the data size."""
+    """The proposal for the week of `day`: seven queries, whatever the data size."""
     now = now or clock.now()
     first, after = week_of(day)
     days = [
@@ -918,9 +942,13 @@ def week_plan(
     orders = list(orders_to_plan(first, after))
     booked: dict[Bucket, list[Interval]] = defaultdict(list)
     week_load: dict[int, int] = defaultdict(int)
-    for technician_id, at, end in booked_jobs(first, after, exclude=[o.pk for o in orders]):
+    places: dict[tuple[int, datetime], tuple[float, float]] = {}
+    bookings = booked_jobs_with_places(first, after, exclude=[o.pk for o in orders])
+    for technician_id, at, end, place in bookings:
         booked[(technician_id, timezone.localtime(at).date())].append((at, end))
         week_load[technician_id] += 1
+        if place is not None:
+            places[(technician_id, at)] = place
     served = served_counts({o.customer_id for o in orders if o.customer_id})
     return plan_week(
         orders=orders,
@@ -934,4 +962,5 @@ def week_plan(
         skills=skills,
         required=required,
         engine=engine,
+        booked_places=places,
     )

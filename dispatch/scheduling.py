@@ -430,15 +430,49 @@ def booked_jobs(
 ) -> list[tuple[int, datetime, datetime]]:
     """(technician id, start, end) of every booking from `first` up to `after`, a crew's helpers and
     later visits included: three queries."""
+    return [(tech, at, end) for tech, at, end, _ in _bookings(first, after, exclude, places=False)]
+
+
+Place = tuple[float, float]
+
+
+def booked_jobs_with_places(
+    first: date, after: date, exclude: Iterable[int] = ()
+) -> list[tuple[int, datetime, datetime, Place | None]]:
+    """booked_jobs, each with where it is: its customer's (latitude, longitude), None when the
+    customer has none. Four queries."""
+    return _bookings(first, after, exclude, places=True)
+
+
+def _bookings(first: date, after: date, exclude: Iterable[int], *, places: bool) -> list[tuple]:
     excluded = set(exclude)
+    where = ("customer__latitude", "customer__longitude") if places else ()
     rows = (
         WorkOrder.objects.booked()
         .in_days(first, after)
         .exclude(pk__in=list(excluded))
-        .values_list(*INTERVAL_FIELDS)
+        .values_list(*INTERVAL_FIELDS, *where)
     )
-    crews = [row[:4] for row in crew_rows(first, after) if row[4] not in excluded]
-    return intervals([*rows, *crews], type_minutes())
+    crews = [row for row in crew_rows(first, after) if row[4] not in excluded]
+    lengths = type_minutes()
+    found = [
+        (tech, at, at + duration_from(minutes, job_type, lengths), _place(rest) if places else None)
+        for tech, at, minutes, job_type, *rest in rows
+    ]
+    customer_places: dict[int, Place | None] = {}
+    if places and crews:
+        orders = WorkOrder.objects.filter(pk__in={row[4] for row in crews})
+        coordinates = orders.values_list("pk", "customer__latitude", "customer__longitude")
+        customer_places = {pk: _place((latitude, longitude)) for pk, latitude, longitude in coordinates}
+    for tech, at, minutes, job_type, order_id, *_ in crews:
+        end = at + duration_from(minutes, job_type, lengths)
+        found.append((tech, at, end, customer_places.get(order_id)))
+    return found
+
+
+def _place(coordinates) -> Place | None:
+    latitude, longitude = coordinates
+    return None if latitude is None or longitude is None else (float(latitude), float(longitude))
 
 
 def schedule_check(

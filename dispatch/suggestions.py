@@ -4,21 +4,24 @@ Feasibility is decided by scheduling.placement_refusals, the same rules work_ord
 enforces; this module only chooses among what those rules allow.
 """
 
+import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
-from dispatch import clock
+from dispatch import clock, routing
 from dispatch.formatting import clock_time, day_text
 from dispatch.models import Customer, Technician, WorkOrder, WorkOrderStatus
 from dispatch.scheduling import (
     DEFAULT_DURATION,
     Interval,
+    Place,
     at_time,
-    booked_jobs,
+    booked_jobs_with_places,
     company_hours,
     duration_of,
     length_text,
@@ -70,6 +73,9 @@ class Suggestion:
     week_jobs: int
     served_before: int
     in_zone: bool = False
+    # The drive to the customer before the first free start, from the job before it that day or
+    # from home; None when either place is unknown.
+    drive_minutes: int | None = None
     reasons: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -94,13 +100,20 @@ def rank_technicians(
     duration: timedelta = DEFAULT_DURATION,
     skills: dict[int, set[str]] | None = None,
     required: set[str] = frozenset(),
+    places: dict[tuple[int, datetime], Place] | None = None,
+    drive: Callable[[Place, Place], float] | None = None,
 ) -> list[Suggestion]:
     """Every technician for `day`, those who can take the job first, each with plain-language reasons.
 
     With `skills` (technician id → skill names) a technician without a skill in `required` can't
-    take it. Order: can take it; based in the customer's zone; has served the customer before;
-    lightest week; fewest jobs that day; name.
+    take it. With `places` ((technician id, start) -> where that booked job is) and `drive`
+    (minutes between two places), each technician's drive to the customer is said and weighed:
+    from the job that ends last before the first free start, else from their home base.
+    Order: can take it; based in the customer's zone; the shortest drive; has served the customer
+    before; lightest week; fewest jobs that day; name.
     """
+    places = places or {}
+    target = _customer_place(customer)
     limit = max_jobs_per_day()
     cap = f"limit {limit}" if limit else "no daily limit"
     loads = [week_jobs.get(t.pk, 0) for t in technicians if t.active] or [0]
@@ -152,6 +165,18 @@ def rank_technicians(
             )
         else:
             suggestion.refusals.extend(refusals[:2])
+        if free and target is not None and drive is not None:
+            before = [(end, at) for at, end in mine if end <= free[0]]
+            if before:  # where the job before is (None: unknown, so no drive is said)
+                _, at = max(before)
+                origin = places.get((technician.pk, at))
+                origin_text = f"from their {clock_time(timezone.localtime(at).time())} job"
+            else:
+                origin = _home(technician)
+                origin_text = "from home"
+            if origin is not None:
+                suggestion.drive_minutes = math.ceil(drive(origin, target))
+                suggestion.reasons.append(f"{suggestion.drive_minutes} min away, {origin_text}.")
         if limit and len(mine) >= limit:
             pass  # the refusal above already says so: each reason is printed once
         elif mine:
@@ -185,6 +210,7 @@ def rank_technicians(
         key=lambda s: (
             not s.feasible,
             not s.in_zone,
+            s.drive_minutes if s.drive_minutes is not None else math.inf,
             -min(s.served_before, 1),
             s.week_jobs,
             s.jobs_that_day,
@@ -192,6 +218,18 @@ def rank_technicians(
         )
     )
     return result
+
+
+def _customer_place(customer: Customer | None) -> Place | None:
+    if customer is None or customer.latitude is None or customer.longitude is None:
+        return None
+    return float(customer.latitude), float(customer.longitude)
+
+
+def _home(technician: Technician) -> Place | None:
+    if technician.home_latitude is None or technician.home_longitude is None:
+        return None
+    return float(technician.home_latitude), float(technician.home_longitude)
 
 
 # Selector ------------------------------------------------------------------------------
@@ -216,10 +254,13 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
     first, after = week_of(day)
     day_jobs: dict[int, list[Interval]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
-    for technician_id, at, end in booked_jobs(first, after, exclude=[work_order.pk]):
+    places: dict[tuple[int, datetime], Place] = {}
+    for technician_id, at, end, place in booked_jobs_with_places(first, after, exclude=[work_order.pk]):
         week_jobs[technician_id] += 1
         if timezone.localtime(at).date() == day:
             day_jobs[technician_id].append((at, end))
+            if place is not None:
+                places[(technician_id, at)] = place
     customer = work_order.customer
     served = (
         {tech: n for (tech, _), n in served_counts({customer.pk}).items()} if customer is not None else {}
@@ -235,4 +276,6 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
         duration=duration_of(work_order),
         skills=skills,
         required=required_skills(work_order.job_type),
+        places=places,
+        drive=routing.straight_minutes,
     )

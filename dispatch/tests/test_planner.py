@@ -186,11 +186,13 @@ SMALL_SEEDS = range(60)
 FIGURES: dict[int, tuple[int, int, int]] = {}
 
 
+# On the search; the same weeks on OR-Tools are test_planner_ortools' brute-force test.
+@pytest.mark.parametrize("engine", ["search"])
 @pytest.mark.parametrize("seed", SMALL_SEEDS)
-def test_planner_places_as_many_orders_as_possible_on_small_generated_weeks(seed, capsys):
+def test_planner_places_as_many_orders_as_possible_on_small_generated_weeks(seed, engine, capsys):
     rng = random.Random(seed)
     week = _week(seed, techs=rng.choice([1, 2]), days=2, orders=rng.randint(3, 6), bookings=rng.randint(0, 4))
-    plan = plan_week(**week, now=NOW)
+    plan = plan_week(**week, now=NOW, engine=engine)
     _assert_every_placement_meets_every_rule(week, plan)
     assert plan.exhaustive
     maximum = _maximum(week)

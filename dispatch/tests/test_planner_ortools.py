@@ -2,6 +2,7 @@
 search, checked by scheduling.placement_refusals; skills held on both engines; travel-aware."""
 
 import datetime as dt
+import math
 import random
 import re
 from decimal import Decimal
@@ -9,8 +10,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dispatch.models import JobType, WorkOrder, WorkOrderStatus
+from dispatch import routing
+from dispatch.models import Customer, JobType, Technician, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.planner import plan_week, week_plan
+from dispatch.scheduling import booked_jobs_with_places
 from dispatch.tests.factories import (
     CustomerFactory,
     JobTypeSkillFactory,
@@ -18,7 +21,7 @@ from dispatch.tests.factories import (
     TechnicianFactory,
     WorkOrderFactory,
 )
-from dispatch.tests.test_planner import NOW, _assert_every_placement_meets_every_rule, _maximum, _week
+from dispatch.tests.test_planner import NOW, _assert_every_placement_meets_every_rule, _maximum, _week, at
 
 MONDAY = dt.date(2030, 3, 11)
 HX = {"HX-Request": "true"}
@@ -42,6 +45,63 @@ def test_the_optimiser_never_books_in_the_past():
     now = dt.datetime.combine(MONDAY, dt.time(12, 10), tzinfo=NOW.tzinfo)
     plan = plan_week(**week, now=now, engine="ortools", seconds=5)
     assert plan.placements and all(p.start > now for p in plan.placements)
+
+
+def test_the_drive_from_a_booked_job_starts_where_that_job_is():
+    """A booking's place (planner.week_plan reads it through scheduling.booked_jobs_with_places)
+    is where the technician drives on from; without it the leg would count as no drive at all."""
+    sam = Technician(
+        pk=1,
+        name="Sam South",
+        active=True,
+        home_latitude=Decimal("40.580"),
+        home_longitude=Decimal("-73.960"),
+    )
+    customer = Customer(
+        pk=10,
+        name="North Two",
+        latitude=Decimal("40.870"),
+        longitude=Decimal("-73.895"),
+        preferred_schedule_start=dt.time(10),
+        preferred_schedule_end=dt.time(11),
+    )
+    order = WorkOrder(pk=100, title="Service the NVR", customer=customer, estimated_minutes=60)
+    booking = (at(MONDAY, 8), at(MONDAY, 10))
+    week = dict(
+        orders=[order],
+        technicians=[sam],
+        days=[MONDAY],
+        booked={(1, MONDAY): [booking]},
+        served={},
+        week_load={1: 1},
+        now=NOW,
+        engine="ortools",
+        lengths={},
+    )
+    far_north = (40.875, -73.905)  # the booked job, across the city from Sam's home
+    [unknown] = plan_week(**week).placements
+    [known] = plan_week(**week, booked_places={(1, booking[0]): far_north}).placements
+    assert "0 min from the booked job before" in unknown.reason
+    leg = math.ceil(routing.straight_minutes(far_north, (40.870, -73.895)))
+    assert leg > 0 and f"{leg} min from the booked job before" in known.reason
+    assert known.start == at(MONDAY, 10) + dt.timedelta(minutes=leg)
+
+
+def test_week_plan_reads_where_the_booked_jobs_are(city):
+    north, south, orders = city
+    booked = WorkOrderFactory(
+        customer=CustomerFactory(latitude=Decimal("40.700"), longitude=Decimal("-73.930")),
+        assigned_technician=south,
+        scheduled_for=at(MONDAY, 8),
+        estimated_minutes=60,
+    )
+    VisitHelper.objects.create(work_order=booked, visit=None, technician=north)  # the crew's helper
+    rows = booked_jobs_with_places(MONDAY, MONDAY + dt.timedelta(days=1))
+    places = {(tech, start): place for tech, start, _, place in rows}
+    assert places == {
+        (south.pk, booked.scheduled_for): (40.7, -73.93),
+        (north.pk, booked.scheduled_for): (40.7, -73.93),
+    }
 
 
 def _place(name, lat, lng, **kwargs):

@@ -1,6 +1,7 @@
 """Dispatch suggestions: technicians ranked for an order and a day, with reasons; one click assigns."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -94,6 +95,38 @@ def test_the_week_load_balances_between_equally_free_technicians(pending):
     ranked = work_order_suggestions(pending, DAY)
     assert [s.technician for s in ranked] == [light, busy]
     assert "3 jobs this week, heavier than the team's average of 1.5." in ranked[1].reasons
+
+
+def test_the_closest_free_technician_ranks_first_and_the_drive_is_said(bank):
+    """Drive from the job before the first free start (its customer's place), else from home."""
+    Customer = type(bank)
+    Customer.objects.filter(pk=bank.pk).update(latitude=Decimal("40.7580"), longitude=Decimal("-73.9855"))
+    order = WorkOrderFactory(
+        customer=Customer.objects.get(pk=bank.pk),
+        title="Replace a camera",
+        assigned_technician=None,
+        scheduled_for=None,
+        status=WorkOrderStatus.PENDING,
+        estimated_minutes=60,
+    )
+    # Ann's home is far out (Staten Island); Ben's is near; Cy has no home base but a job next
+    # door from 8:00 to 9:00. Names would sort Ann first.
+    ann = TechnicianFactory(name="Ann Far", home_latitude=Decimal("40.58"), home_longitude=Decimal("-74.15"))
+    ben = TechnicianFactory(name="Ben Near", home_latitude=Decimal("40.75"), home_longitude=Decimal("-73.99"))
+    cy = TechnicianFactory(name="Cy Nextdoor")
+    nextdoor = CustomerFactory(latitude=Decimal("40.7585"), longitude=Decimal("-73.9850"))
+    WorkOrderFactory(assigned_technician=cy, customer=nextdoor, scheduled_for=at(8), estimated_minutes=60)
+    nowhere = TechnicianFactory(name="Dee Unknown")  # no home base, no job: no drive to say
+    ranked = work_order_suggestions(order, DAY)
+    assert [s.technician for s in ranked] == [cy, ben, ann, nowhere]
+    by_name = {s.technician.name: s for s in ranked}
+    assert by_name["Cy Nextdoor"].start == at(9)
+    assert by_name["Cy Nextdoor"].drive_minutes == 1
+    assert "1 min away, from their 8:00 AM job." in by_name["Cy Nextdoor"].reasons
+    assert by_name["Ben Near"].drive_minutes < by_name["Ann Far"].drive_minutes
+    assert f"{by_name['Ann Far'].drive_minutes} min away, from home." in by_name["Ann Far"].reasons
+    assert by_name["Dee Unknown"].drive_minutes is None
+    assert not any("min away" in reason for reason in by_name["Dee Unknown"].reasons)
 
 
 def test_a_window_outside_working_hours_leaves_no_slot_and_says_so(team):
