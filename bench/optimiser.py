@@ -17,6 +17,7 @@ No database or Django setup is needed: the optimiser is pure.
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,6 +81,8 @@ def placeable_bound(instance) -> int:
 
 
 def run(instance, limit):
+    # As Plan the week does: the booked jobs are the week's load, and the plan is balanced on it.
+    instance.week_load = dict(Counter(b.technician_id for b in instance.bookings))
     wall, cpu = time.perf_counter(), time.process_time()
     plan = solve(instance, limit)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -1,4 +1,5 @@
-"""Time "Plan the week" on a generated week: `python bench/planner.py [--technicians 500] [--orders 2000]`.
+"""Time "Plan the week" on a generated week: `python bench/planner.py [--technicians 500] [--orders 2000]
+[--engine ortools|search]`.
 
 The planner is pure (plan_week takes the week's rows as arguments), so the week is built in memory:
 technicians, customers with a mix of preferred windows, open orders, some days already booked,
@@ -26,7 +27,7 @@ django.setup()
 from django.utils import timezone  # noqa: E402
 
 from dispatch.models import Customer, Technician, WorkOrder  # noqa: E402
-from dispatch.planner import plan_week, time_box  # noqa: E402
+from dispatch.planner import plan_week, planner_engine, time_box  # noqa: E402
 from dispatch.scheduling import at_time, max_jobs_per_day, week_start  # noqa: E402
 
 WINDOWS = [(8, 16), (8, 10), (9, 12), (13, 15), (12, 17), None, None]
@@ -79,13 +80,17 @@ def main() -> None:
     parser.add_argument("--technicians", type=int, default=500)
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=None, help="the time box (default: the setting)")
+    parser.add_argument(
+        "--engine", choices=["ortools", "search"], default=None, help="default: TECHFLOW_PLANNER_ENGINE"
+    )
     args = parser.parse_args()
     rows, now = week(args.technicians, args.orders)
     started = time.monotonic()
-    plan = plan_week(**rows, now=now, seconds=args.seconds)
+    plan = plan_week(**rows, now=now, seconds=args.seconds, engine=args.engine)
     took = time.monotonic() - started
     print(
-        f"planner: {args.technicians} technicians, {args.orders} orders, time box "
+        f"planner ({args.engine or planner_engine()}): {args.technicians} technicians, "
+        f"{args.orders} orders, time box "
         f"{args.seconds if args.seconds is not None else time_box():g} s: {took:.1f} s, "
         f"placed {len(plan.placements)}, not placed {len(plan.unplaced)}, search nodes {plan.nodes}, "
         f"{'partial (time box hit)' if plan.partial else 'complete'}"

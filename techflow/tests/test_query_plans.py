@@ -31,7 +31,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dispatch import selectors
-from dispatch.models import Technician, WorkOrder, WorkOrderStatus
+from dispatch.models import Technician, WorkOrder, WorkOrderHistory, WorkOrderStatus
 from techflow import scale
 
 pytestmark = pytest.mark.postgres
@@ -84,15 +84,37 @@ SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 READS_ALL = {"Sort", "Hash", "Aggregate", "SetOp", "Materialize"}
 
 
-def _full_scans(plan: dict, *, limited: bool = False, partial: frozenset[str] = frozenset()) -> list[str]:
+# Under a Limit, an index walk with no condition may still read most of its table: when its
+# filter (or the join above it) rejects what it reads, it walks on until the index runs out. The
+# walk is measured (EXPLAIN ANALYZE: the rows it read, filtered out included, over all its loops)
+# and fails when it read more than this share of the table, and more than WALK_FLOOR rows.
+WALK_SHARE = 0.1
+WALK_FLOOR = 200
+
+
+def _rows_read(plan: dict) -> float:
+    loops = plan.get("Actual Loops", 1)
+    read = plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)
+    return read * loops + plan.get("Rows Removed by Index Recheck", 0)
+
+
+def _full_scans(
+    plan: dict,
+    *,
+    limited: bool = False,
+    partial: frozenset[str] = frozenset(),
+    sizes: dict[str, float] | None = None,
+) -> list[str]:
     """Scans of a large table that read it whole: a Seq Scan, or an index walked without a condition.
 
     An index walked with no Index Cond and no Limit above it (COUNT(*) by an index-only scan
     of the primary key, a GROUP BY join over every order) reads as much as a sequential scan
-    once the table is large. Under a Limit ("the latest 25") an unbounded walk stops early and
-    is allowed: a walk whose filter discards most rows is beyond what a plan shows. So is a
-    walk of a partial index (`partial`): its condition is the bound, it holds only the rows a
-    page is about (the board's tray, the unread alerts), never a year of closed ones.
+    once the table is large. Under a Limit ("the latest 25") an unbounded walk stops early, so
+    it is judged by what it read (with `sizes`, the tables' row counts, and an analysed plan):
+    a walk that read more than WALK_SHARE of its table did not stop early (a filter that
+    discards most rows, a join that rejects them). A walk of a partial index (`partial`) is
+    bounded by its condition: it holds only the rows a page is about (the board's tray, the
+    unread alerts), never a year of closed ones.
     """
     found = []
     table = plan.get("Relation Name")
@@ -102,11 +124,15 @@ def _full_scans(plan: dict, *, limited: bool = False, partial: frozenset[str] = 
         limited = False
     if plan.get("Node Type") in SCANS and table in LARGE_TABLES:
         bounded = "Index Cond" in plan or "Recheck Cond" in plan or plan.get("Index Name") in partial
+        how = plan["Node Type"] + (f" using {plan['Index Name']}" if "Index Name" in plan else "")
         if plan["Node Type"] == "Seq Scan" or not (bounded or limited):
-            how = plan["Node Type"] + (f" using {plan['Index Name']}" if "Index Name" in plan else "")
             found.append(f"{how} on {table}")
+        elif not bounded and sizes and "Actual Rows" in plan:
+            read = _rows_read(plan)
+            if read > WALK_FLOOR and read > WALK_SHARE * sizes.get(table, 0):
+                found.append(f"{how} on {table} under a Limit read {read:.0f} of its {sizes[table]:.0f} rows")
     for child in plan.get("Plans", []):
-        found += _full_scans(child, limited=limited, partial=partial)
+        found += _full_scans(child, limited=limited, partial=partial, sizes=sizes)
     return found
 
 
@@ -122,14 +148,19 @@ def _explain_scans(queries: list[dict]) -> list[str]:
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SELECT indexrelid::regclass::text FROM pg_index WHERE indpred IS NOT NULL")
         partial = frozenset(name for (name,) in cursor.fetchall())
+        tables = list(LARGE_TABLES)
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
+        sizes = dict(cursor.fetchall())
         for query in queries:
             sql = query["sql"]
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            # ANALYZE runs the query (a read, inside the test's transaction) to count what each
+            # walk under a Limit really read.
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
             raw = cursor.fetchone()[0]
             plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
-            for scan in _full_scans(plan, partial=partial):
+            for scan in _full_scans(plan, partial=partial, sizes=sizes):
                 problems.append(f"{scan}: {sql[:300]}")
         cursor.execute("SET LOCAL enable_seqscan = on")
         cursor.execute("SET LOCAL enable_mergejoin = on")
@@ -212,5 +243,17 @@ def test_the_check_tells_a_full_scan_from_an_index_lookup(company):
         list(WorkOrder.objects.filter(pk=company["job"]))
         list(WorkOrder.objects.filter(assigned_technician_id=1, scheduled_for__gte=NOW))
         WorkOrder.objects.to_place().count()  # walks a partial index: bounded by its condition
-    assert len(captured) == 3
+        list(WorkOrderHistory.objects.order_by("-id")[:25])  # the latest 25: the walk stops early
+    assert len(captured) == 4
     assert _explain_scans(captured.captured_queries) == []
+
+
+@pytest.mark.django_db
+def test_a_walk_under_a_limit_that_finds_nothing_is_a_full_scan(company):
+    """The latest row that matches a condition no index serves: under the Limit, the walk of the
+    primary key reads the whole table backwards when nothing matches (the phone's live check once
+    did this over the history); counted from the analysed plan, not the Limit's promise."""
+    with CaptureQueriesContext(connection) as captured:
+        list(WorkOrderHistory.objects.filter(new_value="no such value").order_by("-id")[:1])
+    [problem] = _explain_scans(captured.captured_queries)
+    assert "on work_order_history under a Limit read" in problem
