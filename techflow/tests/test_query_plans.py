@@ -87,7 +87,8 @@ READS_ALL = {"Sort", "Hash", "Aggregate", "SetOp", "Materialize"}
 # Under a Limit, an index walk with no condition may still read most of its table: when its
 # filter (or the join above it) rejects what it reads, it walks on until the index runs out. The
 # walk is measured (EXPLAIN ANALYZE: the rows it read, filtered out included, over all its loops)
-# and fails when it read more than this share of the table, and more than WALK_FLOOR rows.
+# and fails when it read more than this share of the table and more than WALK_FLOOR rows beyond
+# twice what the Limit returned (a capped count, LIMIT 1001, reads its 1,001 rows and stops).
 WALK_SHARE = 0.1
 WALK_FLOOR = 200
 
@@ -104,6 +105,7 @@ def _full_scans(
     limited: bool = False,
     partial: frozenset[str] = frozenset(),
     sizes: dict[str, float] | None = None,
+    returned: float = 0,
 ) -> list[str]:
     """Scans of a large table that read it whole: a Seq Scan, or an index walked without a condition.
 
@@ -118,7 +120,8 @@ def _full_scans(
     """
     found = []
     table = plan.get("Relation Name")
-    limited = limited or plan.get("Node Type") == "Limit"
+    if plan.get("Node Type") == "Limit":
+        limited, returned = True, plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1)
     if plan.get("Node Type") in READS_ALL:
         # A sort, hash or aggregate reads its whole input before the Limit above it sees a row.
         limited = False
@@ -129,10 +132,10 @@ def _full_scans(
             found.append(f"{how} on {table}")
         elif not bounded and sizes and "Actual Rows" in plan:
             read = _rows_read(plan)
-            if read > WALK_FLOOR and read > WALK_SHARE * sizes.get(table, 0):
+            if read > WALK_FLOOR + 2 * returned and read > WALK_SHARE * sizes.get(table, 0):
                 found.append(f"{how} on {table} under a Limit read {read:.0f} of its {sizes[table]:.0f} rows")
     for child in plan.get("Plans", []):
-        found += _full_scans(child, limited=limited, partial=partial, sizes=sizes)
+        found += _full_scans(child, limited=limited, partial=partial, sizes=sizes, returned=returned)
     return found
 
 
