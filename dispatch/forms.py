@@ -165,6 +165,11 @@ class TechnicianForm(forms.ModelForm):
         help_texts = {
             "skills": "Jobs that need a skill are offered only to technicians who have it.",
             "home_latitude": "Where the day starts and ends (the planner drives from here).",
+            # The page says what empty hours mean, once for each pair of fields.
+            "work_start": "",
+            "work_end": "",
+            "weekend_start": "",
+            "weekend_end": "",
         }
         widgets = {
             "work_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -87,10 +87,10 @@ class Technician(UpdatedAtModel):
     # Saturday and Sunday (the seed: 7 AM - 1 PM at weekends); empty: the company's weekend hours
     # (TECHFLOW_WEEKEND_WORK_START / _END), which are the weekday hours unless set.
     weekend_start = models.TimeField(
-        null=True, blank=True, help_text="Starts work at on Saturday and Sunday (empty: as on weekdays)."
+        null=True, blank=True, help_text="Starts work on Saturday and Sunday at (empty: as on weekdays)."
     )
     weekend_end = models.TimeField(
-        null=True, blank=True, help_text="Ends work at on Saturday and Sunday (empty: as on weekdays)."
+        null=True, blank=True, help_text="Ends work on Saturday and Sunday at (empty: as on weekdays)."
     )
     created_at = created_at_field()
     # Not in the seed: what they can do, and where their day starts.

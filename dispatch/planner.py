@@ -639,7 +639,7 @@ def plan_week(
             load[technician.pk] = load.get(technician.pk, 0) + 1
             reason = _reason(order, technician, start, len(existing), n, served, load)
             if optimiser_reasons.get(order_id):
-                reason = f"{reason[:-1]}; {optimiser_reasons[order_id]}."
+                reason = f"{reason[:-1]}; {_drive_words(optimiser_reasons[order_id])}."
             plan.placements.append(Placement(order, technician, start, reason, order.version))
     plan.placements.sort(key=lambda p: (p.start, p.technician.name))
     for order in orders:
@@ -813,6 +813,13 @@ def _optimised(
         starts[a.order_id] = ((a.technician_id, a.day), moment(a.day, a.start))
         reasons[a.order_id] = a.reason
     return starts, reasons, result.status == "optimal"
+
+
+def _drive_words(reason: str) -> str:
+    """The optimiser's reason without what the planner's own words already say (the job's place in
+    the day, the customer's window): who is closest, the drive, the zone."""
+    first, *rest = reason.split(", ")
+    return ", ".join([first, *(part for part in rest if part.startswith("in their zone"))])
 
 
 def _reason(order, technician, start, existing, n, served, load) -> str:

@@ -84,6 +84,8 @@ def test_the_drive_from_a_booked_job_starts_where_that_job_is():
     assert "0 min from the booked job before" in unknown.reason
     leg = math.ceil(routing.straight_minutes(far_north, (40.870, -73.895)))
     assert leg > 0 and f"{leg} min from the booked job before" in known.reason
+    # The window and the job's place in the day are said once (the planner's words), not again.
+    assert known.reason.count("window") == 1 and "job of the day" not in known.reason
     assert known.start == at(MONDAY, 10) + dt.timedelta(minutes=leg)
 
 
