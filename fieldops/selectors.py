@@ -58,21 +58,56 @@ class TruckChoice:
     selected: bool
 
 
-def _truck_choices(technician: Technician, state: TechnicianState) -> list[TruckChoice]:
-    """Every active truck while the technician is off (the clock-in list, the last one driven
-    preselected); on shift, only the truck driven. Two queries of plain values: a fleet of 500 trucks
-    was 500 model instances on every My day load, clocked in or not."""
+# A fleet up to this size is listed whole on My day; a larger one lists the trucks the technician
+# drove last (RECENT_TRUCKS of them) and finds any other by name (truck_search).
+TRUCK_LIST_MAX = 25
+RECENT_TRUCKS = 5
+TRUCK_MATCHES = 20
+
+
+def _truck_choices(technician: Technician, state: TechnicianState) -> tuple[list[TruckChoice], bool]:
+    """The clock-in list while the technician is off (the last one driven preselected), and
+    whether the fleet is too large to list whole (then: the trucks they drove last, and a search);
+    on shift, only the truck driven. A fixed number of queries of plain values: a fleet of 500
+    trucks was 500 options on every My day load (a third of the page's time at that size)."""
     chosen = state.truck_id or state.last_truck_id
     trucks = Truck.objects.filter(active=True, is_office_truck=False)
-    others = ClockRecord.objects.filter(clock_out_time__isnull=True, truck__isnull=False).exclude(
-        technician=technician
-    )
     if state.state != State.OFF:
         if not state.truck_id:
-            return []
-        trucks = Truck.objects.filter(pk=state.truck_id)
-        others = others.filter(truck_id=state.truck_id)
-    rows = list(trucks.order_by("name", "pk").values_list("pk", "name"))
+            return [], False
+        driven = Truck.objects.filter(pk=state.truck_id).values_list("pk", "name")
+        return _with_drivers(list(driven), technician, chosen), False
+    first = list(trucks.order_by("name", "pk").values_list("pk", "name")[: TRUCK_LIST_MAX + 1])
+    if len(first) <= TRUCK_LIST_MAX:
+        return _with_drivers(first, technician, chosen), False
+    driven = (
+        ClockRecord.objects.filter(technician=technician, truck__active=True, truck__is_office_truck=False)
+        .order_by("-clock_in_time")
+        .values_list("truck_id", flat=True)[:50]
+    )
+    recent = list(dict.fromkeys(driven))[:RECENT_TRUCKS]
+    names = dict(trucks.filter(pk__in=recent).values_list("pk", "name"))
+    return _with_drivers([(pk, names[pk]) for pk in recent if pk in names], technician, chosen), True
+
+
+def truck_matches(technician: Technician, query: str) -> list[TruckChoice]:
+    """Active trucks whose name holds `query` (at most TRUCK_MATCHES, by name), for the clock-in
+    search of a large fleet; an empty query gives the list My day starts with."""
+    query = query.strip()[:50]
+    if not query:
+        return _truck_choices(technician, technician_state(technician))[0]
+    found = Truck.objects.filter(active=True, is_office_truck=False, name__icontains=query)
+    rows = list(found.order_by("name", "pk").values_list("pk", "name")[:TRUCK_MATCHES])
+    return _with_drivers(rows, technician, None)
+
+
+def _with_drivers(
+    rows: list[tuple[int, str]], technician: Technician, chosen: int | None
+) -> list[TruckChoice]:
+    """Trucks as (pk, name) rows, each with who else is clocked in with it: one query."""
+    others = ClockRecord.objects.filter(
+        clock_out_time__isnull=True, truck_id__in=[pk for pk, _ in rows]
+    ).exclude(technician=technician)
     drivers: dict[int, list[str]] = defaultdict(list)
     for truck_id, name in others.order_by("technician__name").values_list("truck_id", "technician__name"):
         drivers[truck_id].append(name)
@@ -90,6 +125,7 @@ class MyDay:
     unread: int
     trucks: list[TruckChoice] = field(default_factory=list)
     truck: TruckChoice | None = None
+    truck_search: bool = False  # a fleet too large to list whole: the clock-in list can be searched
 
     @property
     def steps(self) -> set[str]:
@@ -151,9 +187,9 @@ def my_day(technician: Technician) -> MyDay:
     next_order = current or next((o for o in orders if o.is_open), None)
     messages = technician_messages(technician)  # unread first, urgent first
     unread = ManualNotification.objects.filter(technician=technician, is_read=False).count()
-    trucks = _truck_choices(technician, state)
+    trucks, truck_search = _truck_choices(technician, state)
     truck = next((t for t in trucks if t.selected), None)
-    return MyDay(state, orders, current, next_order, tomorrow, messages, unread, trucks, truck)
+    return MyDay(state, orders, current, next_order, tomorrow, messages, unread, trucks, truck, truck_search)
 
 
 @dataclass

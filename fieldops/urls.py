@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.tech_home, name="tech_home"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("clock-in/", views.clock_in, name="clock_in"),
+    path("trucks/", views.truck_search, name="truck_search"),
     path("clock-out/", views.clock_out, name="clock_out"),
     path("break-start/", views.break_start, name="break_start"),
     path("break-end/", views.break_end, name="break_end"),

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -121,6 +121,18 @@ def _my_day_page(request: HttpRequest, region: str = "shift", **extra) -> Page:
 @technician_required
 def tech_home(request: HttpRequest) -> HttpResponse:
     return _my_day_page(request)(200)
+
+
+@require_GET
+@technician_required
+def truck_search(request: HttpRequest) -> HttpResponse:
+    """The clock-in list's options for a fleet too large to list whole: the trucks whose name holds
+    `q` (the technician's recent ones when it is empty)."""
+    if not request.htmx:
+        return redirect("fieldops:tech_home")
+    query = request.GET.get("q", "")
+    trucks = selectors.truck_matches(request.technician, query)
+    return render(request, "fieldops/_truck_options.html", {"trucks": trucks, "query": query.strip()})
 
 
 @require_POST
