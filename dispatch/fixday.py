@@ -36,6 +36,7 @@ from dispatch.formatting import clock_time
 from dispatch.models import JobTypeSkill, Technician, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.planner import Bucket, _minute, moment, optimiser_instance
 from dispatch.scheduling import (
+    booked_jobs_with_places,
     crew_rows,
     day_bounds,
     day_text,
@@ -148,8 +149,12 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
         if technician_id in by_id:
             booked[(technician_id, day)].append((at, at + duration_from(minutes, job_type, lengths)))
     running: dict[int, tuple[WorkOrder, datetime]] = {}
-    # Where the jobs that stay are: the drive to and from them counts.
-    places: dict[tuple[int, datetime], tuple[float, float]] = {}
+    # Where the jobs that stay are (a crew's too): the drive to and from them counts.
+    places = {
+        (technician_id, at): where
+        for technician_id, at, _, where in booked_jobs_with_places(day, day + timedelta(days=1))
+        if where is not None
+    }
     for order in on_day:
         if order in movable:
             continue
@@ -164,12 +169,6 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
                 f"over: planned to end {planned}."
             )
         booked[(order.assigned_technician_id, day)].append((order.scheduled_for, end))
-        customer = order.customer
-        if customer is not None and customer.latitude is not None and customer.longitude is not None:
-            places[(order.assigned_technician_id, order.scheduled_for)] = (
-                float(customer.latitude),
-                float(customer.longitude),
-            )
     instance = optimiser_instance(
         technicians=techs,
         days=[day],

@@ -87,10 +87,16 @@ class Technician(UpdatedAtModel):
     # Saturday and Sunday (the seed: 7 AM - 1 PM at weekends); empty: the company's weekend hours
     # (TECHFLOW_WEEKEND_WORK_START / _END), which are the weekday hours unless set.
     weekend_start = models.TimeField(
-        null=True, blank=True, help_text="Starts work on Saturday and Sunday at (empty: as on weekdays)."
+        null=True,
+        blank=True,
+        help_text="Starts work on Saturday and Sunday at (empty: the company's weekend hours, else "
+        "as on weekdays).",
     )
     weekend_end = models.TimeField(
-        null=True, blank=True, help_text="Ends work on Saturday and Sunday at (empty: as on weekdays)."
+        null=True,
+        blank=True,
+        help_text="Ends work on Saturday and Sunday at (empty: the company's weekend hours, else "
+        "as on weekdays).",
     )
     created_at = created_at_field()
     # Not in the seed: what they can do, and where their day starts.
@@ -134,9 +140,25 @@ class Technician(UpdatedAtModel):
             raise ValidationError(
                 {"weekend_end": "The end of work at weekends must be later than its start."}
             )
+        # One end of their own with the other end the company's can still be the wrong way round.
+        from dispatch.formatting import clock_time
+        from dispatch.scheduling import work_hours
+
+        for field_name, day, when in (("work_end", None, ""), ("weekend_end", SATURDAY, " at weekends")):
+            begins, ends = work_hours(self, day)
+            if begins >= ends:
+                raise ValidationError(
+                    {
+                        field_name: f"With these hours and the company's, work{when} would start at "
+                        f"{clock_time(begins)} and end at {clock_time(ends)}: give both ends."
+                    }
+                )
 
     def __str__(self) -> str:
         return self.name
+
+
+SATURDAY = date(2024, 1, 6)  # any Saturday: the weekend hours' day in Technician.clean
 
 
 class Customer(UpdatedAtModel):

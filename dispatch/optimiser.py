@@ -38,6 +38,7 @@ Determinism: CP-SAT runs with one worker and a fixed seed; the routing search is
 time, so its plan can differ between runs when the machine's load differs.
 """
 
+import dataclasses
 import itertools
 import math
 import time
@@ -119,6 +120,9 @@ class Assignment:
     day: Hashable
     start: int
     reason: str = ""
+    # The reason without the job's place in the day and the window: who is closest, the drive and
+    # the zone, for a caller that says the rest in its own words (planner.plan_week).
+    drive_reason: str = ""
 
 
 @dataclass
@@ -727,7 +731,7 @@ def _plan_from_routes(instance, routes, method, drive, days) -> Plan:
                         shift.technician_id,
                         shift.day,
                         start,
-                        _reason(by_day, jobs[stop.key], shift, leg, prev_what, nth),
+                        *_reasons(by_day, jobs[stop.key], shift, leg, prev_what, nth),
                     )
                 )
                 prev_what = "the previous job"
@@ -752,7 +756,8 @@ def _flat(a, b) -> float:
     return (a[0] - b[0]) ** 2 + ((a[1] - b[1]) * math.cos(math.radians(a[0]))) ** 2
 
 
-def _reason(by_day, job, shift, leg, prev_what, nth) -> str:
+def _reasons(by_day, job, shift, leg, prev_what, nth) -> tuple[str, str]:
+    """The placement's reason in words, whole and without the job's place in the day and the window."""
     mine = _flat(shift.home, job.location)
     rank = 1 + sum(
         1
@@ -764,12 +769,14 @@ def _reason(by_day, job, shift, leg, prev_what, nth) -> str:
     skills = f" with {', '.join(sorted(job.skills))}" if job.skills else ""
     who = "closest" if rank == 1 else f"{_ordinal(rank)} closest"
     where = f"{leg} min from {prev_what}" if job.location is not None else "no address, no drive"
-    text = f"{who} technician{skills} working that day: {where}, {_ordinal(nth)} job of the day"
-    if job.zone is not None and job.zone == shift.zone:
-        text += f", in their zone {job.zone}"
-    if job.window is not None:
-        text += f", inside the customer's window {_clock(job.window[0])}-{_clock(job.window[1])}"
-    return text
+    head = f"{who} technician{skills} working that day: {where}"
+    zone = f", in their zone {job.zone}" if job.zone is not None and job.zone == shift.zone else ""
+    window = (
+        f", inside the customer's window {_clock(job.window[0])}-{_clock(job.window[1])}"
+        if job.window is not None
+        else ""
+    )
+    return f"{head}, {_ordinal(nth)} job of the day{zone}{window}", head + zone
 
 
 def _clock(minute: int) -> str:
@@ -813,10 +820,20 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     """Plan the instance. method: auto, exact (CP-SAT), routing (one model), decompose.
 
     With the instance's week_load, the plan is then balanced (_balance): a job moves to a
-    technician with at least two jobs fewer this week wherever that adds no drive time, within a
-    tenth of the time limit (CPU)."""
-    plan = _solve(instance, time_limit_s, method=method, workers=workers)
-    if instance.week_load is None or not plan.assignments:
+    technician with at least two jobs fewer this week, on the same day, wherever that adds no
+    drive time, in the last tenth of the time limit (CPU)."""
+    if any(s.start >= s.end for s in instance.shifts):
+        # A shift with no minute in it takes nothing (and an empty range breaks the solvers).
+        kept = [s for s in instance.shifts if s.start < s.end]
+        keys = {(s.technician_id, s.day) for s in kept}
+        instance = dataclasses.replace(
+            instance, shifts=kept, bookings=[b for b in instance.bookings if (b.technician_id, b.day) in keys]
+        )
+    balance = instance.week_load is not None
+    # The balance's share comes out of the limit: the whole run stays inside it.
+    solving = time_limit_s * (1 - BALANCE_SHARE) if balance else time_limit_s
+    plan = _solve(instance, solving, method=method, workers=workers)
+    if not balance or not plan.assignments:
         return plan
     drive = _drive(instance)
     routes = _routes_of(instance, plan)
@@ -831,10 +848,10 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
 
 
 def _balance(instance: Instance, routes: dict, week_load: dict[int, int], drive, deadline: float) -> bool:
-    """Move jobs from the busiest technicians of the week to ones with at least two jobs fewer,
-    each move the one that saves the most drive (never adding any), until none is left or the
-    CPU `deadline`. Every move keeps the day feasible (hours, windows, skills, the cap). Returns
-    whether anything moved."""
+    """Move jobs from the busiest technicians of the week to ones with at least two jobs fewer on
+    the same day (the customer keeps their day), each move the one that saves the most drive
+    (never adding any), until none is left or the CPU `deadline`. Every move keeps the day
+    feasible (hours, windows, skills, the cap). Returns whether anything moved."""
     jobs = {j.order_id: j for j in instance.jobs}
     load: Counter = Counter(week_load)
     for shift, stops in routes.values():
@@ -849,7 +866,8 @@ def _balance(instance: Instance, routes: dict, week_load: dict[int, int], drive,
             lighter = [
                 (key, shift, stops)
                 for key, (shift, stops) in routes.items()
-                if load[shift.technician_id] + 2 <= load[tech_a]
+                if shift.day == shift_a.day
+                and load[shift.technician_id] + 2 <= load[tech_a]
                 and (shift.max_jobs is None or len(stops) < shift.max_jobs)
             ]
             if not lighter:

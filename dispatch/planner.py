@@ -37,6 +37,7 @@ from dispatch.scheduling import (
     has_window,
     length_text,
     max_jobs_per_day,
+    place,
     placement_refusals,
     type_minutes,
     week_of,
@@ -600,7 +601,6 @@ def plan_week(
         )
         chosen = {pk: bucket for pk, (bucket, _) in starts_of.items()}
         unreached: set[int] = set()
-        search.fits_alone()  # for _why's word on the orders left out
     else:
         chosen, complete, searched = search.run()
         # The orders the search never reached: a partial plan says which.
@@ -639,9 +639,11 @@ def plan_week(
             load[technician.pk] = load.get(technician.pk, 0) + 1
             reason = _reason(order, technician, start, len(existing), n, served, load)
             if optimiser_reasons.get(order_id):
-                reason = f"{reason[:-1]}; {_drive_words(optimiser_reasons[order_id])}."
+                reason = f"{reason[:-1]}; {optimiser_reasons[order_id]}."
             plan.placements.append(Placement(order, technician, start, reason, order.version))
     plan.placements.sort(key=lambda p: (p.start, p.technician.name))
+    if engine == "ortools" and len(placed) < len(orders):
+        search.fits_alone()  # what _why reads to say why an order was left out
     for order in orders:
         if order.pk not in placed:
             why = NOT_CONSIDERED if order.pk in unreached else _why(order, search, days)
@@ -659,10 +661,6 @@ def planner_engine() -> str:
 
 def _minute(at) -> int:
     return at.hour * 60 + at.minute
-
-
-def _point(latitude, longitude) -> tuple[float, float] | None:
-    return None if latitude is None or longitude is None else (float(latitude), float(longitude))
 
 
 def optimiser_instance(
@@ -702,6 +700,8 @@ def optimiser_instance(
                 first = max(first, _minute(now) + 1)
             elif day < now.date():
                 continue
+            if first >= _minute(ends):
+                continue  # their day is over (or their hours are the wrong way round): no shift
             opens[(technician.pk, day)] = first
             shifts.append(
                 optimiser.Shift(
@@ -711,7 +711,7 @@ def optimiser_instance(
                     end=_minute(ends),
                     max_jobs=limit,
                     skills=frozenset(skills.get(technician.pk, ())),
-                    home=_point(technician.home_latitude, technician.home_longitude),
+                    home=place(technician.home_latitude, technician.home_longitude),
                     zone=str(technician.home_zone_id) if technician.home_zone_id else None,
                     name=technician.name,
                 )
@@ -727,7 +727,7 @@ def optimiser_instance(
                 order_id=order.pk,
                 duration=int(durations[order.pk].total_seconds() // 60),
                 skills=frozenset(required.get(order.job_type, ())),
-                location=_point(customer.latitude, customer.longitude) if customer else None,
+                location=place(customer.latitude, customer.longitude) if customer else None,
                 window=window,
                 zone=str(customer.zone_id) if customer and customer.zone_id else None,
             )
@@ -811,15 +811,8 @@ def _optimised(
     reasons: dict[int, str] = {}
     for a in result.assignments:
         starts[a.order_id] = ((a.technician_id, a.day), moment(a.day, a.start))
-        reasons[a.order_id] = a.reason
+        reasons[a.order_id] = a.drive_reason
     return starts, reasons, result.status == "optimal"
-
-
-def _drive_words(reason: str) -> str:
-    """The optimiser's reason without what the planner's own words already say (the job's place in
-    the day, the customer's window): who is closest, the drive, the zone."""
-    first, *rest = reason.split(", ")
-    return ", ".join([first, *(part for part in rest if part.startswith("in their zone"))])
 
 
 def _reason(order, technician, start, existing, n, served, load) -> str:
@@ -951,11 +944,11 @@ def week_plan(
     week_load: dict[int, int] = defaultdict(int)
     places: dict[tuple[int, datetime], tuple[float, float]] = {}
     bookings = booked_jobs_with_places(first, after, exclude=[o.pk for o in orders])
-    for technician_id, at, end, place in bookings:
+    for technician_id, at, end, where in bookings:
         booked[(technician_id, timezone.localtime(at).date())].append((at, end))
         week_load[technician_id] += 1
-        if place is not None:
-            places[(technician_id, at)] = place
+        if where is not None:
+            places[(technician_id, at)] = where
     served = served_counts({o.customer_id for o in orders if o.customer_id})
     return plan_week(
         orders=orders,

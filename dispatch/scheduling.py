@@ -50,10 +50,9 @@ def is_weekend(day: date) -> bool:
 def company_hours(day: date | None = None) -> tuple[time, time]:
     """The working hours of a technician with none of their own (TECHFLOW_WORK_START / _END), and
     on a Saturday or Sunday `day` the company's weekend hours when it has them."""
-    weekday = _clock_setting("TECHFLOW_WORK_START", time(7)), _clock_setting("TECHFLOW_WORK_END", time(17))
     if day is not None and is_weekend(day):
-        return company_weekend_hours() or weekday
-    return weekday
+        return work_hours(None, day)
+    return _clock_setting("TECHFLOW_WORK_START", time(7)), _clock_setting("TECHFLOW_WORK_END", time(17))
 
 
 def company_weekend_hours() -> tuple[time, time] | None:
@@ -456,22 +455,22 @@ def _bookings(first: date, after: date, exclude: Iterable[int], *, places: bool)
     crews = [row for row in crew_rows(first, after) if row[4] not in excluded]
     lengths = type_minutes()
     found = [
-        (tech, at, at + duration_from(minutes, job_type, lengths), _place(rest) if places else None)
+        (tech, at, at + duration_from(minutes, job_type, lengths), place(*rest) if places else None)
         for tech, at, minutes, job_type, *rest in rows
     ]
     customer_places: dict[int, Place | None] = {}
     if places and crews:
         orders = WorkOrder.objects.filter(pk__in={row[4] for row in crews})
         coordinates = orders.values_list("pk", "customer__latitude", "customer__longitude")
-        customer_places = {pk: _place((latitude, longitude)) for pk, latitude, longitude in coordinates}
+        customer_places = {pk: place(latitude, longitude) for pk, latitude, longitude in coordinates}
     for tech, at, minutes, job_type, order_id, *_ in crews:
         end = at + duration_from(minutes, job_type, lengths)
         found.append((tech, at, end, customer_places.get(order_id)))
     return found
 
 
-def _place(coordinates) -> Place | None:
-    latitude, longitude = coordinates
+def place(latitude, longitude) -> Place | None:
+    """A place as drive times take it, (latitude, longitude) in floats; None when either is unknown."""
     return None if latitude is None or longitude is None else (float(latitude), float(longitude))
 
 

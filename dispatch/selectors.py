@@ -152,7 +152,7 @@ def today_overview(alerts_shown: int, page_number: str | None, technicians_shown
 def board_hours(technicians: Iterable[Technician], day: date | None = None) -> range:
     """The board's hour columns: the working day of the company and of these technicians (on `day`,
     whose weekend hours may differ)."""
-    hours = [company_hours(), *(work_hours(t, day) for t in technicians)]
+    hours = [company_hours(day), *(work_hours(t, day) for t in technicians)]
     first = min(h[0] for h in hours).hour
     last = max(h[1].hour + (1 if h[1].minute else 0) for h in hours)
     return range(first, max(last, first + 1))

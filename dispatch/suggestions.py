@@ -26,12 +26,17 @@ from dispatch.scheduling import (
     duration_of,
     length_text,
     max_jobs_per_day,
+    place,
     placement_refusals,
     required_skills,
     week_of,
     window_text,
     work_hours,
 )
+
+# Drives within the same band of minutes rank alike (then who served the customer, the lighter
+# week...): a minute closer doesn't outweigh a fairer load.
+DRIVE_BAND = 10
 
 # Candidate start times are tried on this grid (plus the start of the customer's window).
 SLOT_STEP = timedelta(minutes=30)
@@ -109,11 +114,12 @@ def rank_technicians(
     take it. With `places` ((technician id, start) -> where that booked job is) and `drive`
     (minutes between two places), each technician's drive to the customer is said and weighed:
     from the job that ends last before the first free start, else from their home base.
-    Order: can take it; based in the customer's zone; the shortest drive; has served the customer
-    before; lightest week; fewest jobs that day; name.
+    Order: can take it; based in the customer's zone; the shortest drive (in DRIVE_BAND-minute
+    bands; unknown last); has served the customer before; lightest week; fewest jobs that day;
+    name.
     """
     places = places or {}
-    target = _customer_place(customer)
+    target = place(customer.latitude, customer.longitude) if customer is not None else None
     limit = max_jobs_per_day()
     cap = f"limit {limit}" if limit else "no daily limit"
     loads = [week_jobs.get(t.pk, 0) for t in technicians if t.active] or [0]
@@ -172,7 +178,7 @@ def rank_technicians(
                 origin = places.get((technician.pk, at))
                 origin_text = f"from their {clock_time(timezone.localtime(at).time())} job"
             else:
-                origin = _home(technician)
+                origin = place(technician.home_latitude, technician.home_longitude)
                 origin_text = "from home"
             if origin is not None:
                 suggestion.drive_minutes = math.ceil(drive(origin, target))
@@ -210,7 +216,7 @@ def rank_technicians(
         key=lambda s: (
             not s.feasible,
             not s.in_zone,
-            s.drive_minutes if s.drive_minutes is not None else math.inf,
+            s.drive_minutes // DRIVE_BAND if s.drive_minutes is not None else math.inf,
             -min(s.served_before, 1),
             s.week_jobs,
             s.jobs_that_day,
@@ -218,18 +224,6 @@ def rank_technicians(
         )
     )
     return result
-
-
-def _customer_place(customer: Customer | None) -> Place | None:
-    if customer is None or customer.latitude is None or customer.longitude is None:
-        return None
-    return float(customer.latitude), float(customer.longitude)
-
-
-def _home(technician: Technician) -> Place | None:
-    if technician.home_latitude is None or technician.home_longitude is None:
-        return None
-    return float(technician.home_latitude), float(technician.home_longitude)
 
 
 # Selector ------------------------------------------------------------------------------
@@ -255,12 +249,12 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
     day_jobs: dict[int, list[Interval]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
     places: dict[tuple[int, datetime], Place] = {}
-    for technician_id, at, end, place in booked_jobs_with_places(first, after, exclude=[work_order.pk]):
+    for technician_id, at, end, where in booked_jobs_with_places(first, after, exclude=[work_order.pk]):
         week_jobs[technician_id] += 1
         if timezone.localtime(at).date() == day:
             day_jobs[technician_id].append((at, end))
-            if place is not None:
-                places[(technician_id, at)] = place
+            if where is not None:
+                places[(technician_id, at)] = where
     customer = work_order.customer
     served = (
         {tech: n for (tech, _), n in served_counts({customer.pk}).items()} if customer is not None else {}

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="weekend_end",
             field=models.TimeField(
                 blank=True,
-                help_text="Ends work on Saturday and Sunday at (empty: as on weekdays).",
+                help_text="Ends work on Saturday and Sunday at (empty: the company's weekend hours, else as on weekdays).",
                 null=True,
             ),
         ),
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             name="weekend_start",
             field=models.TimeField(
                 blank=True,
-                help_text="Starts work on Saturday and Sunday at (empty: as on weekdays).",
+                help_text="Starts work on Saturday and Sunday at (empty: the company's weekend hours, else as on weekdays).",
                 null=True,
             ),
         ),

@@ -5,12 +5,24 @@ never run before the final test run and are used only by test_held_out_seeds. No
 asserts a duration: time limits only bound the solver.
 """
 
+import dataclasses
 import itertools
 import math
 
 import pytest
 
-from dispatch.optimiser import Assignment, Booking, Instance, Job, Shift, exact, job_value, repair, solve
+from dispatch.optimiser import (
+    Assignment,
+    Booking,
+    Instance,
+    Job,
+    Shift,
+    exact,
+    job_value,
+    repair,
+    solve,
+    time_limit,
+)
 from dispatch.tests.optimiser_instances import drive_minutes, generate
 from dispatch.tests.plan_checker import violations
 
@@ -299,3 +311,76 @@ def test_held_out_seeds(seed):
     medium = generate(8, days=3, load=1.0, seed=seed)
     plan = solve(medium, 3.0)
     assert violations(medium, plan.assignments, plan.drive_minutes) == []
+
+
+def test_the_short_reason_keeps_the_drive_when_a_job_needs_two_skills():
+    home = (40.0, -75.0)
+    shifts = [Shift(1, 0, 480, 1020, None, frozenset({"PTZ", "fibre splicing"}), home, "NE")]
+    jobs = [Job(1, 60, frozenset({"PTZ", "fibre splicing"}), (40.05, -75.0), window=(480, 900), zone="NE")]
+    (placed,) = solve(Instance(shifts=shifts, jobs=jobs, drive=drive_minutes), 1.0).assignments
+    assert placed.drive_reason == (
+        "closest technician with PTZ, fibre splicing working that day: 11 min from home, in their zone NE"
+    )
+    assert placed.reason.startswith(placed.drive_reason.removesuffix(", in their zone NE"))
+    assert "1st job of the day" in placed.reason and "window 8:00-15:00" in placed.reason
+
+
+# --- the time limit and the balance ---
+
+
+@pytest.mark.parametrize(
+    "technicians,seconds", [(1, 1.0), (5, 1.0), (20, 1.5), (60, 5.75), (100, 10.0), (500, 25.0), (2000, 25.0)]
+)
+def test_the_time_limit_follows_the_size_of_the_company(technicians, seconds):
+    assert time_limit(technicians) == pytest.approx(seconds)
+
+
+def test_a_shift_with_no_minute_left_takes_nothing_and_breaks_nothing():
+    home = (40.0, -75.0)
+    shifts = [
+        Shift(1, 0, 1000, 900, None, frozenset(), home),
+        Shift(2, 0, 480, 1020, None, frozenset(), home),
+    ]
+    instance = Instance(shifts=shifts, jobs=[Job(1, 60, frozenset(), home)], drive=drive_minutes)
+    instance.bookings = [Booking(1, 0, 950, 990, home, 99)]
+    plan = solve(instance, 1.0)
+    assert [(a.order_id, a.technician_id) for a in plan.assignments] == [(1, 2)]
+
+
+def _unbalanced_week():
+    """Two technicians at one depot, jobs with no address (no drive either way): the solver has no
+    reason to split them, so the balance decides. Sam already has four jobs booked this week."""
+    home = (40.0, -75.0)
+    shifts = [Shift(t, d, 480, 1020, 3, frozenset(), home) for t in (1, 2) for d in (0, 1)]
+    jobs = [Job(10 + i, 60, frozenset(), None) for i in range(6)]
+    return Instance(shifts=shifts, jobs=jobs, drive=drive_minutes, week_load={1: 4, 2: 0})
+
+
+def test_the_balance_moves_jobs_to_the_lighter_technician_on_the_same_day_and_keeps_every_rule():
+    instance = _unbalanced_week()
+    before = solve(dataclasses.replace(instance, week_load=None), 1.0)
+    plan = solve(instance, 1.0)
+    assert len(plan.assignments) == len(before.assignments) == 6
+    assert violations(instance, plan.assignments, plan.drive_minutes) == []
+    load = {1: 4, 2: 0}
+    for a in plan.assignments:
+        load[a.technician_id] += 1
+    assert abs(load[1] - load[2]) <= 1  # 4 + 6 jobs over two technicians: 5 and 5
+    assert plan.drive_minutes <= before.drive_minutes
+
+
+def test_the_balance_never_adds_drive_nor_changes_a_customers_day():
+    home, far = (40.0, -75.0), (40.3, -75.0)
+    shifts = [
+        Shift(1, 0, 480, 1020, None, frozenset(), home),
+        Shift(2, 0, 480, 1020, None, frozenset(), far),
+        Shift(2, 1, 480, 1020, None, frozenset(), far),
+    ]
+    jobs = [Job(10 + i, 60, frozenset(), home, window=(480, 900)) for i in range(3)]
+    instance = Instance(shifts=shifts, jobs=jobs, drive=drive_minutes, week_load={1: 3, 2: 0})
+    before = solve(dataclasses.replace(instance, week_load=None), 1.0)
+    plan = solve(instance, 1.0)
+    # Technician 2 is lighter but based far away: moving a job there would add drive, so nothing moves.
+    assert {a.technician_id for a in plan.assignments} == {a.technician_id for a in before.assignments} == {1}
+    assert plan.drive_minutes == before.drive_minutes
+    assert {a.day for a in plan.assignments} == {0}

@@ -189,3 +189,17 @@ def test_a_week_planned_by_the_optimiser_is_applied_with_no_refusal(city, camera
     booked = WorkOrder.objects.filter(pk__in=[o.pk for o in orders.values()])
     assert all(o.status == WorkOrderStatus.SCHEDULED for o in booked)
     assert booked.get(pk=orders["ptz"].pk).assigned_technician == north
+
+
+def test_planning_after_one_technicians_day_is_over_does_not_fail():
+    """At 4 PM on Monday Sam's day (7 AM-3 PM) is over: no Monday shift for him, and the plan goes
+    on with the others and the later days (OR-Tools failed on the empty shift before)."""
+    week = _week(4, techs=2, days=2, orders=4, bookings=0)
+    week["technicians"][0].work_end = dt.time(15)
+    four_pm = dt.datetime.combine(MONDAY, dt.time(16), tzinfo=NOW.tzinfo)
+    plan = plan_week(**week, now=four_pm, engine="ortools", seconds=5)
+    assert plan.placements
+    _assert_every_placement_meets_every_rule(week, plan)
+    sam = week["technicians"][0]
+    assert not [p for p in plan.placements if p.technician == sam and p.start.date() == MONDAY]
+    assert all(p.start > four_pm for p in plan.placements)

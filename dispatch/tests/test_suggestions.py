@@ -118,7 +118,8 @@ def test_the_closest_free_technician_ranks_first_and_the_drive_is_said(bank):
     WorkOrderFactory(assigned_technician=cy, customer=nextdoor, scheduled_for=at(8), estimated_minutes=60)
     nowhere = TechnicianFactory(name="Dee Unknown")  # no home base, no job: no drive to say
     ranked = work_order_suggestions(order, DAY)
-    assert [s.technician for s in ranked] == [cy, ben, ann, nowhere]
+    # Cy and Ben are both within the first 10-minute band: Ben's lighter week ranks him first.
+    assert [s.technician for s in ranked] == [ben, cy, ann, nowhere]
     by_name = {s.technician.name: s for s in ranked}
     assert by_name["Cy Nextdoor"].start == at(9)
     assert by_name["Cy Nextdoor"].drive_minutes == 1
@@ -127,6 +128,11 @@ def test_the_closest_free_technician_ranks_first_and_the_drive_is_said(bank):
     assert f"{by_name['Ann Far'].drive_minutes} min away, from home." in by_name["Ann Far"].reasons
     assert by_name["Dee Unknown"].drive_minutes is None
     assert not any("min away" in reason for reason in by_name["Dee Unknown"].reasons)
+    # A second job for Ben the same week: now Cy's lighter week puts him first; Ann stays behind
+    # both, her drive a band (or more) further, though her week is the lightest.
+    WorkOrderFactory(assigned_technician=ben, scheduled_for=at(14), estimated_minutes=60)
+    WorkOrderFactory(assigned_technician=ben, scheduled_for=at(8) + dt.timedelta(days=1))
+    assert [s.technician for s in work_order_suggestions(order, DAY)][:3] == [cy, ben, ann]
 
 
 def test_a_window_outside_working_hours_leaves_no_slot_and_says_so(team):

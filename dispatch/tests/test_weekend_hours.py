@@ -172,3 +172,31 @@ def test_the_office_sets_weekend_hours_on_the_technician_page(client, office_use
     assert "The end of work at weekends must be later than its start." in backwards.text
     seed_hours_technician.refresh_from_db()
     assert (seed_hours_technician.weekend_start, seed_hours_technician.weekend_end) == (T(8), T(12))
+
+
+def test_one_weekend_end_that_crosses_the_other_is_refused_with_the_hours_it_would_give(settings):
+    settings.TECHFLOW_WEEKEND_WORK_START, settings.TECHFLOW_WEEKEND_WORK_END = "08:00", "12:00"
+    late = sam(weekend_start=T(13))  # with the company's 12:00 end: 1 PM to 12 PM
+    with pytest.raises(ValidationError) as refused:
+        late.clean()
+    assert refused.value.message_dict == {
+        "weekend_end": [
+            "With these hours and the company's, work at weekends would start at 1:00 PM and end at "
+            "12:00 PM: give both ends."
+        ]
+    }
+    with pytest.raises(ValidationError) as weekday:
+        sam(work_start=T(18)).clean()  # with the company's 5 PM end
+    assert list(weekday.value.message_dict) == ["work_end"]
+    sam(weekend_start=T(9)).clean()  # 9 to 12: fine
+
+
+def test_the_board_on_a_saturday_spans_the_company_weekend_hours(settings):
+    from dispatch.selectors import board_hours
+
+    settings.TECHFLOW_WORK_START, settings.TECHFLOW_WORK_END = "07:00", "17:00"
+    settings.TECHFLOW_WEEKEND_WORK_START, settings.TECHFLOW_WEEKEND_WORK_END = "08:00", "12:00"
+    assert board_hours([], SATURDAY) == range(8, 12)
+    assert board_hours([], FRIDAY) == range(7, 17)
+    # A technician who works longer that Saturday widens it.
+    assert board_hours([sam(weekend_start=T(6), weekend_end=T(14))], SATURDAY) == range(6, 14)
