@@ -651,21 +651,30 @@ def _insert_greedy(instance, routes, jobs, drive, days, deadline):
             busy = sum(s.duration for s in stops)
             if shift.end - shift.start - busy < job.duration:
                 continue
-            new = _job_stop(job, shift)
-            base = _route_drive(stops, shift, drive)
-            for pos in range(len(stops) + 1):
-                trial = stops[:pos] + [new] + stops[pos:]
-                if _schedule(trial, shift, drive) is None:
-                    continue
-                delta = _route_drive(trial, shift, drive) - base
-                cand = (delta, key, pos)
-                if best is None or cand[:1] < best[:1]:
-                    best = (delta, key, pos, trial)
+            inserted = _cheapest_insertion(job, shift, stops, drive)
+            if inserted is not None and (best is None or inserted[0] < best[0]):
+                best = (inserted[0], key, inserted[1])
         if best is not None:
-            _, key, _, trial = best
+            _, key, trial = best
             routes[key] = (routes[key][0], trial)
             placed[job.order_id] = key
     return placed
+
+
+def _cheapest_insertion(job: Job, shift: Shift, stops: list[_Stop], drive) -> tuple[int, list[_Stop]] | None:
+    """The job put into the shift's stops where it adds the least drive and the day still
+    schedules: (the drive it adds, the new stops), or None when it fits nowhere."""
+    new = _job_stop(job, shift)
+    base = _route_drive(stops, shift, drive)
+    best = None
+    for pos in range(len(stops) + 1):
+        trial = stops[:pos] + [new] + stops[pos:]
+        if _schedule(trial, shift, drive) is None:
+            continue
+        delta = _route_drive(trial, shift, drive) - base
+        if best is None or delta < best[0]:
+            best = (delta, trial)
+    return best
 
 
 # --- results ---
@@ -882,16 +891,13 @@ def _balance(instance: Instance, routes: dict, week_load: dict[int, int], drive,
                 for key_b, shift_b, stops_b in lighter:
                     if not _fits_shift(job, shift_b):
                         continue
-                    new = _job_stop(job, shift_b)
-                    base = _route_drive(stops_b, shift_b, drive)
-                    for pos in range(len(stops_b) + 1):
-                        trial = stops_b[:pos] + [new] + stops_b[pos:]
-                        if _schedule(trial, shift_b, drive) is None:
-                            continue
-                        delta = _route_drive(trial, shift_b, drive) - base - saved
-                        rank = (delta, load[shift_b.technician_id] - load[tech_a], str(key_b), pos)
-                        if delta <= 0 and (best is None or rank < best[0]):
-                            best = (rank, key_a, rest, key_b, trial)
+                    inserted = _cheapest_insertion(job, shift_b, stops_b, drive)
+                    if inserted is None:
+                        continue
+                    delta = inserted[0] - saved
+                    rank = (delta, load[shift_b.technician_id] - load[tech_a], str(key_b))
+                    if delta <= 0 and (best is None or rank < best[0]):
+                        best = (rank, key_a, rest, key_b, inserted[1])
             if best is not None:
                 break  # the busiest technician with a move: apply it, then look again
         if best is None:
