@@ -36,14 +36,15 @@ from dispatch.formatting import clock_time
 from dispatch.models import JobTypeSkill, Technician, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.planner import Bucket, _minute, moment, optimiser_instance
 from dispatch.scheduling import (
-    booked_jobs_with_places,
     crew_rows,
     day_bounds,
     day_text,
-    duration_from,
     duration_of,
+    intervals,
     max_jobs_per_day,
+    order_places,
     overrun,
+    place,
     placement_refusals,
     type_minutes,
 )
@@ -145,16 +146,13 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
         o for o in on_day if o.is_open and o.status != WorkOrderStatus.IN_PROGRESS and o.pk not in crewed
     ]
     booked: dict[Bucket, list] = defaultdict(list)
-    for technician_id, at, minutes, job_type, *_ in crews:
+    for technician_id, at, end in intervals([row[:4] for row in crews], lengths):
         if technician_id in by_id:
-            booked[(technician_id, day)].append((at, at + duration_from(minutes, job_type, lengths)))
+            booked[(technician_id, day)].append((at, end))
     running: dict[int, tuple[WorkOrder, datetime]] = {}
     # Where the jobs that stay are (a crew's too): the drive to and from them counts.
-    places = {
-        (technician_id, at): where
-        for technician_id, at, _, where in booked_jobs_with_places(day, day + timedelta(days=1))
-        if where is not None
-    }
+    crew_places = order_places(row[4] for row in crews) if crews else {}
+    places = {(row[0], row[1]): crew_places.get(row[4]) for row in crews}
     for order in on_day:
         if order in movable:
             continue
@@ -169,6 +167,10 @@ def day_fix(day: date, technicians: Iterable[Technician], now: datetime | None =
                 f"over: planned to end {planned}."
             )
         booked[(order.assigned_technician_id, day)].append((order.scheduled_for, end))
+        if order.customer is not None:
+            places[(order.assigned_technician_id, order.scheduled_for)] = place(
+                order.customer.latitude, order.customer.longitude
+            )
     instance = optimiser_instance(
         technicians=techs,
         days=[day],

@@ -27,6 +27,7 @@ from dispatch.models import (
     MessageKind,
     MessageTemplate,
     Notification,
+    Technician,
     Visit,
     WorkOrder,
     WorkOrderStatus,
@@ -106,10 +107,15 @@ def message_template_save(*, kind: str, subject: str, body: str) -> MessageTempl
     return template
 
 
+def _lead(work_order: WorkOrder, visit: Visit | None) -> Technician | None:
+    """Who comes: a later `visit`'s lead, else the order's technician."""
+    return visit.lead if visit is not None else work_order.assigned_technician
+
+
 def _values(work_order: WorkOrder, eta: datetime | None, visit: Visit | None = None) -> dict[str, str]:
     """The placeholders' values; about a later `visit`, its day, time and lead."""
     local = visit.starts_at if visit is not None else work_order.scheduled_for
-    technician = visit.lead if visit is not None else work_order.assigned_technician
+    technician = _lead(work_order, visit)
     return {
         "customer": work_order.customer.name if work_order.customer else "",
         "company": settings.TECHFLOW_COMPANY_NAME,
@@ -156,7 +162,7 @@ def customer_messages_queue(
                     channel_type=channel,
                     direction=Direction.OUTBOUND,
                     customer=customer,
-                    technician=visit.lead if visit is not None else work_order.assigned_technician,
+                    technician=_lead(work_order, visit),
                     work_order=work_order,
                     kind=kind,
                     subject=subject[:255],

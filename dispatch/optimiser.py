@@ -825,19 +825,24 @@ def time_limit(technicians: int) -> float:
     return TIME_LIMITS[-1][1]
 
 
+def _workable(instance: Instance) -> Instance:
+    """The instance without shifts that have no minute in them (a day already over, hours the wrong
+    way round) and their bookings: such a shift takes nothing, and an empty range breaks the solvers."""
+    if all(s.start < s.end for s in instance.shifts):
+        return instance
+    kept = [s for s in instance.shifts if s.start < s.end]
+    keys = {(s.technician_id, s.day) for s in kept}
+    bookings = [b for b in instance.bookings if (b.technician_id, b.day) in keys]
+    return dataclasses.replace(instance, shifts=kept, bookings=bookings)
+
+
 def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto", workers: int = 1) -> Plan:
     """Plan the instance. method: auto, exact (CP-SAT), routing (one model), decompose.
 
     With the instance's week_load, the plan is then balanced (_balance): a job moves to a
     technician with at least two jobs fewer this week, on the same day, wherever that adds no
     drive time, in the last tenth of the time limit (CPU)."""
-    if any(s.start >= s.end for s in instance.shifts):
-        # A shift with no minute in it takes nothing (and an empty range breaks the solvers).
-        kept = [s for s in instance.shifts if s.start < s.end]
-        keys = {(s.technician_id, s.day) for s in kept}
-        instance = dataclasses.replace(
-            instance, shifts=kept, bookings=[b for b in instance.bookings if (b.technician_id, b.day) in keys]
-        )
+    instance = _workable(instance)
     balance = instance.week_load is not None
     # The balance's share comes out of the limit: the whole run stays inside it.
     solving = time_limit_s * (1 - BALANCE_SHARE) if balance else time_limit_s
@@ -847,7 +852,7 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     drive = _drive(instance)
     routes = _routes_of(instance, plan)
     deadline = time.process_time() + BALANCE_SHARE * time_limit_s
-    if not _balance(instance, routes, instance.week_load, drive, deadline):
+    if not _balance(instance, routes, drive, deadline):
         return plan
     days = sorted({s.day for s in instance.shifts})
     balanced = _plan_from_routes(instance, routes, plan.method, drive, days)
@@ -856,13 +861,13 @@ def solve(instance: Instance, time_limit_s: float = 10.0, *, method: str = "auto
     return balanced
 
 
-def _balance(instance: Instance, routes: dict, week_load: dict[int, int], drive, deadline: float) -> bool:
+def _balance(instance: Instance, routes: dict, drive, deadline: float) -> bool:
     """Move jobs from the busiest technicians of the week to ones with at least two jobs fewer on
     the same day (the customer keeps their day), each move the one that saves the most drive
     (never adding any), until none is left or the CPU `deadline`. Every move keeps the day
     feasible (hours, windows, skills, the cap). Returns whether anything moved."""
     jobs = {j.order_id: j for j in instance.jobs}
-    load: Counter = Counter(week_load)
+    load: Counter = Counter(instance.week_load)
     for shift, stops in routes.values():
         load[shift.technician_id] += sum(1 for stop in stops if stop.is_job)
     moved = False
@@ -1059,6 +1064,7 @@ def repair(
     placed value first (an emergency is placed if anything can make room), then the fewest moved
     orders, then drive.
     """
+    instance = _workable(instance)
     keep = {a.order_id: a for a in current if any(j.order_id == a.order_id for j in instance.jobs)}
     plan = exact(instance, time_limit_s, keep=keep, workers=workers)
     plan.method = "repair"

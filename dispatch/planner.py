@@ -700,8 +700,6 @@ def optimiser_instance(
                 first = max(first, _minute(now) + 1)
             elif day < now.date():
                 continue
-            if first >= _minute(ends):
-                continue  # their day is over (or their hours are the wrong way round): no shift
             opens[(technician.pk, day)] = first
             shifts.append(
                 optimiser.Shift(

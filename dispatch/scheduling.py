@@ -77,12 +77,10 @@ def work_hours(technician: Technician | None, day: date | None = None) -> tuple[
         start, end = technician.work_start or start, technician.work_end or end
     if day is None or not is_weekend(day):
         return start, end
-    company = company_weekend_hours()
-    own_start = technician.weekend_start if technician is not None else None
-    own_end = technician.weekend_end if technician is not None else None
-    if company is None:
-        return own_start or start, own_end or end
-    return own_start or company[0], own_end or company[1]
+    fallback_start, fallback_end = company_weekend_hours() or (start, end)
+    if technician is None:
+        return fallback_start, fallback_end
+    return technician.weekend_start or fallback_start, technician.weekend_end or fallback_end
 
 
 def max_jobs_per_day() -> int | None:
@@ -446,27 +444,27 @@ def booked_jobs_with_places(
 def _bookings(first: date, after: date, exclude: Iterable[int], *, places: bool) -> list[tuple]:
     excluded = set(exclude)
     where = ("customer__latitude", "customer__longitude") if places else ()
-    rows = (
+    rows = list(
         WorkOrder.objects.booked()
         .in_days(first, after)
         .exclude(pk__in=list(excluded))
         .values_list(*INTERVAL_FIELDS, *where)
     )
     crews = [row for row in crew_rows(first, after) if row[4] not in excluded]
-    lengths = type_minutes()
-    found = [
-        (tech, at, at + duration_from(minutes, job_type, lengths), place(*rest) if places else None)
-        for tech, at, minutes, job_type, *rest in rows
-    ]
-    customer_places: dict[int, Place | None] = {}
-    if places and crews:
-        orders = WorkOrder.objects.filter(pk__in={row[4] for row in crews})
-        coordinates = orders.values_list("pk", "customer__latitude", "customer__longitude")
-        customer_places = {pk: place(latitude, longitude) for pk, latitude, longitude in coordinates}
-    for tech, at, minutes, job_type, order_id, *_ in crews:
-        end = at + duration_from(minutes, job_type, lengths)
-        found.append((tech, at, end, customer_places.get(order_id)))
-    return found
+    spans = intervals([*(row[:4] for row in rows), *(row[:4] for row in crews)], type_minutes())
+    if not places:
+        return [(*span, None) for span in spans]
+    crew_places = order_places(row[4] for row in crews) if crews else {}
+    found = [place(*row[4:]) for row in rows] + [crew_places.get(row[4]) for row in crews]
+    return [(*span, at) for span, at in zip(spans, found, strict=True)]
+
+
+def order_places(order_ids: Iterable[int]) -> dict[int, Place | None]:
+    """Where each of these work orders is (its customer's place): one query."""
+    coordinates = WorkOrder.objects.filter(pk__in=set(order_ids)).values_list(
+        "pk", "customer__latitude", "customer__longitude"
+    )
+    return {pk: place(latitude, longitude) for pk, latitude, longitude in coordinates}
 
 
 def place(latitude, longitude) -> Place | None:

@@ -83,11 +83,10 @@ def _truck_choices(technician: Technician, state: TechnicianState) -> tuple[list
     driven = (
         ClockRecord.objects.filter(technician=technician, truck__active=True, truck__is_office_truck=False)
         .order_by("-clock_in_time")
-        .values_list("truck_id", flat=True)[:50]
+        .values_list("truck_id", "truck__name")[:50]
     )
-    recent = list(dict.fromkeys(driven))[:RECENT_TRUCKS]
-    names = dict(trucks.filter(pk__in=recent).values_list("pk", "name"))
-    return _with_drivers([(pk, names[pk]) for pk in recent if pk in names], technician, chosen), True
+    recent = list(dict.fromkeys(driven))[:RECENT_TRUCKS]  # (pk, name), the last driven first
+    return _with_drivers(recent, technician, chosen), True
 
 
 def truck_matches(technician: Technician, query: str) -> list[TruckChoice]:
