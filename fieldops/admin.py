@@ -19,6 +19,9 @@ from fieldops.models import (
     JobAttachment,
     OperationalEvent,
     ProcessedAction,
+    ReportDay,
+    ReportJob,
+    ReportTechnicianDay,
     ServiceReport,
     TechnicianActivity,
     TravelLog,
@@ -164,6 +167,29 @@ class ProcessedActionAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcessedAction]:
         return super().get_queryset(request).select_related("technician")
+
+
+@admin.register(ReportDay)
+class ReportDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The reports page's rollup (fieldops/reports.py): which closed days are rolled up, and when.
+    Read only: the periodic job builds each day once it has ended."""
+
+    list_display = ["day", "built_at"]
+    ordering = ["-day"]
+
+
+@admin.register(ReportTechnicianDay)
+class ReportTechnicianDayAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "technician_id", "clocked", "travel", "on_site", "arrivals", "on_time"]
+    search_fields = ["=technician_id"]
+    ordering = ["-day", "technician_id"]
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(LargeTableAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "work_order_id", "technician_id", "job_type", "on_site", "parts_cost"]
+    search_fields = ["=work_order_id", "=technician_id"]
+    ordering = ["-day", "work_order_id"]
 
 
 @admin.register(Incident)

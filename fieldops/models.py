@@ -441,4 +441,70 @@ class Incident(models.Model):
         return self.latitude is not None and self.longitude is not None
 
 
+class ReportDay(models.Model):
+    """A closed day whose report numbers are rolled up (fieldops.reports): while this row exists,
+    the day's report_technician_days and report_jobs rows are complete. Deleting it (a step saved
+    offline and replayed after midnight lands on an earlier day) has the day built again."""
+
+    day = models.DateField(primary_key=True)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "report_days"
+
+    def __str__(self) -> str:
+        return f"Report numbers of {self.day}"
+
+
+class ReportTechnicianDay(models.Model):
+    """One technician's numbers on one closed day: the reports page sums these over a period.
+    A derived table (rebuilt from the activity, clock and travel records), so it keeps plain ids:
+    archiving an old order does not take its day's numbers with it."""
+
+    day = models.DateField()
+    technician_id = models.IntegerField()
+    clocked = models.DurationField()
+    worked = models.BooleanField()
+    travel = models.DurationField()
+    on_site = models.DurationField()
+    arrivals = models.PositiveIntegerField()
+    on_time = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "report_technician_days"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "technician_id"], name="report_technician_days_one_row"),
+        ]
+        indexes = [models.Index(fields=["technician_id", "day"], name="idx_report_days_technician")]
+
+    def __str__(self) -> str:
+        return f"Technician {self.technician_id} on {self.day}"
+
+
+class ReportJob(models.Model):
+    """A job completed on a closed day: who completed it (the last to), its type, customer and time
+    (first-time fix is asked of the work orders when a report reads it: a follow-up can come up to
+    30 days later), the time everyone spent on site that day and the cost of its parts."""
+
+    day = models.DateField()
+    work_order_id = models.IntegerField()
+    technician_id = models.IntegerField()
+    job_type = models.CharField(max_length=50, blank=True)
+    customer_id = models.IntegerField(null=True)
+    completed_at = models.DateTimeField()
+    on_site = models.DurationField()
+    parts_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    costed_parts = models.IntegerField()
+
+    class Meta:
+        db_table = "report_jobs"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "work_order_id"], name="report_jobs_one_row"),
+        ]
+        indexes = [models.Index(fields=["technician_id", "day"], name="idx_report_jobs_technician")]
+
+    def __str__(self) -> str:
+        return f"Work order {self.work_order_id} completed on {self.day}"
+
+
 from fieldops.record_models import *  # noqa: E402,F403  (the job record: photos, checklists, equipment, sign-off)

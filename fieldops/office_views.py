@@ -244,12 +244,14 @@ def _report_period(request: HttpRequest) -> tuple[date, date]:
     return reports.clamp_period(first, last)
 
 
-def _report_for(request: HttpRequest) -> reports.Report:
+def _report_for(request: HttpRequest, *, per_technician_days: int | None = None) -> reports.Report:
     first, last = _report_period(request)
     technician = None
     if (request.GET.get("technician") or "").isdigit():
         technician = Technician.objects.filter(pk=int(request.GET["technician"])).first()
-    return reports.build_report(first=first, last=last, technician=technician)
+    return reports.build_report(
+        first=first, last=last, technician=technician, per_technician_days=per_technician_days
+    )
 
 
 def _percent(value: float | None) -> float | None:
@@ -272,10 +274,7 @@ def _chart_data(report: reports.Report) -> dict:
     ]
     if len(jobs) > MAX_CHART_SERIES:
         jobs = [
-            {
-                "label": "All technicians",
-                "data": [sum(series["data"][i] for series in jobs) for i in range(len(labels))],
-            }
+            {"label": "All technicians", "data": [report.jobs_per_day.get(day, 0) for day in report.days]}
         ]
     return {
         "days": labels,
@@ -303,7 +302,7 @@ def _chart_data(report: reports.Report) -> dict:
 @office_required
 def report_page(request: HttpRequest) -> HttpResponse:
     """KPIs for a period and technician: charts (static/js/reports.js) over the same numbers as the tables."""
-    report = _report_for(request)
+    report = _report_for(request, per_technician_days=MAX_CHART_SERIES)
     query = request.GET.copy()
     query["start"], query["end"] = report.first.isoformat(), report.last.isoformat()
     chart_data = _chart_data(report)

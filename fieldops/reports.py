@@ -17,25 +17,36 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
     Min,
+    OuterRef,
     Q,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from dispatch import clock
 from dispatch.models import CallType, CommunicationMessage, JobType, Technician, WorkOrder
 from dispatch.scheduling import days_bounds, week_start
-from fieldops.models import ActivityType, ClockRecord, TechnicianActivity, TravelLog
+from fieldops.models import (
+    ActivityType,
+    ClockRecord,
+    ReportDay,
+    ReportJob,
+    ReportTechnicianDay,
+    TechnicianActivity,
+    TravelLog,
+)
 from fieldops.selectors import ARRIVED, LEFT, site_time_from_sums
 from inventory.models import MovementKind, StockMovement
 
 FOLLOW_UP_DAYS = 30
+FOLLOW_UP = timedelta(days=FOLLOW_UP_DAYS)
 MAX_DAYS = 92
 ANSWERED_CALLS = (CallType.INBOUND, CallType.OUTBOUND)
 MISSED_CALLS = (CallType.MISSED, CallType.VOICEMAIL)
@@ -57,6 +68,15 @@ class TechnicianNumbers:
     arrivals: int = 0
     on_time: int = 0
     first_time_fixes: int = 0
+
+    def add_days(self, clocked, days_worked, travel, on_site, arrivals, on_time) -> None:
+        """A day's numbers, or a sum of days' (the database's sums are None over no rows)."""
+        self.clocked += clocked or timedelta()
+        self.days_worked += days_worked or 0
+        self.travel += travel or timedelta()
+        self.on_site += on_site or timedelta()
+        self.arrivals += arrivals or 0
+        self.on_time += on_time or 0
 
     @property
     def jobs_per_day(self) -> float | None:
@@ -88,6 +108,12 @@ class JobTypeNumbers:
     parts_cost: Decimal = Decimal("0")
     costed_parts: int = 0
 
+    def add(self, jobs: int, on_site, parts_cost, costed_parts) -> None:
+        self.jobs += jobs
+        self.on_site += on_site or timedelta()
+        self.parts_cost += parts_cost or Decimal("0")
+        self.costed_parts += costed_parts or 0
+
     @property
     def average_on_site(self) -> timedelta | None:
         return self.on_site / self.jobs if self.jobs else None
@@ -102,6 +128,7 @@ class Report:
     technicians: list[TechnicianNumbers]
     job_types: list[JobTypeNumbers]
     jobs_by_day: dict[int, Counter] = field(default_factory=dict)
+    jobs_per_day: dict[date, int] = field(default_factory=dict)
     calls_by_day: dict[date, Counter] = field(default_factory=dict)
 
     def _total(self, name: str) -> int:
@@ -115,8 +142,12 @@ class Report:
         return self._total("jobs")
 
     @property
+    def first_time_fixes_total(self) -> int:
+        return self._total("first_time_fixes")
+
+    @property
     def first_time_fix_rate(self) -> float | None:
-        return ratio(self._total("first_time_fixes"), self.jobs)
+        return ratio(self.first_time_fixes_total, self.jobs)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -206,7 +237,7 @@ def _visits(
         )
     )
     if company:  # the whole company's period; one technician's week is small
-        with _random_reads_priced_as_cached():
+        with _planned_for_memory():
             rows = list(rows)
     visits = []
     for (
@@ -249,25 +280,32 @@ def _visits(
 
 
 @contextmanager
-def _random_reads_priced_as_cached():
-    """PostgreSQL's default random_page_cost (4) prices an index probe as a disk seek: it then
-    joins a week's visits to their work orders by reading all of work_orders (52 ms at a year of
-    500 technicians) rather than by primary key (17 ms). On an SSD, or with the table in memory,
-    1.1 is the usual value; set here, for this query only (SET LOCAL in its own transaction)."""
+def _planned_for_memory():
+    """Two planner settings for the queries within, on PostgreSQL (SET LOCAL, in their own
+    transaction, the values before put back after, so a request already in a transaction plans
+    its later queries as before):
+    - random_page_cost 1.1, not the default 4, which prices an index probe as a disk seek: a
+      week's visits were then joined to their work orders by reading all of work_orders (52 ms at
+      a year of 500 technicians) rather than by primary key (17 ms). 1.1 is the usual value on an
+      SSD or with the tables in memory.
+    - jit off: a quarter's first-time-fix check (one index probe per job) is priced high enough
+      to be compiled, and compiling it took 170 ms of a query that runs in 20.
+    """
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        # set_config(..., true) is SET LOCAL; the value before is put back, so a request that was
-        # already in a transaction plans its later queries as before.
         cursor.execute(
-            "SELECT current_setting('random_page_cost'), set_config('random_page_cost', '1.1', true)"
+            "SELECT current_setting('random_page_cost'), current_setting('jit'),"
+            " set_config('random_page_cost', '1.1', true), set_config('jit', 'off', true)"
         )
-        [before, _] = cursor.fetchone()
+        [cost, jit, _, _] = cursor.fetchone()
         try:
             yield
         finally:
-            cursor.execute("SELECT set_config('random_page_cost', %s, true)", [before])
+            cursor.execute(
+                "SELECT set_config('random_page_cost', %s, true), set_config('jit', %s, true)", [cost, jit]
+            )
 
 
 def _period_activity(start: datetime, end: datetime, technician: Technician | None, kinds):
@@ -283,121 +321,317 @@ def _span(start_field: str, end_field: str, now: datetime):
     return ExpressionWrapper(until - F(start_field), output_field=DurationField())
 
 
-def build_report(*, first: date, last: date, technician: Technician | None = None) -> Report:
-    """Every number of the reports page for the days first..last (in the company's zone)."""
-    first, last = clamp_period(first, last)
-    start, end = days_bounds(first, last + timedelta(days=1))
-    now = min(clock.now(), end)
-    zone = timezone.get_current_timezone()
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    mine = {"technician": technician} if technician else {}
-    people = Technician.objects.filter(pk=technician.pk) if technician else Technician.objects.all()
-    numbers = {t.pk: TechnicianNumbers(t.pk, t.name) for t in people.only("pk", "name")}
+def _technician_day(
+    facts: dict[int, ReportTechnicianDay], day: date, technician_id: int
+) -> ReportTechnicianDay:
+    if technician_id not in facts:
+        facts[technician_id] = ReportTechnicianDay(
+            day=day,
+            technician_id=technician_id,
+            clocked=timedelta(),
+            worked=False,
+            travel=timedelta(),
+            on_site=timedelta(),
+            arrivals=0,
+            on_time=0,
+        )
+    return facts[technician_id]
 
-    def row(technician_id: int | None) -> TechnicianNumbers | None:
-        return numbers.get(technician_id)
 
-    # Clocked time, summed by the database, and the days each technician worked (one row per
-    # technician and day: a count of distinct days would make the database sort the period's
-    # records by technician).
-    shifts = ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end, **mine)
-    clocked = (
+def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], list[ReportJob]]:
+    """One day's numbers, from the clock, travel, activity and stock records, as (unsaved) rollup
+    rows: one per technician who did something, one per job completed that day.
+
+    A day is midnight to midnight in the company's zone; a span still open at midnight (a shift, a
+    drive, a visit) counts up to midnight on its first day, and what runs on after midnight counts
+    on the next day only for time on site (a departure after midnight closes a visit begun the day
+    before). A job completed twice on one day counts once, for the last to complete it.
+    """
+    start, end = days_bounds(day, day + timedelta(days=1))
+    now = min(now, end)
+    facts: dict[int, ReportTechnicianDay] = {}
+
+    shifts = ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)
+    for technician_id, total in (
         shifts.values("technician_id")
         .annotate(clocked=Sum(_span("clock_in_time", "clock_out_time", now)))
         .order_by()
         .values_list("technician_id", "clocked")
-    )
-    for technician_id, total in clocked:
-        if numbers_row := row(technician_id):
-            numbers_row.clocked = total or timedelta()
-    worked = (
-        shifts.annotate(day=TruncDate("clock_in_time", tzinfo=zone))
-        .values_list("technician_id", "day")
-        .order_by()
-        .distinct()
-    )
-    for technician_id, _ in worked:
-        if numbers_row := row(technician_id):
-            numbers_row.days_worked += 1
-
-    # Travel.
-    travel = (
-        TravelLog.objects.filter(travel_start_time__gte=start, travel_start_time__lt=end, **mine)
+    ):
+        row = _technician_day(facts, day, technician_id)
+        row.clocked, row.worked = total or timedelta(), True
+    for technician_id, total in (
+        TravelLog.objects.filter(travel_start_time__gte=start, travel_start_time__lt=end)
         .values("technician_id")
         .annotate(travel=Sum(_span("travel_start_time", "travel_end_time", now)))
         .order_by()
         .values_list("technician_id", "travel")
-    )
-    for technician_id, total in travel:
-        if numbers_row := row(technician_id):
-            numbers_row.travel = total or timedelta()
+    ):
+        _technician_day(facts, day, technician_id).travel = total or timedelta()
 
-    # Activity: time on site per job, arrivals, completions.
-    visits = _visits(start, end, technician, now)
-    grace = timedelta(minutes=settings.TECHFLOW_LATE_START_MINUTES)
     on_site_by_order: dict[int, timedelta] = defaultdict(timedelta)
     completed: dict[int, _Visit] = {}
-    for visit in visits:
+    for visit in _visits(start, end, None, now, company=False):
+        if visit.on_site:
+            _technician_day(facts, day, visit.technician_id).on_site += visit.on_site
+            on_site_by_order[visit.order_id] += visit.on_site
         if visit.completed_at and (
             visit.order_id not in completed or completed[visit.order_id].completed_at < visit.completed_at
         ):
             completed[visit.order_id] = visit
-        numbers_row = row(visit.technician_id)
-        if numbers_row is None:
-            continue
-        numbers_row.on_site += visit.on_site
-        on_site_by_order[visit.order_id] += visit.on_site
-        if visit.first_arrival and visit.scheduled_for:
-            numbers_row.arrivals += 1
-            numbers_row.on_time += visit.first_arrival <= visit.scheduled_for + grace
 
-    # Completed jobs: per technician per day, first-time fixes, by job type.
-    jobs_by_day: dict[int, Counter] = defaultdict(Counter)
-    # The completed jobs of the period, as a subquery (not a list of ids) for the parts below.
-    completions = _period_activity(start, end, technician, [ActivityType.WORK_COMPLETED])
-    customers = {visit.customer_id for visit in completed.values() if visit.customer_id}
-    follow_ups: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    if completed:
-        # Each customer's orders through idx_work_orders_customer_created.
-        for pk, customer_id, created_at in (
-            WorkOrder.objects.filter(
-                customer_id__in=customers,
-                created_at__gte=start,
-                created_at__lt=end + timedelta(days=FOLLOW_UP_DAYS),
-            )
-            .order_by()
-            .values_list("pk", "customer_id", "created_at")
-        ):
-            follow_ups[customer_id].append((pk, created_at))
-    types = {value: JobTypeNumbers(value, label) for value, label in JobType.choices}
-    types[""] = JobTypeNumbers("", "No job type")
-    for order_id, visit in completed.items():
-        numbers_row = row(visit.technician_id)
-        if numbers_row is None:
+    # On-time arrival: each visit's first arrival (a return to the same visit is not judged
+    # again), against that visit's start: the order's for the first visit, its own for a later one.
+    grace = timedelta(minutes=settings.TECHFLOW_LATE_START_MINUTES)
+    arrivals = list(
+        TechnicianActivity.objects.filter(
+            created_at__gte=start, created_at__lt=end, activity_type__in=ARRIVED, work_order__isnull=False
+        )
+        .order_by("created_at", "sequence")
+        .values_list(
+            "technician_id",
+            "work_order_id",
+            "visit_id",
+            "created_at",
+            "visit__starts_at",
+            "work_order__scheduled_for",
+        )
+    )
+    judged = set(
+        TechnicianActivity.objects.filter(
+            created_at__lt=start,
+            activity_type__in=ARRIVED,
+            work_order_id__in={order_id for _, order_id, *_ in arrivals},
+        )
+        .order_by()
+        .values_list("technician_id", "work_order_id", "visit_id")
+        .distinct()
+    )
+    for technician_id, order_id, visit_id, at, visit_start, scheduled_for in arrivals:
+        if (technician_id, order_id, visit_id) in judged:
             continue
-        at = visit.completed_at
-        numbers_row.jobs += 1
-        jobs_by_day[visit.technician_id][at.astimezone(zone).date()] += 1
-        window_end = at + timedelta(days=FOLLOW_UP_DAYS)
-        later = [pk for pk, created in follow_ups.get(visit.customer_id, []) if at < created <= window_end]
-        if not [pk for pk in later if pk != order_id]:
-            numbers_row.first_time_fixes += 1
-        type_row = types.get(visit.job_type) or types[""]
-        type_row.jobs += 1
-        type_row.on_site += on_site_by_order.get(order_id, timedelta())
+        judged.add((technician_id, order_id, visit_id))
+        due = visit_start if visit_id else scheduled_for
+        if due is not None:
+            row = _technician_day(facts, day, technician_id)
+            row.arrivals += 1
+            row.on_time += at <= due + grace
 
-    # Parts cost of the completed jobs, by job type, where the items have a cost.
-    if completed:
+    jobs = {
+        order_id: ReportJob(
+            day=day,
+            work_order_id=order_id,
+            technician_id=visit.technician_id,
+            job_type=visit.job_type,
+            customer_id=visit.customer_id,
+            completed_at=visit.completed_at,
+            on_site=on_site_by_order.get(order_id, timedelta()),
+            parts_cost=Decimal("0"),
+            costed_parts=0,
+        )
+        for order_id, visit in completed.items()
+    }
+    if jobs:
         for order_id, change, cost in StockMovement.objects.filter(
-            work_order_id__in=completions.values("work_order_id"),
+            work_order_id__in=list(jobs),
             kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB],
             item__unit_cost__isnull=False,
         ).values_list("work_order_id", "quantity_change", "item__unit_cost"):
-            type_row = types.get(completed[order_id].job_type) or types[""]
-            type_row.parts_cost += -change * cost
-            type_row.costed_parts += -change
+            jobs[order_id].parts_cost += -change * cost
+            jobs[order_id].costed_parts += -change
+    return list(facts.values()), list(jobs.values())
+
+
+def report_days_build(days: list[date]) -> int:
+    """Roll up these closed days (today and later are left out: their numbers still change), each
+    in its own transaction; a day built again replaces its rows. Safe to run twice at once."""
+    today = clock.localdate()
+    built = 0
+    for day in sorted(d for d in days if d < today):
+        technician_days, jobs = _day_facts(day, clock.now())
+        with transaction.atomic():
+            ReportTechnicianDay.objects.filter(day=day).delete()
+            ReportJob.objects.filter(day=day).delete()
+            ReportTechnicianDay.objects.bulk_create(technician_days, ignore_conflicts=True)
+            ReportJob.objects.bulk_create(jobs, ignore_conflicts=True)
+            ReportDay.objects.bulk_create([ReportDay(day=day, built_at=clock.now())], ignore_conflicts=True)
+        built += 1
+    return built
+
+
+def report_days_missing(first: date, last: date) -> list[date]:
+    """The closed days of first..last not rolled up yet."""
+    last = min(last, clock.localdate() - timedelta(days=1))
+    if last < first:
+        return []
+    rolled = set(ReportDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True))
+    return [
+        first + timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if first + timedelta(days=i) not in rolled
+    ]
+
+
+def report_days_catch_up() -> str:
+    """The periodic job: roll up every closed day of the last MAX_DAYS not rolled up yet (the day
+    that just ended, and any a late offline step sent back)."""
+    yesterday = clock.localdate() - timedelta(days=1)
+    missing = report_days_missing(yesterday - timedelta(days=MAX_DAYS - 1), yesterday)
+    return f"{report_days_build(missing)} day(s) rolled up"
+
+
+def report_day_stale(day: date) -> None:
+    """A step recorded late on a closed day (saved offline, sent after midnight): build it again."""
+    ReportDay.objects.filter(day=day).delete()
+
+
+def _follow_up(completed_at, order_id) -> Q:
+    """A later order for the same customer within FOLLOW_UP_DAYS after a completion: not a fix."""
+    return Q(created_at__gt=completed_at, created_at__lte=completed_at + FOLLOW_UP) & ~Q(pk=order_id)
+
+
+def _followed_up_live(jobs: list[ReportJob]) -> set[int]:
+    """The work orders among these (today's) jobs that a later order for the customer followed."""
+    customers = {job.customer_id for job in jobs if job.customer_id}
+    if not customers:
+        return set()
+    earliest = min(job.completed_at for job in jobs)
+    later: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for pk, customer_id, created_at in (
+        WorkOrder.objects.filter(customer_id__in=customers, created_at__gt=earliest)
+        .order_by()
+        .values_list("pk", "customer_id", "created_at")
+    ):
+        later[customer_id].append((pk, created_at))
+    return {
+        job.work_order_id
+        for job in jobs
+        if any(
+            pk != job.work_order_id and job.completed_at < created <= job.completed_at + FOLLOW_UP
+            for pk, created in later.get(job.customer_id, [])
+        )
+    }
+
+
+def build_report(
+    *, first: date, last: date, technician: Technician | None = None, per_technician_days: int | None = None
+) -> Report:
+    """Every number of the reports page for the days first..last (in the company's zone).
+
+    A closed day's numbers are read from its rollup (report_technician_days, report_jobs: built by
+    the periodic job, or here the first time a day is asked for); today's are worked out from the
+    records, by the same _day_facts. So a period is the sum of its days, and the page reads a
+    quarter in a few queries of a few hundred rows. `per_technician_days`: give jobs per
+    technician per day only when at most this many technicians completed jobs (None: always).
+    """
+    first, last = clamp_period(first, last)
+    today = clock.localdate()
+    zone = timezone.get_current_timezone()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    people = Technician.objects.filter(pk=technician.pk) if technician else Technician.objects.all()
+    numbers = {t.pk: TechnicianNumbers(t.pk, t.name) for t in people.only("pk", "name")}
+    types = {value: JobTypeNumbers(value, label) for value, label in JobType.choices}
+    types[""] = JobTypeNumbers("", "No job type")
+    jobs_per_day: Counter = Counter()
+    jobs_by_day: dict[int, Counter] = defaultdict(Counter)
+
+    def job_type(value: str) -> JobTypeNumbers:
+        return types.get(value) or types[""]
+
+    report_days_build(report_days_missing(first, last))
+    mine = {"technician_id": technician.pk} if technician else {}
+    stored_days = {"day__gte": first, "day__lte": min(last, today - timedelta(days=1)), **mine}
+    stored_jobs = ReportJob.objects.filter(**stored_days).annotate(
+        followed_up=Exists(
+            WorkOrder.objects.filter(
+                _follow_up(OuterRef("completed_at"), OuterRef("work_order_id")),
+                customer_id=OuterRef("customer_id"),
+            )
+        )
+    )
+    with _planned_for_memory():
+        for technician_id, clocked, worked, travel, on_site, arrivals, on_time in (
+            ReportTechnicianDay.objects.filter(**stored_days)
+            .values("technician_id")
+            .annotate(
+                clocked_sum=Sum("clocked"),
+                days_worked=Count("pk", filter=Q(worked=True)),
+                travel_sum=Sum("travel"),
+                on_site_sum=Sum("on_site"),
+                arrivals_sum=Sum("arrivals"),
+                on_time_sum=Sum("on_time"),
+            )
+            .order_by()
+            .values_list(
+                "technician_id",
+                "clocked_sum",
+                "days_worked",
+                "travel_sum",
+                "on_site_sum",
+                "arrivals_sum",
+                "on_time_sum",
+            )
+        ):
+            if row := numbers.get(technician_id):
+                row.add_days(clocked, worked, travel, on_site, arrivals, on_time)
+        for technician_id, count, fixes in (
+            stored_jobs.values("technician_id")
+            .annotate(jobs=Count("pk"), fixes=Count("pk", filter=Q(followed_up=False)))
+            .order_by()
+            .values_list("technician_id", "jobs", "fixes")
+        ):
+            if row := numbers.get(technician_id):
+                row.jobs += count
+                row.first_time_fixes += fixes
+        for value, count, on_site, cost, costed in (
+            ReportJob.objects.filter(**stored_days)
+            .values("job_type")
+            .annotate(Count("pk"), Sum("on_site"), Sum("parts_cost"), Sum("costed_parts"))
+            .order_by()
+            .values_list("job_type", "pk__count", "on_site__sum", "parts_cost__sum", "costed_parts__sum")
+        ):
+            job_type(value).add(count, on_site, cost, costed)
+        for day, count in (
+            ReportJob.objects.filter(**stored_days)
+            .values("day")
+            .annotate(Count("pk"))
+            .order_by()
+            .values_list("day", "pk__count")
+        ):
+            jobs_per_day[day] += count
+
+    if first <= today <= last:
+        technician_days, jobs = _day_facts(today, clock.now())
+        followed = _followed_up_live(jobs)
+        for fact in technician_days:
+            if (row := numbers.get(fact.technician_id)) is not None:
+                row.add_days(
+                    fact.clocked, int(fact.worked), fact.travel, fact.on_site, fact.arrivals, fact.on_time
+                )
+        for job in jobs:
+            if (row := numbers.get(job.technician_id)) is None:
+                continue
+            row.jobs += 1
+            row.first_time_fixes += job.work_order_id not in followed
+            job_type(job.job_type).add(1, job.on_site, job.parts_cost, job.costed_parts)
+            jobs_per_day[today] += 1
+            jobs_by_day[job.technician_id][today] += 1
+
+    with_jobs = [row for row in numbers.values() if row.jobs]
+    if per_technician_days is None or len(with_jobs) <= per_technician_days:
+        for technician_id, day, count in (
+            ReportJob.objects.filter(**stored_days)
+            .values("technician_id", "day")
+            .annotate(Count("pk"))
+            .order_by()
+            .values_list("technician_id", "day", "pk__count")
+        ):
+            jobs_by_day[technician_id][day] += count
+    else:
+        jobs_by_day = defaultdict(Counter)
 
     # Calls answered and missed, per day.
+    start, end = days_bounds(first, last + timedelta(days=1))
     calls_by_day: dict[date, Counter] = {day: Counter() for day in days}
     calls = CommunicationMessage.objects.calls().filter(created_at__gte=start, created_at__lt=end)
     if technician:
@@ -414,6 +648,7 @@ def build_report(*, first: date, last: date, technician: Technician | None = Non
         technicians=sorted(shown, key=lambda n: n.name),
         job_types=[t for t in types.values() if t.jobs],
         jobs_by_day=dict(jobs_by_day),
+        jobs_per_day=dict(jobs_per_day),
         calls_by_day=calls_by_day,
     )
 

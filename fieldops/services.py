@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from dispatch import clock, formatting, messaging, scheduling
 from dispatch.models import (
@@ -40,6 +41,7 @@ from fieldops.models import (
     TechnicianActivity,
     TravelLog,
 )
+from fieldops.reports import report_day_stale
 from fieldops.state import (
     STEP_ACTIVITY,
     OfficeRefusal,
@@ -90,6 +92,8 @@ def _tapped(tapped_at: datetime, received_at: datetime):
     try:
         with clock.frozen(tapped_at):
             yield
+        if timezone.localdate(tapped_at) < timezone.localdate(received_at):
+            report_day_stale(timezone.localdate(tapped_at))  # that day's rollup is out of date
     finally:
         _tap.reset(token)
 

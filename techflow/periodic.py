@@ -61,6 +61,12 @@ def _service_reports() -> str:
     return f"{reports_request_due()} report(s) asked for again"
 
 
+def _report_days() -> str:
+    from fieldops.reports import report_days_catch_up
+
+    return report_days_catch_up()
+
+
 def _stored_files_check() -> str:
     from techflow.storage_check import stored_files_check
 
@@ -73,6 +79,7 @@ JOBS: dict[str, Job] = {
         Job("incidents_escalate", 60, _incidents_escalate, "manage.py incidents_escalate"),
         Job("raise_due_events", 120, _raise_due_events, "manage.py raise_due_events"),
         Job("send_customer_messages", 300, _send_customer_messages, "manage.py send_customer_messages"),
+        Job("report_days", 900, _report_days, "the reports page's rollup of each closed day"),
         Job("service_reports", 120, _service_reports, "reports whose task was lost, asked for again"),
         Job("stored_files_check", 600, _stored_files_check, "manage.py check_stored_files"),
     )

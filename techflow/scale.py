@@ -70,6 +70,7 @@ from fieldops.models import (
     TechnicianActivity,
     TravelLog,
 )
+from fieldops.reports import report_days_build
 from inventory.models import (
     STANDARD_QUANTITY_BY_CATEGORY,
     InventoryItem,
@@ -600,6 +601,8 @@ def generate(
         with connection.cursor() as cursor:
             for table in build.tables.values():
                 cursor.execute(f"{command} {connection.ops.quote_name(table.model._meta.db_table)}")
+    with clock.frozen(now):  # the reports page's rollup of every closed day (a periodic job's work)
+        report_days_build([build.today - timedelta(days=offset) for offset in range(1, days + 1)])
     counts = {t.model._meta.db_table: t.count for t in build.tables.values()}
     logins = [("admin", "superuser: /admin/"), ("office", "office staff: /office/")]
     logins += [(t.username, f"technician {t.name}: /tech/") for t in DEMO_TECHNICIANS[:technicians]]

@@ -172,3 +172,39 @@ class ServiceReportFactory(factory.django.DjangoModelFactory):
     requested_version = factory.SelfAttribute("version")
     file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4 a report")
     renders = 1
+
+
+class ReportDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReportDay
+
+    day = factory.Sequence(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
+    built_at = factory.LazyFunction(timezone.now)
+
+
+class ReportTechnicianDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReportTechnicianDay
+
+    day = factory.Sequence(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
+    technician_id = 1
+    clocked = dt.timedelta(hours=8)
+    worked = True
+    travel = dt.timedelta(hours=1)
+    on_site = dt.timedelta(hours=5)
+    arrivals = 2
+    on_time = 1
+
+
+class ReportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReportJob
+
+    day = dt.date(2026, 1, 5)
+    work_order_id = factory.Sequence(lambda n: n + 1)
+    technician_id = 1
+    job_type = "repair"
+    completed_at = factory.LazyFunction(timezone.now)
+    on_site = dt.timedelta(hours=2)
+    parts_cost = 0
+    costed_parts = 0

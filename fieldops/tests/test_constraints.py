@@ -378,3 +378,23 @@ def test_equipment_keeps_to_its_kinds_and_statuses(name, fields):
 
     with violates(name):
         Equipment.objects.create(customer=CustomerFactory(), **{"kind": "camera", **fields})
+
+
+def test_a_rolled_up_day_holds_one_row_per_technician_and_per_job():
+    from fieldops.models import ReportJob, ReportTechnicianDay
+
+    day, zero = dt.date(2026, 11, 2), dt.timedelta()
+    numbers = {"clocked": zero, "worked": True, "travel": zero, "on_site": zero, "arrivals": 0, "on_time": 0}
+    ReportTechnicianDay.objects.create(day=day, technician_id=1, **numbers)
+    with violates("report_technician_days_one_row"):
+        ReportTechnicianDay.objects.create(day=day, technician_id=1, **numbers)
+    job = {
+        "technician_id": 1,
+        "completed_at": timezone.now(),
+        "on_site": zero,
+        "parts_cost": Decimal("0"),
+        "costed_parts": 0,
+    }
+    ReportJob.objects.create(day=day, work_order_id=7, **job)
+    with violates("report_jobs_one_row"):
+        ReportJob.objects.create(day=day, work_order_id=7, **job)

@@ -1,6 +1,7 @@
 """The reports page's numbers, from a technician's day written through the services."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,8 +14,9 @@ from django.utils import timezone
 from dispatch import calls
 from dispatch.models import JobType
 from dispatch.scheduling import week_start
-from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
+from dispatch.tests.factories import CustomerFactory, TechnicianFactory, VisitFactory, WorkOrderFactory
 from fieldops import reports, services
+from fieldops.models import ReportDay, ReportJob
 from inventory.tests.factories import InventoryItemFactory, TruckFactory, TruckInventoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,12 +174,13 @@ def test_the_reports_page_runs_the_same_queries_at_two_sizes(office_client, last
             with time_machine.travel(_at(monday, 7), tick=False):
                 order = WorkOrderFactory(assigned_technician=tech, scheduled_for=_at(day, 9))
             _day(tech, truck, day, [(order, ((8, 30), (9, 0), (10, 0)))])
+        reports.report_days_build([monday + dt.timedelta(days=i) for i in range(7)])  # the periodic job
         with CaptureQueriesContext(connection) as queries:
             assert office_client.get(reverse("field:report_page")).status_code == 200
         counts.append(len(queries))
-    # 15 reads; on PostgreSQL the visits' query also runs in a savepoint that sets and restores
-    # random_page_cost (reports._random_reads_priced_as_cached): three statements more.
-    assert counts[0] == counts[1] <= (18 if connection.vendor == "postgresql" else 15)
+    # 14 reads; on PostgreSQL the rollup's sums also run in a savepoint that sets and restores two
+    # planner settings (reports._planned_for_memory): four statements more.
+    assert counts[0] == counts[1] <= (18 if connection.vendor == "postgresql" else 14)
 
 
 def test_time_on_site_counts_return_visits_and_cuts_visits_at_the_period(last_week, now):
@@ -204,4 +207,117 @@ def test_time_on_site_counts_return_visits_and_cuts_visits_at_the_period(last_we
     report = reports.build_report(first=monday, last=sunday)
     [row] = report.technicians
     assert row.on_site == dt.timedelta(hours=2 + 1.5 + 2)
-    assert (row.arrivals, row.on_time) == (1, 1)  # one job, its first arrival in the period at 9:10
+    # A visit is judged on time once, at its first arrival: here the Sunday before (early, so on
+    # time), which is the week before's; the return on Monday and Wednesday is not judged again.
+    assert (row.arrivals, row.on_time) == (0, 0)
+    [before] = reports.build_report(
+        first=monday - dt.timedelta(days=7), last=monday - dt.timedelta(days=1)
+    ).technicians
+    assert (before.arrivals, before.on_time) == (1, 1)
+
+
+def _numbers(report):
+    technicians = [
+        (
+            r.name,
+            r.jobs,
+            r.days_worked,
+            r.clocked,
+            r.on_site,
+            r.travel,
+            r.arrivals,
+            r.on_time,
+            r.first_time_fixes,
+        )
+        for r in report.technicians
+    ]
+    types = [(t.job_type, t.jobs, t.on_site, t.parts_cost, t.costed_parts) for t in report.job_types]
+    by_day = {t: dict(days) for t, days in report.jobs_by_day.items()}
+    return technicians, types, by_day, report.jobs_per_day, report.calls_answered, report.calls_missed
+
+
+def test_a_closed_day_reads_from_its_rollup_the_numbers_it_had_live(worked):
+    """Tuesday read on Tuesday evening (worked out from the records) and after it ended (from the
+    rollup the first read of a closed day writes): the same numbers."""
+    _, tuesday = worked
+    with time_machine.travel(_at(tuesday, 23, 30), tick=False):
+        live = reports.build_report(first=tuesday, last=tuesday)
+    assert not ReportDay.objects.exists()
+    rolled = reports.build_report(first=tuesday, last=tuesday)
+    assert (
+        ReportDay.objects.filter(day=tuesday).exists() and ReportJob.objects.filter(day=tuesday).count() == 2
+    )
+    assert _numbers(rolled) == _numbers(live)
+    assert live.jobs == 2 and live.first_time_fix_rate == 0.5 and live.technicians[0].on_time == 1
+
+
+def test_a_day_is_rolled_up_once_and_then_only_read(last_week, worked):
+    reports.build_report(first=last_week[0], last=last_week[1])
+    assert ReportDay.objects.count() == 7
+    with CaptureQueriesContext(connection) as queries:
+        again = reports.build_report(first=last_week[0], last=last_week[1])
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "DELETE", "UPDATE")]
+    assert writes == [] and again.jobs == 2
+
+
+def test_a_follow_up_booked_after_the_rollup_still_undoes_a_first_time_fix(last_week, worked):
+    _, tuesday = worked
+    assert reports.build_report(first=tuesday, last=tuesday).first_time_fixes_total == 1
+    school = CustomerFactory._meta.model.objects.get(name="School")
+    with time_machine.travel(_at(tuesday + dt.timedelta(days=20), 9), tick=False):
+        WorkOrderFactory(customer=school)  # within 30 days of the school's job
+    assert reports.build_report(first=tuesday, last=tuesday).first_time_fixes_total == 0
+
+
+def test_the_periodic_job_rolls_up_each_day_that_ended_once(now):
+    assert reports.report_days_catch_up() == f"{reports.MAX_DAYS} day(s) rolled up"
+    assert reports.report_days_catch_up() == "0 day(s) rolled up"
+    yesterday = timezone.localdate(now) - dt.timedelta(days=1)
+    assert ReportDay.objects.filter(day=yesterday).exists()
+    assert not ReportDay.objects.filter(day=timezone.localdate(now)).exists()  # today still changes
+
+
+def test_a_step_saved_offline_and_sent_after_midnight_rolls_its_day_up_again(tech_client, technician, now):
+    day = timezone.localdate(now) - dt.timedelta(days=2)
+    truck = TruckFactory()
+    order = WorkOrderFactory(assigned_technician=technician, scheduled_for=_at(day, 21))
+    with time_machine.travel(_at(day, 20), tick=False):
+        services.clock_in(technician=technician, truck=truck)
+        services.job_travel_start(technician=technician, work_order=order)
+    with time_machine.travel(_at(day, 21), tick=False):
+        services.job_arrive(technician=technician, work_order=order)
+    after_midnight = _at(day + dt.timedelta(days=1), 0, 40)
+    with time_machine.travel(after_midnight, tick=False):
+        [row] = reports.build_report(first=day, last=day).technicians
+        assert row.on_site == dt.timedelta(hours=3)  # still there at midnight, as far as was known
+        left = _at(day, 23, 30)
+        body = {"idempotency_key": str(uuid.uuid4()), "tapped_at": str(int(left.timestamp() * 1000))}
+        answer = tech_client.post(f"/tech/jobs/{order.pk}/leave/", body, headers={"X-Replay": "1"})
+        assert answer.status_code == 200 and answer.json()["ok"], answer.content
+        assert not ReportDay.objects.filter(day=day).exists()
+        [row] = reports.build_report(first=day, last=day).technicians
+    assert row.on_site == dt.timedelta(hours=2, minutes=30)
+
+
+def test_a_later_visit_is_judged_on_time_against_its_own_start(last_week):
+    from fieldops.models import ActivityType
+    from fieldops.tests.factories import TechnicianActivityFactory
+
+    monday, sunday = last_week
+    mike = TechnicianFactory(name="Mike Johnson")
+    order = WorkOrderFactory(assigned_technician=mike, scheduled_for=_at(monday, 9))
+    visit = VisitFactory(work_order=order, starts_at=_at(monday + dt.timedelta(days=2), 13))
+    for kind, at, on in (
+        (ActivityType.ARRIVED_ON_SITE, _at(monday, 9, 5), None),  # on time
+        (ActivityType.LEFT_SITE, _at(monday, 12), None),
+        (ActivityType.ARRIVED_ON_SITE, _at(monday + dt.timedelta(days=2), 13, 10), visit),  # on time
+        (ActivityType.LEFT_SITE, _at(monday + dt.timedelta(days=2), 15), visit),
+        (ActivityType.ARRIVED_ON_SITE, _at(monday + dt.timedelta(days=3), 9), visit),  # a return
+        (ActivityType.LEFT_SITE, _at(monday + dt.timedelta(days=3), 10), visit),
+    ):
+        TechnicianActivityFactory(
+            technician=mike, work_order=order, activity_type=kind, created_at=at, visit=on
+        )
+    [row] = reports.build_report(first=monday, last=sunday).technicians
+    assert (row.arrivals, row.on_time) == (2, 2)
+    assert row.on_site == dt.timedelta(hours=5, minutes=45)  # 2:55, 1:50 and 1:00

@@ -68,6 +68,9 @@ FACTORIES: dict[type[Model], Callable[..., Any]] = {
     fieldops_models.EquipmentCredentialReveal: ff.EquipmentCredentialRevealFactory,
     fieldops_models.CustomerSignature: ff.CustomerSignatureFactory,
     fieldops_models.ServiceReport: ff.ServiceReportFactory,
+    fieldops_models.ReportDay: ff.ReportDayFactory,
+    fieldops_models.ReportTechnicianDay: ff.ReportTechnicianDayFactory,
+    fieldops_models.ReportJob: ff.ReportJobFactory,
 }
 # One row per job type, seeded by a migration (no factory can make more): tested on their own below.
 CONFIGURATION = [dispatch_models.JobTypeDuration]
@@ -94,6 +97,10 @@ READ_ONLY = [
     # Visits and helpers are booked on the order's office page, by the scheduling rules.
     dispatch_models.Visit,
     dispatch_models.VisitHelper,
+    # The reports page's rollup is built from the records by the periodic job (fieldops/reports.py).
+    fieldops_models.ReportDay,
+    fieldops_models.ReportTechnicianDay,
+    fieldops_models.ReportJob,
 ]
 MODELS = pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 READ_ONLY_MODELS = pytest.mark.parametrize("model", READ_ONLY, ids=lambda m: m.__name__)

@@ -45,6 +45,8 @@ LARGE_TABLES = {
     "travel_logs",
     "technician_clock_records",
     "notifications",
+    "report_technician_days",
+    "report_jobs",
 }
 
 
