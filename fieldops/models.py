@@ -68,6 +68,8 @@ class TravelLog(models.Model):
         indexes = [
             models.Index(fields=["work_order"], name="idx_travel_logs_work_order"),
             models.Index(fields=["technician", "travel_start_time"], name="idx_travel_logs_technician"),
+            # A day's or a period's drives, everyone's (the reports: fieldops.reports._day_facts).
+            models.Index(fields=["travel_start_time"], name="idx_travel_logs_start"),
         ]
 
     def __str__(self) -> str:
@@ -482,9 +484,9 @@ class ReportTechnicianDay(models.Model):
 
 
 class ReportJob(models.Model):
-    """A job completed on a closed day: who completed it (the last to), its type, customer and time
-    (first-time fix is asked of the work orders when a report reads it: a follow-up can come up to
-    30 days later), the time everyone spent on site that day and the cost of its parts."""
+    """A job completed on a closed day: who completed it (the last to), its type, customer and time,
+    the time everyone spent on site that day, the cost of its parts, and whether a follow-up came
+    (known only 30 days later: until then a report asks the work orders)."""
 
     day = models.DateField()
     work_order_id = models.IntegerField()
@@ -495,6 +497,9 @@ class ReportJob(models.Model):
     on_site = models.DurationField()
     parts_cost = models.DecimalField(max_digits=12, decimal_places=2)
     costed_parts = models.IntegerField()
+    # Written once the 30 days after the completion are over (fieldops.reports.report_jobs_settle);
+    # empty before, when a report asks the work orders.
+    followed_up = models.BooleanField(null=True)
 
     class Meta:
         db_table = "report_jobs"

@@ -459,6 +459,26 @@ def report_days_build(days: list[date]) -> int:
     return built
 
 
+def _followed_up():
+    """Whether a later order for the same customer came within FOLLOW_UP_DAYS after this
+    (outer) report_jobs row's completion, other than the order itself: then it was no fix."""
+    return Exists(
+        WorkOrder.objects.filter(
+            _follow_up(OuterRef("completed_at"), OuterRef("work_order_id")),
+            customer_id=OuterRef("customer_id"),
+        )
+    )
+
+
+def report_jobs_settle() -> int:
+    """Write down whether each rolled-up job was followed up, once its FOLLOW_UP_DAYS are over
+    (the answer cannot change after): a report then asks the work orders only of the recent ones."""
+    with _planned_for_memory():
+        return ReportJob.objects.filter(
+            followed_up__isnull=True, completed_at__lte=clock.now() - FOLLOW_UP
+        ).update(followed_up=_followed_up())
+
+
 def report_days_missing(first: date, last: date) -> list[date]:
     """The closed days of first..last not rolled up yet."""
     last = min(last, clock.localdate() - timedelta(days=1))
@@ -477,7 +497,8 @@ def report_days_catch_up() -> str:
     that just ended, and any a late offline step sent back)."""
     yesterday = clock.localdate() - timedelta(days=1)
     missing = report_days_missing(yesterday - timedelta(days=MAX_DAYS - 1), yesterday)
-    return f"{report_days_build(missing)} day(s) rolled up"
+    built = report_days_build(missing)
+    return f"{built} day(s) rolled up, {report_jobs_settle()} job(s) settled"
 
 
 def report_day_stale(day: date) -> None:
@@ -541,14 +562,10 @@ def build_report(
     report_days_build(report_days_missing(first, last))
     mine = {"technician_id": technician.pk} if technician else {}
     stored_days = {"day__gte": first, "day__lte": min(last, today - timedelta(days=1)), **mine}
-    stored_jobs = ReportJob.objects.filter(**stored_days).annotate(
-        followed_up=Exists(
-            WorkOrder.objects.filter(
-                _follow_up(OuterRef("completed_at"), OuterRef("work_order_id")),
-                customer_id=OuterRef("customer_id"),
-            )
-        )
-    )
+    # A job whose follow-up time is over has its answer written down (report_jobs_settle); a
+    # recent one is asked of the work orders now.
+    stored_jobs = ReportJob.objects.filter(**stored_days).annotate(recently_followed_up=_followed_up())
+    fixed = Q(followed_up=False) | Q(followed_up__isnull=True, recently_followed_up=False)
     with _planned_for_memory():
         for technician_id, clocked, worked, travel, on_site, arrivals, on_time in (
             ReportTechnicianDay.objects.filter(**stored_days)
@@ -576,7 +593,7 @@ def build_report(
                 row.add_days(clocked, worked, travel, on_site, arrivals, on_time)
         for technician_id, count, fixes in (
             stored_jobs.values("technician_id")
-            .annotate(jobs=Count("pk"), fixes=Count("pk", filter=Q(followed_up=False)))
+            .annotate(jobs=Count("pk"), fixes=Count("pk", filter=fixed))
             .order_by()
             .values_list("technician_id", "jobs", "fixes")
         ):

@@ -70,7 +70,7 @@ from fieldops.models import (
     TechnicianActivity,
     TravelLog,
 )
-from fieldops.reports import report_days_build
+from fieldops.reports import report_days_build, report_jobs_settle
 from inventory.models import (
     STANDARD_QUANTITY_BY_CATEGORY,
     InventoryItem,
@@ -603,6 +603,7 @@ def generate(
                 cursor.execute(f"{command} {connection.ops.quote_name(table.model._meta.db_table)}")
     with clock.frozen(now):  # the reports page's rollup of every closed day (a periodic job's work)
         report_days_build([build.today - timedelta(days=offset) for offset in range(1, days + 1)])
+        report_jobs_settle()
     counts = {t.model._meta.db_table: t.count for t in build.tables.values()}
     logins = [("admin", "superuser: /admin/"), ("office", "office staff: /office/")]
     logins += [(t.username, f"technician {t.name}: /tech/") for t in DEMO_TECHNICIANS[:technicians]]

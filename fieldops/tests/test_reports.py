@@ -270,8 +270,8 @@ def test_a_follow_up_booked_after_the_rollup_still_undoes_a_first_time_fix(last_
 
 
 def test_the_periodic_job_rolls_up_each_day_that_ended_once(now):
-    assert reports.report_days_catch_up() == f"{reports.MAX_DAYS} day(s) rolled up"
-    assert reports.report_days_catch_up() == "0 day(s) rolled up"
+    assert reports.report_days_catch_up() == f"{reports.MAX_DAYS} day(s) rolled up, 0 job(s) settled"
+    assert reports.report_days_catch_up() == "0 day(s) rolled up, 0 job(s) settled"
     yesterday = timezone.localdate(now) - dt.timedelta(days=1)
     assert ReportDay.objects.filter(day=yesterday).exists()
     assert not ReportDay.objects.filter(day=timezone.localdate(now)).exists()  # today still changes
@@ -321,3 +321,19 @@ def test_a_later_visit_is_judged_on_time_against_its_own_start(last_week):
     [row] = reports.build_report(first=monday, last=sunday).technicians
     assert (row.arrivals, row.on_time) == (2, 2)
     assert row.on_site == dt.timedelta(hours=5, minutes=45)  # 2:55, 1:50 and 1:00
+
+
+def test_a_job_whose_follow_up_time_is_over_has_its_answer_written_down(worked):
+    """Rolled up the day after, the bank's and the school's jobs wait for their 30 days; once over,
+    the periodic job writes down which was followed up (the bank called again) and the report
+    reads the same rate from that."""
+    _, tuesday = worked
+    with time_machine.travel(_at(tuesday + dt.timedelta(days=1), 6), tick=False):
+        assert reports.build_report(first=tuesday, last=tuesday).first_time_fix_rate == 0.5
+    assert set(ReportJob.objects.values_list("followed_up", flat=True)) == {None}
+    with time_machine.travel(_at(tuesday + dt.timedelta(days=31), 6), tick=False):
+        assert reports.report_days_catch_up().endswith(", 2 job(s) settled")
+        answers = dict(ReportJob.objects.values_list("customer_id", "followed_up"))
+        assert reports.build_report(first=tuesday, last=tuesday).first_time_fix_rate == 0.5
+    bank, school = (CustomerFactory._meta.model.objects.get(name=name).pk for name in ("City Bank", "School"))
+    assert answers == {bank: True, school: False}
