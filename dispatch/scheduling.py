@@ -213,18 +213,21 @@ def schedule_refusals(
     local = timezone.localtime(start)
     end = timezone.localtime(start + duration)
     begins, ends = work_hours(technician, local.date())
-    first = technician.name.split()[0] if technician.name else "The technician"
     reasons = []
     if not technician.active:
         reasons.append(f"{technician.name} is not an active technician.")
-    on = f" on {local:%A}s" if is_weekend(local.date()) else ""
-    hours = f"{first}'s working hours{on} are {clock_time(begins)} to {clock_time(ends)}"
+
+    def hours() -> str:  # worded only when refused (the suggestions check thousands of starts)
+        first = technician.name.split()[0] if technician.name else "The technician"
+        on = f" on {local:%A}s" if is_weekend(local.date()) else ""
+        return f"{first}'s working hours{on} are {clock_time(begins)} to {clock_time(ends)}"
+
     if start < at_time(local.date(), begins):
-        reasons.append(f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours}.")
+        reasons.append(f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours()}.")
     elif start + duration > at_time(local.date(), ends):
         reasons.append(
             f"A {length_text(duration)} job at {clock_time(local.time())} would run until "
-            f"{clock_time(end.time())}{' the next day' if end.date() != local.date() else ''}: {hours}."
+            f"{clock_time(end.time())}{' the next day' if end.date() != local.date() else ''}: {hours()}."
         )
     jobs = sorted(same_day_jobs)
     limit = max_jobs_per_day()

@@ -29,6 +29,7 @@ from dispatch.scheduling import (
     place,
     placement_refusals,
     required_skills,
+    skill_refusals,
     week_of,
     window_text,
     work_hours,
@@ -127,19 +128,31 @@ def rank_technicians(
     window = window_text(customer)
     name = customer.name if customer else "the customer"
     result = []
+    starts_by_hours: dict[tuple[time, time], list[datetime]] = {}
     for technician in technicians:
         mine = day_jobs.get(technician.pk, [])
         hours = work_hours(technician, day)
-        starts = candidate_starts(day, customer, now, duration, hours)
+        if hours not in starts_by_hours:  # most technicians share the company's hours
+            starts_by_hours[hours] = candidate_starts(day, customer, now, duration, hours)
+        starts = starts_by_hours[hours]
         free, refusals = [], []
+        technician_skills = None if skills is None else skills.get(technician.pk, set())
+        # Refused at every start (a full day, a missing skill): the first two reasons are all that
+        # is shown, so the other starts need no check (at 500 technicians most are full).
+        hopeless = bool(
+            (limit and len(mine) >= limit)
+            or (technician_skills is not None and skill_refusals(technician_skills, required))
+        )
         for start in starts:
+            if hopeless and len(refusals) >= 2:
+                break
             reasons = placement_refusals(
                 technician=technician,
                 start=start,
                 duration=duration,
                 same_day_jobs=mine,
                 customer=customer,
-                technician_skills=None if skills is None else skills.get(technician.pk, set()),
+                technician_skills=technician_skills,
                 required=required,
             )
             if reasons:
