@@ -337,3 +337,25 @@ def test_a_job_whose_follow_up_time_is_over_has_its_answer_written_down(worked):
         assert reports.build_report(first=tuesday, last=tuesday).first_time_fix_rate == 0.5
     bank, school = (CustomerFactory._meta.model.objects.get(name=name).pk for name in ("City Bank", "School"))
     assert answers == {bank: True, school: False}
+
+
+def test_more_technicians_than_chart_series_chart_one_total_per_day(office_client, last_week):
+    """Eleven technicians with a job each: the page charts one "All technicians" series, the day's
+    total, and leaves out the per-technician days it would not show."""
+    from fieldops.office_views import MAX_CHART_SERIES
+
+    monday = last_week[0]
+    for i in range(MAX_CHART_SERIES + 1):
+        tech, truck = TechnicianFactory(), TruckFactory()
+        day = monday + dt.timedelta(days=i % 2)
+        with time_machine.travel(_at(monday, 7), tick=False):
+            order = WorkOrderFactory(assigned_technician=tech, scheduled_for=_at(day, 9))
+        _day(tech, truck, day, [(order, ((8, 30), (9, 0), (10, 0)))])
+    response = office_client.get(reverse("field:report_page"))
+    [series] = response.context["chart_data"]["jobs"]
+    assert series["label"] == "All technicians" and series["data"][:3] == [6, 5, 0]
+    assert response.context["report"].jobs_by_day == {}
+    csv = office_client.get(reverse("field:report_csv"), {"start": last_week[0], "end": last_week[1]})
+    lines = csv.content.decode().splitlines()
+    daily = [line.split(",") for line in lines if line.startswith("jobs per day,")]
+    assert len(daily) == 7 * (MAX_CHART_SERIES + 1) and sum(int(row[3]) for row in daily) == 11
