@@ -1,11 +1,13 @@
 """The reports page's numbers, from a technician's day written through the services."""
 
 import datetime as dt
+import io
 import uuid
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -359,3 +361,22 @@ def test_more_technicians_than_chart_series_chart_one_total_per_day(office_clien
     lines = csv.content.decode().splitlines()
     daily = [line.split(",") for line in lines if line.startswith("jobs per day,")]
     assert len(daily) == 7 * (MAX_CHART_SERIES + 1) and sum(int(row[3]) for row in daily) == 11
+
+
+def test_a_day_rolled_up_again_by_the_command_reads_a_corrected_record(worked):
+    """A job's type corrected after its day was rolled up shows once the day is rolled up again."""
+    _, tuesday = worked
+    assert {t.job_type for t in reports.build_report(first=tuesday, last=tuesday).job_types} == {
+        JobType.REPAIR,
+        JobType.INSTALLATION,
+    }
+    from dispatch.models import WorkOrder
+
+    WorkOrder.objects.filter(job_type=JobType.INSTALLATION).update(job_type=JobType.MAINTENANCE)
+    out = io.StringIO()
+    call_command("rollup_report_days", tuesday.isoformat(), stdout=out)
+    assert out.getvalue().startswith(f"{(timezone.localdate() - tuesday).days} day(s) rolled up")
+    types = {t.job_type for t in reports.build_report(first=tuesday, last=tuesday).job_types}
+    assert types == {JobType.REPAIR, JobType.MAINTENANCE}
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("rollup_report_days", "last tuesday")
