@@ -1,8 +1,11 @@
 """The numbers a manager runs the business on, for a period and optionally one technician.
 
-A fixed number of queries, each bounded by the period (the first-time-fix check also reads the
-30 days after it). Time on site is summed by the database, one row per technician and job, and
-turned into time by fieldops.selectors.site_time_from_sums (paired_spans' arithmetic on sums).
+A period is the sum of its days. `_day_facts` works out one day from the clock, travel, activity
+and stock records; a day that has ended is worked out once and kept (the rollup: report_days,
+report_technician_days, report_jobs), so a report reads a fixed number of queries over a few
+hundred rows whatever the period, and works out only today from the records. Time on site is
+summed by the database, one row per technician and job, and turned into time by
+fieldops.selectors.site_time_from_sums (paired_spans' arithmetic on sums).
 """
 
 from collections import Counter, defaultdict
