@@ -1,8 +1,12 @@
 """Admin for clock records, travel, technician activity, the voice agent and operational events."""
 
+from datetime import date
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from dispatch import clock
 from dispatch.admin import ReadOnlyAdminMixin
@@ -28,10 +32,43 @@ from fieldops.models import (
     VoiceAgentInteraction,
     VoiceAgentSession,
 )
+from fieldops.reports import report_day_stale
+
+
+class RolledUpRecordAdmin(admin.ModelAdmin):
+    """Records the reports' daily rollup is built from: a correction in the admin to a day that
+    has ended (the time it moved from and to) has that day rolled up again (fieldops.reports)."""
+
+    day_field = ""
+
+    def _days(self, obj: Any) -> set[date]:
+        times = [getattr(obj, self.day_field)]
+        if obj.pk is not None:
+            times += type(obj)._base_manager.filter(pk=obj.pk).values_list(self.day_field, flat=True)
+        return {timezone.localdate(at) for at in times if at is not None}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        days = self._days(obj)
+        super().save_model(request, obj, form, change)
+        for day in days | self._days(obj):
+            report_day_stale(day)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        days = self._days(obj)
+        super().delete_model(request, obj)
+        for day in days:
+            report_day_stale(day)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        days = {timezone.localdate(at) for at in queryset.values_list(self.day_field, flat=True) if at}
+        super().delete_queryset(request, queryset)
+        for day in days:
+            report_day_stale(day)
 
 
 @admin.register(ClockRecord)
-class ClockRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
+class ClockRecordAdmin(LargeTableAdmin, RolledUpRecordAdmin):
+    day_field = "clock_in_time"
     list_display = ["technician", "truck", "clock_in_time", "clock_out_time", "is_open"]
     list_filter = ["technician", "truck", ("clock_out_time", admin.EmptyFieldListFilter), "clock_in_time"]
     search_fields = ["technician__name", "truck__name"]
@@ -50,7 +87,8 @@ class ClockRecordAdmin(LargeTableAdmin, admin.ModelAdmin):
 
 
 @admin.register(TravelLog)
-class TravelLogAdmin(LargeTableAdmin, admin.ModelAdmin):
+class TravelLogAdmin(LargeTableAdmin, RolledUpRecordAdmin):
+    day_field = "travel_start_time"
     list_display = ["technician", "work_order", "travel_start_time", "travel_end_time"]
     list_filter = ["technician", "travel_start_time"]
     search_fields = ["technician__name", "work_order__title"]
@@ -65,7 +103,8 @@ class TravelLogAdmin(LargeTableAdmin, admin.ModelAdmin):
 
 
 @admin.register(TechnicianActivity)
-class TechnicianActivityAdmin(LargeTableAdmin, admin.ModelAdmin):
+class TechnicianActivityAdmin(LargeTableAdmin, RolledUpRecordAdmin):
+    day_field = "created_at"
     list_display = ["created_at", "technician", "activity_type", "work_order", "truck", "has_location"]
     list_filter = ["activity_type", "technician", "truck", "created_at"]
     search_fields = ["technician__name", "work_order__title", "address", "notes"]

@@ -444,18 +444,25 @@ class Incident(models.Model):
 
 
 class ReportDay(models.Model):
-    """A closed day whose report numbers are rolled up (fieldops.reports): while this row exists,
-    the day's report_technician_days and report_jobs rows are complete. Deleting it (a step saved
-    offline and replayed after midnight lands on an earlier day) has the day built again."""
+    """A closed day of the reports' rollup (fieldops.reports). `version` goes up each time the
+    day's records change after it ended (a step saved offline and replayed after midnight, an
+    admin's correction); its rows are good while `built_version` is the current version. A build
+    reads the version before it reads the records, and writes only if it is unchanged then."""
 
     day = models.DateField(primary_key=True)
-    built_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=0)
+    built_version = models.PositiveIntegerField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "report_days"
 
     def __str__(self) -> str:
         return f"Report numbers of {self.day}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.built_version == self.version
 
 
 class ReportTechnicianDay(models.Model):
@@ -506,7 +513,15 @@ class ReportJob(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "work_order_id"], name="report_jobs_one_row"),
         ]
-        indexes = [models.Index(fields=["technician_id", "day"], name="idx_report_jobs_technician")]
+        indexes = [
+            models.Index(fields=["technician_id", "day"], name="idx_report_jobs_technician"),
+            # The jobs whose follow-up answer is not written down yet (reports.report_jobs_settle).
+            models.Index(
+                fields=["completed_at"],
+                name="idx_report_jobs_unsettled",
+                condition=Q(followed_up__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Work order {self.work_order_id} completed on {self.day}"

@@ -194,17 +194,35 @@ class _Visit:
     completed_at: datetime | None
 
 
+def _site_sums(start: datetime) -> dict:
+    """The GROUP BY's sums that fieldops.selectors.site_time_from_sums turns into time on site."""
+    arrived, left = Q(activity_type__in=ARRIVED), Q(activity_type__in=LEFT)
+    since_start = ExpressionWrapper(
+        F("created_at") - Value(start, output_field=DateTimeField()), output_field=DurationField()
+    )
+    return {
+        "first_arrival": Min("created_at", filter=arrived),
+        "first_leave": Min("created_at", filter=left),
+        "arrivals": Count("activity_type", filter=arrived),
+        "leaves": Count("activity_type", filter=left),
+        "arrived_sum": Sum(since_start, filter=arrived),
+        "left_sum": Sum(since_start, filter=left),
+    }
+
+
 def _visits(
-    start: datetime, end: datetime, technician: Technician | None, now: datetime, *, company: bool = True
+    start: datetime,
+    end: datetime,
+    technician: Technician | None,
+    now: datetime,
+    *,
+    company: bool = True,
+    open_at_start: bool = False,
 ) -> list[_Visit]:
     """One query, one row per (technician, job) of the period: its arrivals and departures summed
     (fieldops.selectors.site_time_from_sums turns them into time on site), its first arrival and
     its completion, with the job's type, customer and scheduled time joined."""
     kinds = [*ARRIVED, *LEFT, ActivityType.WORK_COMPLETED]
-    arrived, left = Q(activity_type__in=ARRIVED), Q(activity_type__in=LEFT)
-    since_start = ExpressionWrapper(
-        F("created_at") - Value(start, output_field=DateTimeField()), output_field=DurationField()
-    )
     rows = (
         _period_activity(start, end, technician, kinds)
         .values(
@@ -215,12 +233,7 @@ def _visits(
             "work_order__scheduled_for",
         )
         .annotate(
-            first_arrival=Min("created_at", filter=arrived),
-            first_leave=Min("created_at", filter=left),
-            arrivals=Count("activity_type", filter=arrived),
-            leaves=Count("activity_type", filter=left),
-            arrived_sum=Sum(since_start, filter=arrived),
-            left_sum=Sum(since_start, filter=left),
+            **_site_sums(start),
             completed_at=Max("created_at", filter=Q(activity_type=ActivityType.WORK_COMPLETED)),
         )
         .order_by()
@@ -266,6 +279,7 @@ def _visits(
             left_sum=left_sum,
             first_arrival=first_arrival,
             first_leave=first_leave,
+            open_at_start=open_at_start,
         )
         visits.append(
             _Visit(
@@ -345,10 +359,10 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
     """One day's numbers, from the clock, travel, activity and stock records, as (unsaved) rollup
     rows: one per technician who did something, one per job completed that day.
 
-    A day is midnight to midnight in the company's zone; a span still open at midnight (a shift, a
-    drive, a visit) counts up to midnight on its first day, and what runs on after midnight counts
-    on the next day only for time on site (a departure after midnight closes a visit begun the day
-    before). A job completed twice on one day counts once, for the last to complete it.
+    A day is midnight to midnight in the company's zone. A visit open at midnight counts up to
+    midnight, and on the next day from midnight to its departure; a shift or a drive counts on the
+    day it began, up to midnight. A job completed twice on one day counts once, for the last to
+    complete it; its time on site is every visit's, from its first arrival to that day's end.
     """
     start, end = days_bounds(day, day + timedelta(days=1))
     now = min(now, end)
@@ -364,7 +378,9 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
         row = _technician_day(facts, day, technician_id)
         row.clocked, row.worked = total or timedelta(), True
     for technician_id, total in (
-        TravelLog.objects.filter(travel_start_time__gte=start, travel_start_time__lt=end)
+        TravelLog.objects.filter(
+            travel_start_time__gte=start, travel_start_time__lt=end, technician__isnull=False
+        )
         .values("technician_id")
         .annotate(travel=Sum(_span("travel_start_time", "travel_end_time", now)))
         .order_by()
@@ -372,12 +388,10 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
     ):
         _technician_day(facts, day, technician_id).travel = total or timedelta()
 
-    on_site_by_order: dict[int, timedelta] = defaultdict(timedelta)
     completed: dict[int, _Visit] = {}
-    for visit in _visits(start, end, None, now, company=False):
+    for visit in _visits(start, end, None, now, company=False, open_at_start=True):
         if visit.on_site:
             _technician_day(facts, day, visit.technician_id).on_site += visit.on_site
-            on_site_by_order[visit.order_id] += visit.on_site
         if visit.completed_at and (
             visit.order_id not in completed or completed[visit.order_id].completed_at < visit.completed_at
         ):
@@ -428,13 +442,26 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
             job_type=visit.job_type,
             customer_id=visit.customer_id,
             completed_at=visit.completed_at,
-            on_site=on_site_by_order.get(order_id, timedelta()),
+            on_site=timedelta(),
             parts_cost=Decimal("0"),
             costed_parts=0,
         )
         for order_id, visit in completed.items()
     }
     if jobs:
+        # Each job's whole time on site (every visit, by everyone), for the job types' averages.
+        for order_id, *sums in (
+            TechnicianActivity.objects.filter(
+                work_order_id__in=list(jobs), created_at__lt=end, activity_type__in=[*ARRIVED, *LEFT]
+            )
+            .values("work_order_id")
+            .annotate(**_site_sums(start))
+            .order_by()
+            .values_list("work_order_id", *_site_sums(start))
+        ):
+            jobs[order_id].on_site = site_time_from_sums(
+                start=start, now=now, **dict(zip(_site_sums(start), sums, strict=True))
+            )
         for order_id, change, cost in StockMovement.objects.filter(
             work_order_id__in=list(jobs),
             kind__in=[MovementKind.USED_ON_JOB, MovementKind.RETURNED_FROM_JOB],
@@ -447,19 +474,72 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
 
 def report_days_build(days: list[date]) -> int:
     """Roll up these closed days (today and later are left out: their numbers still change), each
-    in its own transaction; a day built again replaces its rows. Safe to run twice at once."""
+    in its own transaction; a day built again replaces its rows. Returns how many were written.
+
+    Safe to run twice at once, and beside a late change to a day's records: each build reads the
+    day's version before its records, then locks the day's row and writes only if the version is
+    still the one it read and nobody wrote it meanwhile. A day whose records changed during the
+    build is left to the next one.
+    """
     today = clock.localdate()
     built = 0
     for day in sorted(d for d in days if d < today):
+        ReportDay.objects.bulk_create([ReportDay(day=day)], ignore_conflicts=True)
+        version = ReportDay.objects.filter(day=day).values_list("version", flat=True).get()
         technician_days, jobs = _day_facts(day, clock.now())
         with transaction.atomic():
+            row = ReportDay.objects.select_for_update().get(day=day)
+            if row.version != version or row.built_version == version:
+                continue
             ReportTechnicianDay.objects.filter(day=day).delete()
             ReportJob.objects.filter(day=day).delete()
-            ReportTechnicianDay.objects.bulk_create(technician_days, ignore_conflicts=True)
-            ReportJob.objects.bulk_create(jobs, ignore_conflicts=True)
-            ReportDay.objects.bulk_create([ReportDay(day=day, built_at=clock.now())], ignore_conflicts=True)
+            ReportTechnicianDay.objects.bulk_create(technician_days)
+            ReportJob.objects.bulk_create(jobs)
+            row.built_version, row.built_at = version, clock.now()
+            row.save(update_fields=["built_version", "built_at"])
         built += 1
     return built
+
+
+def report_days_missing(first: date, last: date) -> list[date]:
+    """The closed days of first..last not rolled up yet, or changed since."""
+    last = min(last, clock.localdate() - timedelta(days=1))
+    if last < first:
+        return []
+    current = set(
+        ReportDay.objects.filter(day__gte=first, day__lte=last, built_version=F("version")).values_list(
+            "day", flat=True
+        )
+    )
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return [day for day in days if day not in current]
+
+
+# Closed days a run of the periodic job rolls up at most (newest first): after an upgrade it works
+# back through the history a few months a run, each day about 80 ms at 500 technicians.
+CATCH_UP_DAYS = 120
+
+
+def report_days_catch_up() -> str:
+    """The periodic job: roll up the closed days not rolled up yet, or changed since (the day that
+    just ended, one a late offline step or an admin's correction changed, the history after an
+    upgrade), newest first, at most CATCH_UP_DAYS a run; then write down the settled follow-ups."""
+    yesterday = clock.localdate() - timedelta(days=1)
+    first = ClockRecord.objects.aggregate(first=Min("clock_in_time"))["first"]
+    if first is None:
+        return f"0 day(s) rolled up, {report_jobs_settle()} job(s) settled"
+    missing = report_days_missing(timezone.localdate(first), yesterday)[-CATCH_UP_DAYS:]
+    built = report_days_build(missing)
+    return f"{built} day(s) rolled up, {report_jobs_settle()} job(s) settled"
+
+
+def report_day_stale(day: date) -> None:
+    """A change to a closed day's records (a step saved offline and sent after midnight, an
+    admin's correction): its rollup is out of date, and the next build or report rolls it up again."""
+    if day >= clock.localdate():
+        return  # today is always worked out from the records
+    ReportDay.objects.bulk_create([ReportDay(day=day)], ignore_conflicts=True)
+    ReportDay.objects.filter(day=day).update(version=F("version") + 1)
 
 
 def _followed_up():
@@ -480,33 +560,6 @@ def report_jobs_settle() -> int:
         return ReportJob.objects.filter(
             followed_up__isnull=True, completed_at__lte=clock.now() - FOLLOW_UP
         ).update(followed_up=_followed_up())
-
-
-def report_days_missing(first: date, last: date) -> list[date]:
-    """The closed days of first..last not rolled up yet."""
-    last = min(last, clock.localdate() - timedelta(days=1))
-    if last < first:
-        return []
-    rolled = set(ReportDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True))
-    return [
-        first + timedelta(days=i)
-        for i in range((last - first).days + 1)
-        if first + timedelta(days=i) not in rolled
-    ]
-
-
-def report_days_catch_up() -> str:
-    """The periodic job: roll up every closed day of the last MAX_DAYS not rolled up yet (the day
-    that just ended, and any a late offline step sent back)."""
-    yesterday = clock.localdate() - timedelta(days=1)
-    missing = report_days_missing(yesterday - timedelta(days=MAX_DAYS - 1), yesterday)
-    built = report_days_build(missing)
-    return f"{built} day(s) rolled up, {report_jobs_settle()} job(s) settled"
-
-
-def report_day_stale(day: date) -> None:
-    """A step recorded late on a closed day (saved offline, sent after midnight): build it again."""
-    ReportDay.objects.filter(day=day).delete()
 
 
 def _follow_up(completed_at, order_id) -> Q:

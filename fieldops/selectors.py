@@ -588,6 +588,7 @@ def site_time_from_sums(
     left_sum: timedelta | None,
     first_arrival: datetime | None,
     first_leave: datetime | None,
+    open_at_start: bool = False,
 ) -> timedelta:
     """paired_spans(events, ARRIVED, LEFT, now) from what a GROUP BY returns instead of the events:
     how many arrivals and departures there were, the sums of their times (each as time since
@@ -598,15 +599,22 @@ def site_time_from_sums(
     the arrivals'. A departure before the first arrival belongs to a visit begun before `start`, and
     is left out, as paired_spans leaves out a close with nothing open; an arrival not yet followed by
     a departure runs to `now`. test_selectors checks the two agree.
+
+    `open_at_start`: `start` is a midnight that cut a visit (the reports' days): the part of that
+    visit after `start`, up to its departure, counts too (the day before counted it up to
+    midnight).
     """
-    if not arrivals:
-        return timedelta()
     arrived_sum, left_sum = arrived_sum or timedelta(), left_sum or timedelta()
-    if first_leave is not None and first_leave < first_arrival:
+    carried = timedelta()
+    if first_leave is not None and (first_arrival is None or first_leave < first_arrival):
         left_sum -= first_leave - start
         leaves -= 1
+        if open_at_start:
+            carried = first_leave - start
+    if not arrivals:
+        return carried
     open_spans = arrivals - leaves
-    return left_sum - arrived_sum + open_spans * (now - start)
+    return left_sum - arrived_sum + open_spans * (now - start) + carried
 
 
 ARRIVED, LEFT = {ActivityType.ARRIVED_ON_SITE}, {ActivityType.LEFT_SITE}

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from dispatch import clock
-from fieldops.reports import report_days_build, report_jobs_settle
+from fieldops.reports import report_day_stale, report_days_build, report_jobs_settle
 
 
 def _day(text: str) -> date:
@@ -32,5 +32,8 @@ class Command(BaseCommand):
         last = last or clock.localdate() - timedelta(days=1)
         if last < first:
             raise CommandError(f"{last} is before {first}.")
-        built = report_days_build([first + timedelta(days=i) for i in range((last - first).days + 1)])
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        for day in days:
+            report_day_stale(day)  # rolled up again even where nothing says its records changed
+        built = report_days_build(days)
         self.stdout.write(f"{built} day(s) rolled up, {report_jobs_settle()} job(s) settled.")
