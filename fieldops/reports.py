@@ -30,7 +30,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from dispatch import clock
@@ -332,10 +332,26 @@ def _period_activity(start: datetime, end: datetime, technician: Technician | No
     return activities.filter(technician=technician) if technician is not None else activities
 
 
-def _span(start_field: str, end_field: str, now: datetime):
-    """end - start in SQL, a span still open (or past now) cut at now."""
+# A shift or a drive begun the day before and open at midnight counts its part of the next day
+# too; one begun longer ago than this is not looked for.
+CARRIED_OVER = timedelta(days=1)
+
+
+def _within(start_field: str, end_field: str, start: datetime, now: datetime):
+    """In SQL, the part of each span from `start` to `now`: a span still open (or past now) cut at
+    now, one begun before `start` counted from it."""
     until = Least(Coalesce(F(end_field), Value(now)), Value(now))
-    return ExpressionWrapper(until - F(start_field), output_field=DurationField())
+    since = Greatest(F(start_field), Value(start, output_field=DateTimeField()))
+    return ExpressionWrapper(until - since, output_field=DurationField())
+
+
+def _spans_into(model, start_field: str, end_field: str, start: datetime, end: datetime):
+    """The rows of `model` whose span overlaps [start, end): begun that day, or the day before and
+    not ended by `start`."""
+    return model.objects.filter(
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": start}),
+        **{f"{start_field}__gte": start - CARRIED_OVER, f"{start_field}__lt": end},
+    )
 
 
 def _technician_day(
@@ -359,30 +375,32 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
     """One day's numbers, from the clock, travel, activity and stock records, as (unsaved) rollup
     rows: one per technician who did something, one per job completed that day.
 
-    A day is midnight to midnight in the company's zone. A visit open at midnight counts up to
-    midnight, and on the next day from midnight to its departure; a shift or a drive counts on the
-    day it began, up to midnight. A job completed twice on one day counts once, for the last to
-    complete it; its time on site is every visit's, from its first arrival to that day's end.
+    A day is midnight to midnight in the company's zone. A visit, a shift or a drive open at
+    midnight counts up to midnight, and on the next day from midnight to its end (a day worked is
+    a day with a clock-in). A job completed twice on one day counts once, for the last to complete
+    it; its time on site is every visit's, from its first arrival to that day's end.
     """
     start, end = days_bounds(day, day + timedelta(days=1))
     now = min(now, end)
     facts: dict[int, ReportTechnicianDay] = {}
 
-    shifts = ClockRecord.objects.filter(clock_in_time__gte=start, clock_in_time__lt=end)
-    for technician_id, total in (
-        shifts.values("technician_id")
-        .annotate(clocked=Sum(_span("clock_in_time", "clock_out_time", now)))
+    for technician_id, total, began in (
+        _spans_into(ClockRecord, "clock_in_time", "clock_out_time", start, end)
+        .values("technician_id")
+        .annotate(
+            clocked=Sum(_within("clock_in_time", "clock_out_time", start, now)),
+            began=Count("pk", filter=Q(clock_in_time__gte=start)),
+        )
         .order_by()
-        .values_list("technician_id", "clocked")
+        .values_list("technician_id", "clocked", "began")
     ):
         row = _technician_day(facts, day, technician_id)
-        row.clocked, row.worked = total or timedelta(), True
+        row.clocked, row.worked = total or timedelta(), bool(began)  # a day worked: a clock-in
     for technician_id, total in (
-        TravelLog.objects.filter(
-            travel_start_time__gte=start, travel_start_time__lt=end, technician__isnull=False
-        )
+        _spans_into(TravelLog, "travel_start_time", "travel_end_time", start, end)
+        .filter(technician__isnull=False)
         .values("technician_id")
-        .annotate(travel=Sum(_span("travel_start_time", "travel_end_time", now)))
+        .annotate(travel=Sum(_within("travel_start_time", "travel_end_time", start, now)))
         .order_by()
         .values_list("technician_id", "travel")
     ):

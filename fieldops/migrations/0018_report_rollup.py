@@ -4,83 +4,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dispatch', '0023_technician_weekend_hours'),
-        ('fieldops', '0017_activity_visit'),
+        ("dispatch", "0023_technician_weekend_hours"),
+        ("fieldops", "0017_activity_visit"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportDay',
+            name="ReportDay",
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('built_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('built_at', models.DateTimeField(blank=True, null=True)),
+                ("day", models.DateField(primary_key=True, serialize=False)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("built_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("built_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'db_table': 'report_days',
+                "db_table": "report_days",
             },
         ),
         migrations.CreateModel(
-            name='ReportJob',
+            name="ReportJob",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('work_order_id', models.IntegerField()),
-                ('technician_id', models.IntegerField()),
-                ('job_type', models.CharField(blank=True, max_length=50)),
-                ('customer_id', models.IntegerField(null=True)),
-                ('completed_at', models.DateTimeField()),
-                ('on_site', models.DurationField()),
-                ('parts_cost', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('costed_parts', models.IntegerField()),
-                ('followed_up', models.BooleanField(null=True)),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("day", models.DateField()),
+                ("work_order_id", models.IntegerField()),
+                ("technician_id", models.IntegerField()),
+                ("job_type", models.CharField(blank=True, max_length=50)),
+                ("customer_id", models.IntegerField(null=True)),
+                ("completed_at", models.DateTimeField()),
+                ("on_site", models.DurationField()),
+                ("parts_cost", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("costed_parts", models.IntegerField()),
+                ("followed_up", models.BooleanField(null=True)),
             ],
             options={
-                'db_table': 'report_jobs',
+                "db_table": "report_jobs",
             },
         ),
         migrations.CreateModel(
-            name='ReportTechnicianDay',
+            name="ReportTechnicianDay",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('technician_id', models.IntegerField()),
-                ('clocked', models.DurationField()),
-                ('worked', models.BooleanField()),
-                ('travel', models.DurationField()),
-                ('on_site', models.DurationField()),
-                ('arrivals', models.PositiveIntegerField()),
-                ('on_time', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("day", models.DateField()),
+                ("technician_id", models.IntegerField()),
+                ("clocked", models.DurationField()),
+                ("worked", models.BooleanField()),
+                ("travel", models.DurationField()),
+                ("on_site", models.DurationField()),
+                ("arrivals", models.PositiveIntegerField()),
+                ("on_time", models.PositiveIntegerField()),
             ],
             options={
-                'db_table': 'report_technician_days',
+                "db_table": "report_technician_days",
             },
         ),
         migrations.AddIndex(
-            model_name='travellog',
-            index=models.Index(fields=['travel_start_time'], name='idx_travel_logs_start'),
+            model_name="travellog",
+            index=models.Index(fields=["travel_start_time"], name="idx_travel_logs_start"),
         ),
         migrations.AddIndex(
-            model_name='reportjob',
-            index=models.Index(fields=['technician_id', 'day'], name='idx_report_jobs_technician'),
+            model_name="reportjob",
+            index=models.Index(fields=["technician_id", "day"], name="idx_report_jobs_technician"),
         ),
         migrations.AddIndex(
-            model_name='reportjob',
-            index=models.Index(condition=models.Q(('followed_up__isnull', True)), fields=['completed_at'], name='idx_report_jobs_unsettled'),
+            model_name="reportjob",
+            index=models.Index(
+                condition=models.Q(("followed_up__isnull", True)),
+                fields=["completed_at"],
+                name="idx_report_jobs_unsettled",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportjob',
-            constraint=models.UniqueConstraint(fields=('day', 'work_order_id'), name='report_jobs_one_row'),
+            model_name="reportjob",
+            constraint=models.UniqueConstraint(fields=("day", "work_order_id"), name="report_jobs_one_row"),
         ),
         migrations.AddIndex(
-            model_name='reporttechnicianday',
-            index=models.Index(fields=['technician_id', 'day'], name='idx_report_days_technician'),
+            model_name="reporttechnicianday",
+            index=models.Index(fields=["technician_id", "day"], name="idx_report_days_technician"),
         ),
         migrations.AddConstraint(
-            model_name='reporttechnicianday',
-            constraint=models.UniqueConstraint(fields=('day', 'technician_id'), name='report_technician_days_one_row'),
+            model_name="reporttechnicianday",
+            constraint=models.UniqueConstraint(
+                fields=("day", "technician_id"), name="report_technician_days_one_row"
+            ),
         ),
     ]

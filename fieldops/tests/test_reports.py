@@ -464,3 +464,30 @@ def test_a_drive_logged_without_a_technician_is_left_out(office_client, last_wee
     assert response.status_code == 200
     [row] = response.context["report"].technicians
     assert row.travel == dt.timedelta(hours=1, minutes=30)
+
+
+def test_a_night_shift_and_drive_count_each_day_their_part(last_week):
+    from fieldops.tests.factories import ClockRecordFactory, TravelLogFactory
+
+    monday, sunday = last_week
+    tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
+    mike = TechnicianFactory(name="Mike Johnson")
+    ClockRecordFactory(technician=mike, clock_in_time=_at(tuesday, 20), clock_out_time=_at(wednesday, 2))
+    order = WorkOrderFactory(assigned_technician=mike, scheduled_for=_at(wednesday, 1))
+    TravelLogFactory(
+        work_order=order,
+        technician=mike,
+        travel_start_time=_at(tuesday, 23, 30),
+        travel_end_time=_at(wednesday, 0, 30),
+    )
+    for first, last, clocked, travel, days in (
+        (tuesday, tuesday, 4, 0.5, 1),
+        (wednesday, wednesday, 2, 0.5, 0),  # worked on Tuesday: the clock-in's day
+        (monday, sunday, 6, 1, 1),
+    ):
+        [row] = reports.build_report(first=first, last=last).technicians
+        assert (row.clocked, row.travel, row.days_worked) == (
+            dt.timedelta(hours=clocked),
+            dt.timedelta(hours=travel),
+            days,
+        ), (first, last)
