@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from dispatch import formatting
 from dispatch.models import Technician
@@ -66,8 +67,5 @@ def technician_options(technicians, chosen: Technician | None) -> str:
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
-        (
-            (t.pk, format_html(" selected") if chosen and chosen.pk == t.pk else "", t.name)
-            for t in technicians
-        ),
+        ((t.pk, mark_safe(" selected") if chosen and chosen.pk == t.pk else "", t.name) for t in technicians),
     )

@@ -491,3 +491,20 @@ def test_a_night_shift_and_drive_count_each_day_their_part(last_week):
             dt.timedelta(hours=travel),
             days,
         ), (first, last)
+
+
+def test_the_period_form_offers_the_first_technicians_and_a_search_for_the_rest(office_client, last_week):
+    from dispatch.views.work_orders import TECHNICIAN_OPTIONS_LIMIT
+
+    TechnicianFactory.create_batch(TECHNICIAN_OPTIONS_LIMIT + 5)
+    last = TechnicianFactory(name="Zoe Zimmer")  # last by name: not among the first
+    html = office_client.get(reverse("field:report_page")).content.decode()
+    select = html[
+        html.index('id="report-technician"') : html.index("</select>", html.index('id="report-technician"'))
+    ]
+    assert select.count("<option") == TECHNICIAN_OPTIONS_LIMIT + 1 and "Zoe Zimmer" not in select
+    assert reverse("dispatch:work_order_technician_options") in html
+    chosen = office_client.get(reverse("field:report_page"), {"technician": last.pk}).content.decode()
+    assert f'<option value="{last.pk}" selected>Zoe Zimmer</option>' in chosen
+    found = office_client.get(reverse("dispatch:work_order_technician_options"), {"q": "Zimmer"})
+    assert "Zoe Zimmer" in found.content.decode() and found.content.decode().count("<option") == 2

@@ -200,3 +200,12 @@ def test_the_reports_page_for_last_week_draws_its_charts(browser, live_server, o
     expect(page.locator("#kpis")).to_contain_text("100%")  # every arrival on time, no follow-ups
     expect(page.locator("#kpis")).to_contain_text("3 / 2")  # calls answered / missed
     shot(page, "reports-1-last-week")
+    # One technician's numbers: found by name in the period form, then shown.
+    page.get_by_label("Find a technician by name").fill("Sarah")
+    expect(page.locator("#report-technician option")).to_have_count(2)  # "1 match" and Sarah
+    page.locator("#report-technician").select_option(label="Sarah Williams")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#report-period")).to_contain_text("Sarah Williams")
+    expect(page.locator("#report-technicians tbody tr")).to_have_count(1)
+    expect(page.locator("#kpis")).to_contain_text("2")  # her two jobs
+    shot(page, "reports-2-one-technician")
