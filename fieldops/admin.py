@@ -1,6 +1,6 @@
 """Admin for clock records, travel, technician activity, the voice agent and operational events."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -40,12 +40,33 @@ class RolledUpRecordAdmin(admin.ModelAdmin):
     has ended (the time it moved from and to) has that day rolled up again (fieldops.reports)."""
 
     day_field = ""
+    end_field = ""  # a span's end: a shift or drive open at midnight counts on the next day too
+
+    def _fields(self) -> list[str]:
+        return [self.day_field, *([self.end_field] if self.end_field else [])]
+
+    def _spans(self, obj: Any) -> list[tuple]:
+        spans = [tuple(getattr(obj, name) for name in self._fields())]
+        if obj.pk is not None:
+            spans += type(obj)._base_manager.filter(pk=obj.pk).values_list(*self._fields())
+        return spans
+
+    def _days_of(self, spans: list[tuple]) -> set[date]:
+        days = set()
+        for start, *end in spans:
+            if start is None:
+                continue
+            first = timezone.localdate(start)
+            last = timezone.localdate(end[0]) if end and end[0] else first
+            days |= {first + timedelta(days=i) for i in range(min((last - first).days, 1) + 1)}
+        return days
 
     def _days(self, obj: Any) -> set[date]:
-        times = [getattr(obj, self.day_field)]
-        if obj.pk is not None:
-            times += type(obj)._base_manager.filter(pk=obj.pk).values_list(self.day_field, flat=True)
-        return {timezone.localdate(at) for at in times if at is not None}
+        days = self._days_of(self._spans(obj))
+        order_id = getattr(obj, "work_order_id", None)
+        if order_id is not None:  # a job's time on site is all its visits': its completion days too
+            days |= set(ReportJob.objects.filter(work_order_id=order_id).values_list("day", flat=True))
+        return days
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         days = self._days(obj)
@@ -60,7 +81,7 @@ class RolledUpRecordAdmin(admin.ModelAdmin):
             report_day_stale(day)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        days = {timezone.localdate(at) for at in queryset.values_list(self.day_field, flat=True) if at}
+        days = self._days_of(list(queryset.values_list(*self._fields())))
         super().delete_queryset(request, queryset)
         for day in days:
             report_day_stale(day)
@@ -68,7 +89,7 @@ class RolledUpRecordAdmin(admin.ModelAdmin):
 
 @admin.register(ClockRecord)
 class ClockRecordAdmin(LargeTableAdmin, RolledUpRecordAdmin):
-    day_field = "clock_in_time"
+    day_field, end_field = "clock_in_time", "clock_out_time"
     list_display = ["technician", "truck", "clock_in_time", "clock_out_time", "is_open"]
     list_filter = ["technician", "truck", ("clock_out_time", admin.EmptyFieldListFilter), "clock_in_time"]
     search_fields = ["technician__name", "truck__name"]
@@ -88,7 +109,7 @@ class ClockRecordAdmin(LargeTableAdmin, RolledUpRecordAdmin):
 
 @admin.register(TravelLog)
 class TravelLogAdmin(LargeTableAdmin, RolledUpRecordAdmin):
-    day_field = "travel_start_time"
+    day_field, end_field = "travel_start_time", "travel_end_time"
     list_display = ["technician", "work_order", "travel_start_time", "travel_end_time"]
     list_filter = ["technician", "travel_start_time"]
     search_fields = ["technician__name", "work_order__title"]

@@ -8,6 +8,7 @@ summed by the database, one row per technician and job, and turned into time by
 fieldops.selectors.site_time_from_sums (paired_spans' arithmetic on sums).
 """
 
+import logging
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -47,6 +48,8 @@ from fieldops.models import (
 )
 from fieldops.selectors import ARRIVED, LEFT, site_time_from_sums
 from inventory.models import MovementKind, StockMovement
+
+logger = logging.getLogger(__name__)
 
 FOLLOW_UP_DAYS = 30
 FOLLOW_UP = timedelta(days=FOLLOW_UP_DAYS)
@@ -490,38 +493,70 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
     return list(facts.values()), list(jobs.values())
 
 
+# A day is rolled up once it has been over this long: a step written at 23:59 in a transaction that
+# commits after midnight is in its records by then (until then the day is worked out live).
+SETTLE_MARGIN = timedelta(minutes=10)
+
+
+def first_open_day() -> date:
+    """The first day not rolled up yet because its numbers may still change (today, and yesterday
+    for the first SETTLE_MARGIN after midnight)."""
+    return timezone.localdate(clock.now() - SETTLE_MARGIN)
+
+
 def report_days_build(days: list[date]) -> int:
-    """Roll up these closed days (today and later are left out: their numbers still change), each
-    in its own transaction; a day built again replaces its rows. Returns how many were written.
+    """Roll up these closed days (first_open_day() and later are left out: their numbers may still
+    change), each in its own transaction; a day built again replaces its rows. Returns how many
+    were written.
 
     Safe to run twice at once, and beside a late change to a day's records: each build reads the
     day's version before its records, then locks the day's row and writes only if the version is
     still the one it read and nobody wrote it meanwhile. A day whose records changed during the
-    build is left to the next one.
+    build is left to the next one, and so is one whose database was busy (SQLite's lock).
     """
-    today = clock.localdate()
-    built = 0
-    for day in sorted(d for d in days if d < today):
-        ReportDay.objects.bulk_create([ReportDay(day=day)], ignore_conflicts=True)
-        version = ReportDay.objects.filter(day=day).values_list("version", flat=True).get()
-        technician_days, jobs = _day_facts(day, clock.now())
-        with transaction.atomic():
-            row = ReportDay.objects.select_for_update().get(day=day)
-            if row.version != version or row.built_version == version:
-                continue
-            ReportTechnicianDay.objects.filter(day=day).delete()
-            ReportJob.objects.filter(day=day).delete()
-            ReportTechnicianDay.objects.bulk_create(technician_days)
-            ReportJob.objects.bulk_create(jobs)
-            row.built_version, row.built_at = version, clock.now()
-            row.save(update_fields=["built_version", "built_at"])
-        built += 1
-    return built
+    outcomes = _report_days_build(days)
+    return sum(outcome == _WRITTEN for outcome in outcomes.values())
+
+
+_WRITTEN, _CURRENT, _CHANGED = "written", "current", "changed"
+
+
+def _report_days_build(days: list[date]) -> dict[date, str]:
+    open_day = first_open_day()
+    outcomes = {}
+    for day in sorted(d for d in days if d < open_day):
+        try:
+            outcomes[day] = _report_day_build(day)
+        except OperationalError:
+            logger.warning("report day %s not rolled up: the database was busy", day, exc_info=True)
+            outcomes[day] = _CHANGED
+    return outcomes
+
+
+def _report_day_build(day: date) -> str:
+    ReportDay.objects.bulk_create([ReportDay(day=day)], ignore_conflicts=True)
+    version, built = ReportDay.objects.filter(day=day).values_list("version", "built_version").get()
+    if built == version:
+        return _CURRENT
+    technician_days, jobs = _day_facts(day, clock.now())
+    with transaction.atomic():
+        row = ReportDay.objects.select_for_update().get(day=day)
+        if row.version != version:
+            return _CHANGED  # its records changed while they were read: the next build
+        if row.built_version == version:
+            return _CURRENT  # another build wrote it meanwhile
+        ReportTechnicianDay.objects.filter(day=day).delete()
+        ReportJob.objects.filter(day=day).delete()
+        ReportTechnicianDay.objects.bulk_create(technician_days)
+        ReportJob.objects.bulk_create(jobs)
+        row.built_version, row.built_at = version, clock.now()
+        row.save(update_fields=["built_version", "built_at"])
+    return _WRITTEN
 
 
 def report_days_missing(first: date, last: date) -> list[date]:
     """The closed days of first..last not rolled up yet, or changed since."""
-    last = min(last, clock.localdate() - timedelta(days=1))
+    last = min(last, first_open_day() - timedelta(days=1))
     if last < first:
         return []
     current = set(
@@ -542,7 +577,7 @@ def report_days_catch_up() -> str:
     """The periodic job: roll up the closed days not rolled up yet, or changed since (the day that
     just ended, one a late offline step or an admin's correction changed, the history after an
     upgrade), newest first, at most CATCH_UP_DAYS a run; then write down the settled follow-ups."""
-    yesterday = clock.localdate() - timedelta(days=1)
+    yesterday = first_open_day() - timedelta(days=1)
     first = ClockRecord.objects.aggregate(first=Min("clock_in_time"))["first"]
     if first is None:
         return f"0 day(s) rolled up, {report_jobs_settle()} job(s) settled"
@@ -555,7 +590,7 @@ def report_day_stale(day: date) -> None:
     """A change to a closed day's records (a step saved offline and sent after midnight, an
     admin's correction): its rollup is out of date, and the next build or report rolls it up again."""
     if day >= clock.localdate():
-        return  # today is always worked out from the records
+        return  # today is worked out from the records (a day just over is raised all the same)
     ReportDay.objects.bulk_create([ReportDay(day=day)], ignore_conflicts=True)
     ReportDay.objects.filter(day=day).update(version=F("version") + 1)
 
@@ -633,16 +668,25 @@ def build_report(
     def job_type(value: str) -> JobTypeNumbers:
         return types.get(value) or types[""]
 
-    report_days_build(report_days_missing(first, last))
+    missing = report_days_missing(first, last)
+    # Worked out from the records: today, yesterday just after midnight, and any closed day a
+    # build just now could not write (it lost a race with a change: rare).
+    outcomes = _report_days_build(missing)
+    not_current = {day for day in missing if outcomes.get(day) not in (_WRITTEN, _CURRENT)}
+    live = [day for day in days if day in not_current or first_open_day() <= day <= today]
     mine = {"technician_id": technician.pk} if technician else {}
-    stored_days = {"day__gte": first, "day__lte": min(last, today - timedelta(days=1)), **mine}
+    stored_days = {"day__gte": first, "day__lte": min(last, first_open_day() - timedelta(days=1)), **mine}
+    stored_rows = (
+        ReportTechnicianDay.objects.filter(**stored_days).exclude(day__in=not_current),
+        ReportJob.objects.filter(**stored_days).exclude(day__in=not_current),
+    )
     # A job whose follow-up time is over has its answer written down (report_jobs_settle); a
     # recent one is asked of the work orders now.
-    stored_jobs = ReportJob.objects.filter(**stored_days).annotate(recently_followed_up=_followed_up())
+    stored_jobs = stored_rows[1].annotate(recently_followed_up=_followed_up())
     fixed = Q(followed_up=False) | Q(followed_up__isnull=True, recently_followed_up=False)
     with _planned_for_memory():
         for technician_id, clocked, worked, travel, on_site, arrivals, on_time in (
-            ReportTechnicianDay.objects.filter(**stored_days)
+            stored_rows[0]
             .values("technician_id")
             .annotate(
                 clocked_sum=Sum("clocked"),
@@ -675,7 +719,7 @@ def build_report(
                 row.jobs += count
                 row.first_time_fixes += fixes
         for value, count, on_site, cost, costed in (
-            ReportJob.objects.filter(**stored_days)
+            stored_rows[1]
             .values("job_type")
             .annotate(Count("pk"), Sum("on_site"), Sum("parts_cost"), Sum("costed_parts"))
             .order_by()
@@ -683,16 +727,12 @@ def build_report(
         ):
             job_type(value).add(count, on_site, cost, costed)
         for day, count in (
-            ReportJob.objects.filter(**stored_days)
-            .values("day")
-            .annotate(Count("pk"))
-            .order_by()
-            .values_list("day", "pk__count")
+            stored_rows[1].values("day").annotate(Count("pk")).order_by().values_list("day", "pk__count")
         ):
             jobs_per_day[day] += count
 
-    if first <= today <= last:
-        technician_days, jobs = _day_facts(today, clock.now())
+    for day in live:
+        technician_days, jobs = _day_facts(day, clock.now())
         followed = _followed_up_live(jobs)
         for fact in technician_days:
             if (row := numbers.get(fact.technician_id)) is not None:
@@ -705,13 +745,13 @@ def build_report(
             row.jobs += 1
             row.first_time_fixes += job.work_order_id not in followed
             job_type(job.job_type).add(1, job.on_site, job.parts_cost, job.costed_parts)
-            jobs_per_day[today] += 1
-            jobs_by_day[job.technician_id][today] += 1
+            jobs_per_day[day] += 1
+            jobs_by_day[job.technician_id][day] += 1
 
     with_jobs = [row for row in numbers.values() if row.jobs]
     if per_technician_days is None or len(with_jobs) <= per_technician_days:
         for technician_id, day, count in (
-            ReportJob.objects.filter(**stored_days)
+            stored_rows[1]
             .values("technician_id", "day")
             .annotate(Count("pk"))
             .order_by()

@@ -508,3 +508,35 @@ def test_the_period_form_offers_the_first_technicians_and_a_search_for_the_rest(
     assert f'<option value="{last.pk}" selected>Zoe Zimmer</option>' in chosen
     found = office_client.get(reverse("dispatch:work_order_technician_options"), {"q": "Zimmer"})
     assert "Zoe Zimmer" in found.content.decode() and found.content.decode().count("<option") == 2
+
+
+def test_just_after_midnight_the_day_before_is_worked_out_live_and_not_rolled_up(worked):
+    """A step written at 23:59 may commit a moment after midnight: the day is rolled up only once
+    it has been over SETTLE_MARGIN, and read from the records until then."""
+    _, tuesday = worked
+    wednesday = tuesday + dt.timedelta(days=1)
+    with time_machine.travel(_at(wednesday, 0, 5), tick=False):
+        report = reports.build_report(first=tuesday, last=tuesday)
+        assert report.jobs == 2 and not ReportDay.objects.filter(day=tuesday).exists()
+    with time_machine.travel(_at(wednesday, 0, 5) + reports.SETTLE_MARGIN, tick=False):
+        assert reports.build_report(first=tuesday, last=tuesday).jobs == 2
+        assert ReportDay.objects.get(day=tuesday).is_current
+
+
+def test_an_admin_correction_to_a_night_shift_rolls_up_both_its_days_again(last_week, rf):
+    from django.contrib import admin
+
+    from fieldops.admin import ClockRecordAdmin
+    from fieldops.models import ClockRecord
+    from fieldops.tests.factories import ClockRecordFactory
+
+    monday = last_week[0]
+    tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
+    record = ClockRecordFactory(clock_in_time=_at(tuesday, 20), clock_out_time=_at(wednesday, 2))
+    reports.build_report(first=tuesday, last=wednesday)
+    record.clock_out_time = _at(wednesday, 4)  # "I clocked out at 4, not 2"
+    ClockRecordAdmin(ClockRecord, admin.site).save_model(rf.post("/"), record, None, True)
+    assert not ReportDay.objects.get(day=tuesday).is_current
+    assert not ReportDay.objects.get(day=wednesday).is_current
+    [row] = reports.build_report(first=wednesday, last=wednesday).technicians
+    assert row.clocked == dt.timedelta(hours=4)

@@ -18,6 +18,10 @@
   }
 
   function start() {
+    // The technician search belongs to a form of its own so that it is not sent with the period;
+    // Enter in it must not submit that form (it would reload the page with the search alone).
+    const search = document.getElementById("picker-search");
+    if (search) search.addEventListener("submit", function (event) { event.preventDefault(); });
     const source = document.getElementById("report-data");
     if (!source) return;
     const data = JSON.parse(source.textContent);
