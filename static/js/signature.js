@@ -69,6 +69,7 @@
         if (hint) { hint.hidden = false; hint.textContent = "Please sign here first"; }
       }
     });
+    form.dataset.signatureReady = "true"; // the pad takes strokes from here on
   }
   function start() {
     document.querySelectorAll("form[data-signature-form]").forEach(setUp);

@@ -15,6 +15,7 @@ from conftest import PASSWORD
 from dispatch.models import JobType, JobTypeDuration, WorkOrder, WorkOrderHistory, WorkOrderStatus
 from dispatch.tests.factories import CustomerFactory, TechnicianFactory, WorkOrderFactory
 from techflow.tests.browser import DESKTOP, contrast_violations, new_context, shot
+from techflow.tests.test_tech_browser import _wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,7 +115,8 @@ def test_long_and_short_jobs_are_drawn_to_length_resized_and_an_overrun_grows(
         assert WorkOrderHistory.objects.filter(
             work_order=call, field_changed="estimated_minutes", old_value="30", new_value="90"
         ).exists()
-        assert 2.7 <= _width(page, call) / before <= 3.3
+        # The board redraws the card from the answer, a moment after the message: three times as wide.
+        _wait_until(page, lambda: 2.7 <= _width(page, call) / before <= 3.3, "the call drawn to 1 h 30 min")
 
         # Stretching the install four hours past 2 PM runs past Alex's 5 PM: refused in words, nothing lost.
         _drag_edge(page, install, 4 * column)
