@@ -174,12 +174,17 @@ class ServiceReportFactory(factory.django.DjangoModelFactory):
     renders = 1
 
 
+def _noon(day: dt.date) -> dt.datetime:
+    """A rolled-up row's times follow from its day: no factory of the rollup reads the clock."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
 class ReportDayFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.ReportDay
 
     day = factory.Sequence(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
-    built_at = factory.LazyFunction(timezone.now)
+    built_at = factory.LazyAttribute(lambda o: _noon(o.day + dt.timedelta(days=1)))
 
 
 class ReportTechnicianDayFactory(factory.django.DjangoModelFactory):
@@ -204,7 +209,7 @@ class ReportJobFactory(factory.django.DjangoModelFactory):
     work_order_id = factory.Sequence(lambda n: n + 1)
     technician_id = 1
     job_type = "repair"
-    completed_at = factory.LazyFunction(timezone.now)
+    completed_at = factory.LazyAttribute(lambda o: _noon(o.day))
     on_site = dt.timedelta(hours=2)
     parts_cost = 0
     costed_parts = 0

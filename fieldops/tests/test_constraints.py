@@ -390,7 +390,7 @@ def test_a_rolled_up_day_holds_one_row_per_technician_and_per_job():
         ReportTechnicianDay.objects.create(day=day, technician_id=1, **numbers)
     job = {
         "technician_id": 1,
-        "completed_at": timezone.now(),
+        "completed_at": timezone.make_aware(dt.datetime.combine(day, dt.time(15))),
         "on_site": zero,
         "parts_cost": Decimal("0"),
         "costed_parts": 0,
