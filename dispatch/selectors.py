@@ -106,6 +106,24 @@ def unread_alert_count() -> int:
 # Today and the board ------------------------------------------------------------------
 
 
+# A technician picker lists this many names (hundreds at scale) and searches for the rest.
+TECHNICIAN_OPTIONS_LIMIT = 50
+
+
+def technician_choices(
+    *, query: str = "", chosen_id: int | None = None, active_only: bool = False
+) -> list[Technician]:
+    """A technician picker's options: the first TECHNICIAN_OPTIONS_LIMIT by name (whose name
+    contains `query`), and the chosen one first when it is not among them."""
+    technicians = Technician.objects.filter(active=True) if active_only else Technician.objects.all()
+    if query:
+        technicians = technicians.filter(name__icontains=query)
+    found = list(technicians.order_by("name", "pk")[:TECHNICIAN_OPTIONS_LIMIT])
+    if chosen_id is not None and all(t.pk != chosen_id for t in found):
+        found[:0] = Technician.objects.filter(pk=chosen_id)
+    return found
+
+
 def technician_page(page_number: str | None, per_page: int, queryset: QuerySet | None = None) -> Page:
     """One page of the active technicians, by name: the live pages window their rows."""
     technicians = queryset if queryset is not None else Technician.objects.all()

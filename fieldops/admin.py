@@ -32,7 +32,7 @@ from fieldops.models import (
     VoiceAgentInteraction,
     VoiceAgentSession,
 )
-from fieldops.reports import report_day_stale
+from fieldops.reports import CARRIED_OVER, report_day_stale
 
 
 class RolledUpRecordAdmin(admin.ModelAdmin):
@@ -58,7 +58,8 @@ class RolledUpRecordAdmin(admin.ModelAdmin):
                 continue
             first = timezone.localdate(start)
             last = timezone.localdate(end[0]) if end and end[0] else first
-            days |= {first + timedelta(days=i) for i in range(min((last - first).days, 1) + 1)}
+            carried = min((last - first).days, CARRIED_OVER.days)  # the days the rollup counts it on
+            days |= {first + timedelta(days=i) for i in range(carried + 1)}
         return days
 
     def _days(self, obj: Any) -> set[date]:

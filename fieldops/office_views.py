@@ -19,7 +19,7 @@ from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.common import render_region
 from dispatch.views.customers import map_settings
-from dispatch.views.work_orders import TECHNICIAN_OPTIONS_LIMIT, work_order_answer
+from dispatch.views.work_orders import work_order_answer
 from fieldops import events, reports, selectors, services
 from fieldops.events import event_causes
 from fieldops.incidents import open_incidents_by_technician
@@ -298,19 +298,6 @@ def _chart_data(report: reports.Report) -> dict:
     }
 
 
-def _technician_choices(chosen: Technician | None) -> list[Technician]:
-    """The period form's first technicians by name, the chosen one among them; the form's search
-    (dispatch:work_order_technician_options) finds the others."""
-    technicians = list(
-        Technician.objects.filter(active=True)
-        .order_by("name", "pk")
-        .only("pk", "name")[:TECHNICIAN_OPTIONS_LIMIT]
-    )
-    if chosen is not None and chosen not in technicians:
-        technicians.insert(0, chosen)
-    return technicians
-
-
 @require_GET
 @office_required
 def report_page(request: HttpRequest) -> HttpResponse:
@@ -330,7 +317,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 strict=True,
             )
         ),
-        "technicians": _technician_choices(report.technician),
+        "technicians": dispatch_selectors.technician_choices(
+            chosen_id=report.technician.pk if report.technician else None, active_only=True
+        ),
         "query": query.urlencode(),
     }
     return render(request, "fieldops/reports.html", context)

@@ -673,9 +673,10 @@ def build_report(
     # build just now could not write (it lost a race with a change: rare).
     outcomes = _report_days_build(missing)
     not_current = {day for day in missing if outcomes.get(day) not in (_WRITTEN, _CURRENT)}
-    live = [day for day in days if day in not_current or first_open_day() <= day <= today]
+    open_day = first_open_day()
+    live = [day for day in days if day in not_current or open_day <= day <= today]
     mine = {"technician_id": technician.pk} if technician else {}
-    stored_days = {"day__gte": first, "day__lte": min(last, first_open_day() - timedelta(days=1)), **mine}
+    stored_days = {"day__gte": first, "day__lte": min(last, open_day - timedelta(days=1)), **mine}
     stored_rows = (
         ReportTechnicianDay.objects.filter(**stored_days).exclude(day__in=not_current),
         ReportJob.objects.filter(**stored_days).exclude(day__in=not_current),

@@ -83,20 +83,15 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     return render_region(request, "dispatch/work_order_list.html", "results", context)
 
 
-TECHNICIAN_OPTIONS_LIMIT = 50
-
-
 @require_GET
 @office_required
 def work_order_technician_options(request: HttpRequest) -> HttpResponse:
     """The list filter's technician options for a search (names containing it), as a fragment."""
     query = request.GET.get("q", "").strip()
     selected = request.GET.get("technician", "")
-    technicians = Technician.objects.filter(name__icontains=query) if query else Technician.objects.all()
-    if selected.isdigit():
-        technicians = technicians | Technician.objects.filter(pk=int(selected))
+    chosen_id = int(selected) if selected.isdigit() else None
     context = {
-        "technicians": list(technicians.order_by("name", "id")[:TECHNICIAN_OPTIONS_LIMIT]),
+        "technicians": selectors.technician_choices(query=query, chosen_id=chosen_id),
         "selected": selected,
         "query": query,
     }

@@ -494,7 +494,7 @@ def test_a_night_shift_and_drive_count_each_day_their_part(last_week):
 
 
 def test_the_period_form_offers_the_first_technicians_and_a_search_for_the_rest(office_client, last_week):
-    from dispatch.views.work_orders import TECHNICIAN_OPTIONS_LIMIT
+    from dispatch.selectors import TECHNICIAN_OPTIONS_LIMIT
 
     TechnicianFactory.create_batch(TECHNICIAN_OPTIONS_LIMIT + 5)
     last = TechnicianFactory(name="Zoe Zimmer")  # last by name: not among the first
