@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fieldops import agent_views, live_views, record_views, views
+from fieldops import live_views, record_views, views
+from fieldops.agent import dialogue
 
 app_name = "fieldops"
 
@@ -61,6 +62,6 @@ urlpatterns = [
         {"variant": "thumb"},
         name="attachment_thumb",
     ),
-    path("agent/", agent_views.agent_page, name="agent_page"),
-    path("agent/say/", agent_views.agent_say, name="agent_say"),
+    path("agent/", dialogue.agent_page, name="agent_page"),
+    path("agent/say/", dialogue.agent_say, name="agent_say"),
 ]

@@ -4,7 +4,7 @@ Everything is scoped to the technician handed in (the signed-in one): their stat
 today, the stock of the truck they are clocked in with, their messages. A job, item or truck
 the words point at is looked up among those only, so no phrasing can reach anyone else's.
 High-impact actions are not run here on first asking: they come back as a pending action
-with a question, and `execute` runs them once the technician says yes.
+with a question, and the dialogue runs them (`dialogue.execute`) once the technician says yes.
 """
 
 from collections.abc import Callable
@@ -82,7 +82,7 @@ class Result:
         return out
 
 
-def _job_name(job: WorkOrder) -> str:
+def job_name(job: WorkOrder) -> str:
     who = f" for {job.customer.name}" if job.customer_id else ""
     return f"job {job.pk}{who}"
 
@@ -108,7 +108,7 @@ def _no_job(slots: dict) -> Result:
     return Result("I can't find that job among your jobs today. Say “list my jobs” to hear them.", ok=False)
 
 
-def _run(
+def run_service(
     ctx: Context, action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None
 ) -> Result:
     """Run one service; a refusal comes back as the service worded it.
@@ -147,7 +147,7 @@ def clock_in(ctx: Context, slots: dict) -> Result:
         )
         if truck is None:
             return Result(f"I don't know a service truck {number}. Say its number again.", ok=False)
-    return _run(
+    return run_service(
         ctx,
         "clock_in",
         lambda: services.clock_in(technician=ctx.technician, truck=truck, location=ctx.location),
@@ -162,7 +162,7 @@ def clock_out(ctx: Context, slots: dict) -> Result:
 
 
 def break_start(ctx: Context, slots: dict) -> Result:
-    return _run(
+    return run_service(
         ctx,
         "break_start",
         lambda: services.break_start(technician=ctx.technician, location=ctx.location),
@@ -171,7 +171,7 @@ def break_start(ctx: Context, slots: dict) -> Result:
 
 
 def break_end(ctx: Context, slots: dict) -> Result:
-    return _run(
+    return run_service(
         ctx,
         "break_end",
         lambda: services.break_end(technician=ctx.technician, location=ctx.location),
@@ -187,7 +187,7 @@ def next_job(ctx: Context, slots: dict) -> Result:
     if job is None:
         return Result("No more open jobs today.")
     where = f", {job.customer.address}" if job.customer_id else ""
-    return Result(f"Next: {_job_name(job)} at {_when(job)}{where}. {job.title}.", work_order=job)
+    return Result(f"Next: {job_name(job)} at {_when(job)}{where}. {job.title}.", work_order=job)
 
 
 def list_jobs(ctx: Context, slots: dict) -> Result:
@@ -198,7 +198,7 @@ def list_jobs(ctx: Context, slots: dict) -> Result:
     ]
     if not today:
         return Result("You have no jobs today.")
-    lines = [f"{_when(j)}, {_job_name(j)}, {j.get_status_display().lower()}" for j in today]
+    lines = [f"{_when(j)}, {job_name(j)}, {j.get_status_display().lower()}" for j in today]
     count = f"{len(today)} job{'s' if len(today) != 1 else ''}"
     return Result(f"You have {count} today: " + "; ".join(lines) + ".")
 
@@ -208,7 +208,7 @@ def job_details(ctx: Context, slots: dict) -> Result:
     if job is None:
         return _no_job(slots)
     parts = [
-        f"{_sentence(_job_name(job))} at {_when(job)}: {job.title}.",
+        f"{_sentence(job_name(job))} at {_when(job)}: {job.title}.",
         job.brief_description.rstrip(".") + ".",
     ]
     if job.customer_id:
@@ -222,7 +222,7 @@ def navigate(ctx: Context, slots: dict) -> Result:
     if job is None:
         return _no_job(slots)
     if not job.customer_id or not job.customer.address:
-        return Result(f"{_sentence(_job_name(job))} has no address.", ok=False, work_order=job)
+        return Result(f"{_sentence(job_name(job))} has no address.", ok=False, work_order=job)
     href = f"https://www.google.com/maps/search/?api=1&query={quote(job.customer.address)}"
     return Result(
         f"Directions to {job.customer.name}, {job.customer.address}. Tap Open map.",
@@ -236,7 +236,7 @@ def call_customer(ctx: Context, slots: dict) -> Result:
     if job is None:
         return _no_job(slots)
     if not job.customer_id or not job.customer.phone:
-        return Result(f"{_sentence(_job_name(job))} has no phone number.", ok=False, work_order=job)
+        return Result(f"{_sentence(job_name(job))} has no phone number.", ok=False, work_order=job)
     phone = job.customer.phone
     return Result(
         f"{job.customer.name}: {phone}. Tap Call to ring them.",
@@ -256,11 +256,11 @@ def travel_start(ctx: Context, slots: dict) -> Result:
     )
     if job is None:
         return _no_job(slots)
-    return _run(
+    return run_service(
         ctx,
         "job_travel_start",
         lambda: services.job_travel_start(technician=ctx.technician, work_order=job, location=ctx.location),
-        f"Travel started to {_job_name(job)}. Drive safe.",
+        f"Travel started to {job_name(job)}. Drive safe.",
         job,
     )
 
@@ -269,11 +269,11 @@ def _job_step(ctx: Context, step: str, action: str, service: Callable, reply: st
     job = ctx.current
     if refusal := check(ctx.state, step, job):
         return Result(refusal, ok=False, work_order=job)
-    return _run(
+    return run_service(
         ctx,
         action,
         lambda: service(technician=ctx.technician, work_order=job, location=ctx.location),
-        reply.format(job=_job_name(job)),
+        reply.format(job=job_name(job)),
         job,
     )
 
@@ -324,7 +324,7 @@ def job_complete(ctx: Context, slots: dict) -> Result:
 
 def confirm_completion(job: WorkOrder, pending: dict) -> Result:
     return Result(
-        f"Complete {_job_name(job)} with the note “{pending['text']}”? Say yes to confirm.",
+        f"Complete {job_name(job)} with the note “{pending['text']}”? Say yes to confirm.",
         work_order=job,
         pending=pending,
     )
@@ -348,7 +348,7 @@ def add_note(ctx: Context, slots: dict, *, alert: bool = False) -> Result:
         if alert
         else f"Note added to job {job.pk}: “{text}”."
     )
-    return _run(
+    return run_service(
         ctx,
         "job_note_add",
         lambda: services.job_note_add(
@@ -366,7 +366,7 @@ def alert_office(ctx: Context, slots: dict) -> Result:
 # The truck
 
 
-def _truck_stock(ctx: Context) -> list[TruckInventory]:
+def truck_stock(ctx: Context) -> list[TruckInventory]:
     truck_id = ctx.state.truck_id or ctx.state.last_truck_id
     if not truck_id:
         return []
@@ -381,7 +381,7 @@ def use_part(ctx: Context, slots: dict) -> Result:
     job = ctx.current
     if refusal := check(ctx.state, Step.USE_PART, job):
         return Result(refusal, ok=False, work_order=job)
-    stock = [row for row in _truck_stock(ctx) if row.truck_id == ctx.state.truck_id]
+    stock = [row for row in truck_stock(ctx) if row.truck_id == ctx.state.truck_id]
     row = match_one(slots.get("item", ""), stock, lambda r: r.item.name)
     if row is None:
         return Result(
@@ -398,14 +398,14 @@ def use_part(ctx: Context, slots: dict) -> Result:
         )
     unit = f" {row.item.unit}" if row.item.unit and row.item.unit != "unit" else ""
     return Result(
-        f"Use {quantity}{unit} × {row.item.name} on {_job_name(job)}? Say yes to confirm.",
+        f"Use {quantity}{unit} × {row.item.name} on {job_name(job)}? Say yes to confirm.",
         work_order=job,
         pending={"intent": "use_part", "job": job.pk, "item": row.item_id, "quantity": quantity},
     )
 
 
 def check_stock(ctx: Context, slots: dict) -> Result:
-    stock = _truck_stock(ctx)
+    stock = truck_stock(ctx)
     if not stock:
         return Result("I don't know your truck yet: clock in with it first.", ok=False)
     truck = stock[0].truck
@@ -477,63 +477,13 @@ PLANS: dict[str, Callable[[Context, dict], Result]] = {
 }
 
 
-def plan(intent: str, slots: dict, ctx: Context) -> Result:
-    """Answer an intent: read, act through a service, or ask for a yes first."""
-    return PLANS.get(intent, unknown)(ctx, slots)
-
-
-def _own_job(ctx: Context, pk) -> WorkOrder | None:
+def own_job(ctx: Context, pk) -> WorkOrder | None:
     return next((j for j in ctx.jobs if j.pk == pk), None)
 
 
-def execute(pending: dict, ctx: Context) -> Result:
-    """Run a confirmed action, looking everything up again among the technician's own things."""
-    intent = pending.get("intent")
-    if intent == "clock_out":
-        return _run(
-            ctx,
-            "clock_out",
-            lambda: services.clock_out(technician=ctx.technician, location=ctx.location),
-            "Clocked out. Have a good evening.",
-        )
-    job = _own_job(ctx, pending.get("job"))
-    if job is None:
-        return Result("That job is not one of yours today any more, so I did nothing.", ok=False)
-    if intent == "job_complete":
-        return _run(
-            ctx,
-            "job_complete",
-            lambda: services.job_complete(
-                technician=ctx.technician, work_order=job, note=pending.get("text", ""), location=ctx.location
-            ),
-            f"Completed {_job_name(job)}. Say “left site” when you go.",
-            job,
-        )
-    if intent == "use_part":
-        row = next(
-            (
-                r
-                for r in _truck_stock(ctx)
-                if r.item_id == pending.get("item") and r.truck_id == ctx.state.truck_id
-            ),
-            None,
-        )
-        if row is None:
-            return Result(
-                "That part is not on your truck any more, so I did nothing.", ok=False, work_order=job
-            )
-        quantity = int(pending.get("quantity") or 0)
-        return _run(
-            ctx,
-            "job_part_use",
-            lambda: services.job_part_use(
-                technician=ctx.technician, work_order=job, item=row.item, quantity=quantity
-            ),
-            f"Used {quantity} × {row.item.name} on job {job.pk}. "
-            f"{row.quantity - quantity} left on the truck.",
-            job,
-        )
-    return Result("There is nothing waiting for a yes.", ok=False)
+def plan(intent: str, slots: dict, ctx: Context) -> Result:
+    """Answer an intent: read, act through a service, or ask for a yes first."""
+    return PLANS.get(intent, unknown)(ctx, slots)
 
 
 # Issue 15: events on the road, a delay for the office, and the questions the app can answer.
@@ -541,7 +491,7 @@ def execute(pending: dict, ctx: Context) -> Result:
 
 
 def _event(ctx: Context, activity_type: str, reply: str, notes: str = "") -> Result:
-    return _run(
+    return run_service(
         ctx,
         activity_type,
         lambda: services.event_record(
@@ -586,13 +536,13 @@ def report_delay(ctx: Context, slots: dict) -> Result:
     text = f"Running late: {minutes} minutes." if minutes else "Running late."
     if said:
         text += f" “{said}”"
-    return _run(
+    return run_service(
         ctx,
         "job_note_add",
         lambda: services.job_note_add(
             technician=ctx.technician, work_order=job, text=text, alert_office=True
         ),
-        f"Told the office you're {late} for {_job_name(job)}.",
+        f"Told the office you're {late} for {job_name(job)}.",
         job,
     )
 
@@ -626,18 +576,18 @@ def due_at(ctx: Context, slots: dict) -> Result:
     if job is None:
         return _no_job(slots)
     if not job.scheduled_for:
-        return Result(f"{_sentence(_job_name(job))} has no time set.", work_order=job)
+        return Result(f"{_sentence(job_name(job))} has no time set.", work_order=job)
     minutes = round((job.scheduled_for - clock.now()).total_seconds() / 60)
     when = f"in {_in_words(minutes)}" if minutes >= 0 else f"{_in_words(minutes)} ago"
     verb = "You're due" if minutes >= 0 else "You were due"
-    return Result(f"{verb} at {_job_name(job)} at {_when(job)}, {when}.", work_order=job)
+    return Result(f"{verb} at {job_name(job)} at {_when(job)}, {when}.", work_order=job)
 
 
 def status(ctx: Context, slots: dict) -> Result:
     said = _sentence(ctx.state.explain())
     job = ctx.current
     if job is not None:
-        said += f" That's {_job_name(job)}."
+        said += f" That's {job_name(job)}."
     return Result(said, work_order=job)
 
 
@@ -645,7 +595,7 @@ def check_stock_or_list(ctx: Context, slots: dict) -> Result:
     """An item: how many; no item ("what's left on my truck"): what the truck carries, item by item."""
     if slots.get("item"):
         return check_stock(ctx, slots)
-    stock = _truck_stock(ctx)
+    stock = truck_stock(ctx)
     if not stock:
         return check_stock(ctx, slots)
     truck = stock[0].truck

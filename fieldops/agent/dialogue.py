@@ -1,10 +1,17 @@
-"""One turn of conversation: the session, the pending yes/no, the log of what was said and done.
+"""The agent's conversation, from the request to the service: its page, one turn, the session,
+the pending yes/no and what a yes runs, and the log of what was said and done.
+
+A turn is a plain form post (the page works without JavaScript: post, redirect, read the
+transcript); with htmx the conversation region is swapped in and agent.js speaks the reply.
+A turn may carry the recogniser's other hypotheses (`alternative`, up to five), and, when the
+phone queued it offline, the time it was said (`said_at`) and `replayed=1`.
 
 A technician has one active session. It starts with their first words, ends when they say
 goodbye, and lapses after 30 idle minutes (a pending action lapses with it). A high-impact
-action waits on the session until the next turn: yes runs it; no, cancel or a negation
-("don't clock me out") drops it; a hesitation or an unclear yes/no asks again; anything else
-drops it and is answered as itself. A yes said offline and replayed confirms nothing.
+action waits on the session until the next turn: yes runs it (`execute`, here, through the
+same `fieldops.services` function the button calls); no, cancel or a negation ("don't clock me
+out") drops it; a hesitation or an unclear yes/no asks again; anything else drops it and is
+answered as itself. A yes said offline and replayed confirms nothing.
 A note the agent asked for is taken only from words that are not themselves a request, a
 question, a hesitation or an injection.
 """
@@ -14,10 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
 
 from dispatch import clock
+from dispatch.access import technician_required
 from dispatch.models import Technician
+from dispatch.views.common import wants_region
+from fieldops import services
 from fieldops.agent import actions, llm, scope
+from fieldops.agent.actions import Context, Result, job_name, own_job, run_service, truck_stock
 from fieldops.agent.normalize import clean_characters
 from fieldops.agent.parser import (
     HESITATION_REASON,
@@ -27,8 +45,11 @@ from fieldops.agent.parser import (
     parse,
     parse_alternatives,
 )
+from fieldops.forms import AgentForm, idempotency_key_from, location_from
 from fieldops.models import VoiceAgentInteraction, VoiceAgentSession
-from fieldops.services import NOWHERE, Location
+from fieldops.selectors import State, technician_state, voice_transcripts
+from fieldops.services import NOWHERE, Location, action_perform
+from fieldops.views import _form_error
 
 IDLE = timedelta(minutes=30)
 
@@ -39,7 +60,7 @@ Type = VoiceAgentInteraction.Type
 class Turn:
     text: str
     parsed: Parse
-    result: actions.Result
+    result: Result
     session: VoiceAgentSession | None
 
     @property
@@ -105,46 +126,96 @@ def _note_words(parsed: Parse, text: str, pending: dict) -> str | None:
 
 
 def _with_pending(
-    parsed: Parse, session: VoiceAgentSession, ctx: actions.Context, text: str, *, replayed: bool
-) -> actions.Result | None:
+    parsed: Parse, session: VoiceAgentSession, ctx: Context, text: str, *, replayed: bool
+) -> Result | None:
     """The answer when an action is waiting on the session, or None to answer the words as themselves."""
     pending = session.pending
     if not pending:
         if parsed.intent == "confirm":
-            return actions.Result("There is nothing waiting for a yes.", ok=False)
+            return Result("There is nothing waiting for a yes.", ok=False)
         if parsed.intent in ("deny", "cancel"):
-            return actions.Result("Okay." if not parsed.negated else "Okay, I won't.")
+            return Result("Okay." if not parsed.negated else "Okay, I won't.")
         return None
     if parsed.intent in ("deny", "cancel"):
-        return actions.Result("Okay, cancelled. Nothing was changed.", data={"dropped": pending})
+        return Result("Okay, cancelled. Nothing was changed.", data={"dropped": pending})
     if pending.get("awaiting") == "text":
         note = parsed.slots.get("text") if parsed.intent == pending["intent"] else None
         if note is None:
             if parsed.intent == "unknown" and parsed.reason in (HESITATION_REASON, QUESTION_REASON, ""):
                 # Keep waiting: a hesitation or a question is not the note, and not a reason to give up.
-                return actions.Result(NOT_A_NOTE.format(ask=_asked(pending)), ok=False, pending=pending)
+                return Result(NOT_A_NOTE.format(ask=_asked(pending)), ok=False, pending=pending)
             return None  # another request (or a refusal): answered as itself, the waiting note dropped
         filled = {k: v for k, v in pending.items() if k != "awaiting"} | {"text": note}
         if filled["intent"] == "job_complete":
-            job = next((j for j in ctx.jobs if j.pk == filled["job"]), None)
+            job = own_job(ctx, filled["job"])
             if job is None:
-                return actions.Result("That job is not one of yours today any more.", ok=False)
+                return Result("That job is not one of yours today any more.", ok=False)
             return actions.confirm_completion(job, filled)
         return actions.plan(filled["intent"], {"text": filled["text"]}, ctx)
     if parsed.intent == "confirm":
         if replayed:
             # A yes said offline confirms nothing: the question is asked again, live.
-            return actions.Result(
+            return Result(
                 "You said yes while offline; I'm asking again now. "
                 + pending.get("question", "Say yes to confirm."),
                 pending=pending,
             )
-        return actions.execute(pending, ctx)
+        return execute(pending, ctx)
     if parsed.intent == "clarify" or (parsed.intent == "unknown" and parsed.reason == HESITATION_REASON):
-        return actions.Result(
+        return Result(
             "Please say yes to go ahead, or no to cancel. " + pending.get("question", ""), pending=pending
         )
     return None
+
+
+def execute(pending: dict, ctx: Context) -> Result:
+    """Run a confirmed action, looking everything up again among the technician's own things."""
+    intent = pending.get("intent")
+    if intent == "clock_out":
+        return run_service(
+            ctx,
+            "clock_out",
+            lambda: services.clock_out(technician=ctx.technician, location=ctx.location),
+            "Clocked out. Have a good evening.",
+        )
+    job = own_job(ctx, pending.get("job"))
+    if job is None:
+        return Result("That job is not one of yours today any more, so I did nothing.", ok=False)
+    if intent == "job_complete":
+        return run_service(
+            ctx,
+            "job_complete",
+            lambda: services.job_complete(
+                technician=ctx.technician, work_order=job, note=pending.get("text", ""), location=ctx.location
+            ),
+            f"Completed {job_name(job)}. Say “left site” when you go.",
+            job,
+        )
+    if intent == "use_part":
+        row = next(
+            (
+                r
+                for r in truck_stock(ctx)
+                if r.item_id == pending.get("item") and r.truck_id == ctx.state.truck_id
+            ),
+            None,
+        )
+        if row is None:
+            return Result(
+                "That part is not on your truck any more, so I did nothing.", ok=False, work_order=job
+            )
+        quantity = int(pending.get("quantity") or 0)
+        return run_service(
+            ctx,
+            "job_part_use",
+            lambda: services.job_part_use(
+                technician=ctx.technician, work_order=job, item=row.item, quantity=quantity
+            ),
+            f"Used {quantity} × {row.item.name} on job {job.pk}. "
+            f"{row.quantity - quantity} left on the truck.",
+            job,
+        )
+    return Result("There is nothing waiting for a yes.", ok=False)
 
 
 def understand(text: str, alternatives, vocab) -> Parse:
@@ -187,7 +258,7 @@ def respond(
                     slots = {**slots, "said": text}
                 result = actions.plan(parsed.intent, slots, ctx)
         if parsed.intent == "goodbye" and result is None:
-            result = actions.Result("Goodbye. Stay safe out there.")
+            result = Result("Goodbye. Stay safe out there.")
         if parsed.intent in HIGH_IMPACT and result.action:
             # A high-impact action never runs on the turn it is asked for; this is a bug, not bad input.
             raise RuntimeError(f"{parsed.intent} ran without a yes")
@@ -208,7 +279,7 @@ def _log(
     session: VoiceAgentSession,
     text: str,
     parsed: Parse,
-    result: actions.Result,
+    result: Result,
     now: datetime,
     *,
     said_at: datetime | None = None,
@@ -244,3 +315,130 @@ def _log(
             ),
         ]
     )
+
+
+# The page and its turns
+
+# One-tap suggestions for what usually comes next, by the technician's state.
+SUGGESTIONS = {
+    State.OFF: ["Clock in", "List my jobs", "Help"],
+    State.ON_SHIFT: ["What's my next job", "Start travel", "Take a break", "Clock out"],
+    State.TRAVELING: ["I've arrived", "Navigate", "Call the customer"],
+    State.ON_SITE: ["Start work", "Job details", "Left site"],
+    State.WORKING: ["Pause", "Add a note", "Complete the job"],
+    State.PAUSED: ["Resume", "Take a break", "Complete the job"],
+    State.ON_BREAK: ["End break", "Read my messages"],
+}
+TRANSCRIPT_LINES = 40
+MAX_ALTERNATIVES = 5
+QUEUED_FOR = timedelta(hours=24)  # a turn said offline longer ago than this is not replayed
+
+
+class BadTurn(ValueError):
+    pass
+
+
+def _extras(data: QueryDict) -> dict:
+    """The recogniser's alternatives and, for a turn replayed from the offline queue, when it was said."""
+    alternatives = [a.strip()[:1000] for a in data.getlist("alternative") if a.strip()][:MAX_ALTERNATIVES]
+    extras: dict = {"alternatives": alternatives, "replayed": data.get("replayed") == "1"}
+    if raw := data.get("said_at", "").strip():
+        said_at = parse_datetime(raw)
+        if said_at is None:
+            raise BadTurn("The time the words were said is not a date and time.")
+        if timezone.is_naive(said_at):
+            said_at = timezone.make_aware(said_at)
+        now = clock.now()
+        if said_at > now + timedelta(minutes=5) or said_at < now - QUEUED_FOR:
+            raise BadTurn(
+                "Those words were queued too long ago (or in the future) to act on: say them again."
+            )
+        extras["said_at"] = said_at
+    return extras
+
+
+def _page(
+    request: HttpRequest, *, error: str = "", status: int = 200, turn: Turn | None = None
+) -> HttpResponse:
+    technician = request.technician
+    session = active_session(technician)
+    lines = voice_transcripts(session=session, limit=TRANSCRIPT_LINES) if session else []
+    state = technician_state(technician)
+    last = lines[-1] if lines else None
+    pending = (session.pending or {}) if session else {}
+    reply = error or (turn.reply if turn else (last.text if last and last.speaker == "agent" else ""))
+    context = {
+        "lines": lines,
+        "state": state,
+        "suggestions": SUGGESTIONS[State(state.state)],
+        "error": error,
+        # Yes/No only when an action waits for a yes: never after a question or while a note is asked for.
+        "waiting": bool(pending) and not pending.get("awaiting"),
+        "reply": reply,
+        "reply_error": bool(error)
+        or (turn is not None and not turn.result.ok)
+        or (
+            turn is None
+            and last is not None
+            and last.speaker == "agent"
+            and (last.result or {}).get("ok") is False
+        ),
+        "ended": bool(turn and turn.parsed.intent == "goodbye"),
+        "speak": reply if request.method == "POST" else "",
+    }
+    if not wants_region(request):
+        return render(request, "fieldops/agent.html", context, status=status)
+    # The conversation, and the suggestions in the dock at the bottom (out of band).
+    html = render_to_string("fieldops/agent.html#conversation", context, request) + render_to_string(
+        "fieldops/agent.html#suggestions", {**context, "oob": True}, request
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_GET
+@technician_required
+def agent_page(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@technician_required
+def agent_say(request: HttpRequest) -> HttpResponse:
+    """One turn: what the technician said, answered and logged; bad input gets a reply and a 400."""
+    form = AgentForm(request.POST)
+    if not form.is_valid():
+        # The htmx convention (static/js/htmx-config.js) swaps a 400's region in like a success.
+        return _page(request, error=_form_error(form), status=400)
+    technician = request.technician
+    try:
+        extras = _extras(request.POST)
+    except BadTurn as error:
+        return _page(request, error=str(error), status=200 if wants_region(request) else 400)
+    said: list[Turn] = []
+
+    def turn() -> None:
+        said.append(
+            respond(
+                technician=technician,
+                text=form.cleaned_data["text"],
+                location=location_from(request.POST),
+                **extras,
+            )
+        )
+
+    key = idempotency_key_from(request.POST, "turn_key")
+    if key is None:
+        turn()
+    else:
+        # A double tap or a resent post is one turn: the note is added, the part used, once.
+        action_perform(
+            technician=technician,
+            key=key,
+            action="agent_say",
+            perform=turn,
+            success_message="",
+            redirect_to=reverse("fieldops:agent_page"),
+        )
+    if wants_region(request):
+        return _page(request, turn=said[0] if said else None)
+    return redirect(reverse("fieldops:agent_page") + "#latest")

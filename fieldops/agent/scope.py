@@ -8,7 +8,7 @@ written on job 57, "leaving the other site" does not leave the technician's own 
 from django.db.models import Q
 
 from dispatch.models import Technician, WorkOrder
-from fieldops.agent.actions import Context, Result, _job_name, _truck_stock
+from fieldops.agent.actions import Context, Result, job_name, truck_stock
 from fieldops.agent.matching import match_job
 from fieldops.agent.parser import INJECTION_REASON, OTHER_PERSON_REASON, Parse, Vocabulary
 
@@ -30,7 +30,7 @@ def vocabulary_for(ctx: Context) -> Vocabulary:
     """The names in play for this technician, from the database: their truck's stock, the day's customers
     (every technician's, so a customer that isn't theirs is recognised and refused), the other
     technicians' first names. Bounded by what the day holds, not by the size of the tables."""
-    stock = tuple(row.item.name for row in _truck_stock(ctx))
+    stock = tuple(row.item.name for row in truck_stock(ctx))
     today = WorkOrder.objects.today().filter(customer__isnull=False)
     mine = {j.customer.name for j in ctx.jobs if j.customer_id}
     customers = tuple(sorted(mine | set(today.values_list("customer__name", flat=True).distinct()[:200])))
@@ -63,7 +63,7 @@ def refusal(parsed: Parse, ctx: Context) -> Result | None:
     if parsed.intent not in ON_CURRENT_JOB or slots.get("job") in (None, ""):
         return None
     current = ctx.current
-    where = f"You are on {_job_name(current)}" if current else "You are not on a job"
+    where = f"You are on {job_name(current)}" if current else "You are not on a job"
     if slots["job"] == "other":
         return Result(
             f"{where}. I only act on the job you are on, so I did nothing. Which job did you mean?",
@@ -85,9 +85,9 @@ def refusal(parsed: Parse, ctx: Context) -> Result | None:
         match_job("next", ctx.jobs, current_id=None) if parsed.intent == "add_note" else None
     )
     if target is None or job.pk != target.pk:
-        where = f"You are on {_job_name(target)}" if target else "You are not on a job"
+        where = f"You are on {job_name(target)}" if target else "You are not on a job"
         return Result(
-            f"{where}, not {_job_name(job)}. I only act on the job you are on, so I did nothing.",
+            f"{where}, not {job_name(job)}. I only act on the job you are on, so I did nothing.",
             ok=False,
             work_order=current,
             data={"refused": "scope"},
