@@ -1,8 +1,11 @@
 """The one CSV writer for exports: a cell a spreadsheet would run as a formula is escaped."""
 
 import csv
+import io
 from collections.abc import Iterable
 from typing import Any
+
+from django.http import HttpResponse
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +29,27 @@ class SafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow([safe_cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        self._writer.writerows([safe_cell(value) for value in row] for row in rows)
+
+
+class CsvAttachment(SafeWriter):
+    """A CSV download written in memory and handed to the response in one piece.
+
+    `HttpResponse.write` looks up the charset and encodes on every call, which cost more than
+    the row itself: a 46,000-row report spent half its time there.
+    """
+
+    def __init__(self, filename: str) -> None:
+        self._buffer = io.StringIO()
+        self.filename = filename
+        super().__init__(self._buffer)
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self._buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response
 
 
 class Echo:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import clock, parsing
 from dispatch import selectors as dispatch_selectors
 from dispatch.access import office_required
-from dispatch.csv_export import SafeWriter
+from dispatch.csv_export import CsvAttachment
 from dispatch.models import Technician, WorkOrder
 from dispatch.services import Actor
 from dispatch.views.common import render_region
@@ -90,9 +90,7 @@ def timesheets(request: HttpRequest) -> HttpResponse:
 def timesheets_csv(request: HttpRequest) -> HttpResponse:
     """One line per clock record of the week, and a total line per technician."""
     week = _week_from(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="timesheets-{week.isoformat()}.csv"'
-    writer = SafeWriter(response)
+    writer = CsvAttachment(f"timesheets-{week.isoformat()}.csv")
     writer.writerow(["technician", "date", "clock_in", "clock_out", "truck", "hours"])
     for row in timesheet_week(week):
         for record in row.records:
@@ -119,7 +117,7 @@ def timesheets_csv(request: HttpRequest) -> HttpResponse:
                 f"{row.total.total_seconds() / 3600:.2f}",
             ]
         )
-    return response
+    return writer.response()
 
 
 def _filter_id(request: HttpRequest, name: str) -> int | None:
@@ -330,9 +328,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
 def report_csv(request: HttpRequest) -> HttpResponse:
     """Every number of the reports page, one per row: section, subject, metric, value."""
     report = _report_for(request)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.first}-{report.last}.csv"'
-    writer = SafeWriter(response)
+    writer = CsvAttachment(f"report-{report.first}-{report.last}.csv")
     writer.writerow(["section", "subject", "metric", "value"])
     writer.writerow(
         [
@@ -366,9 +362,8 @@ def report_csv(request: HttpRequest) -> HttpResponse:
             ("first-time fix %", _percent(row.first_time_fix_rate)),
         ):
             writer.writerow(["technician", row.name, metric, "" if value is None else value])
-        for day in report.days:
-            count = report.jobs_by_day.get(row.technician_id, {}).get(day, 0)
-            writer.writerow(["jobs per day", row.name, day.isoformat(), count])
+        counts = report.jobs_by_day.get(row.technician_id, {})
+        writer.writerows(["jobs per day", row.name, day, counts.get(day, 0)] for day in report.days)
     for row in report.job_types:
         writer.writerow(["job type", row.label, "jobs completed", row.jobs])
         writer.writerow(["job type", row.label, "average hours on site", _hours(row.average_on_site)])
@@ -379,4 +374,4 @@ def report_csv(request: HttpRequest) -> HttpResponse:
             ["calls", day.isoformat(), "answered", sum(counts[t] for t in reports.ANSWERED_CALLS)]
         )
         writer.writerow(["calls", day.isoformat(), "missed", sum(counts[t] for t in reports.MISSED_CALLS)])
-    return response
+    return writer.response()

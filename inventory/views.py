@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dispatch.access import office_required
-from dispatch.csv_export import SafeWriter
+from dispatch.csv_export import CsvAttachment
 from dispatch.services import Actor
 from dispatch.views.common import paginate_table, render_region
 from inventory import selectors, services
@@ -316,9 +316,7 @@ def usage_export(request: HttpRequest) -> HttpResponse:
         errors = "; ".join(e for errs in form.errors.values() for e in errs) or "Export by item or by truck."
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="usage-by-{by}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    writer = SafeWriter(response)
+    writer = CsvAttachment(f"usage-by-{by}-{start:%Y%m%d}-{end:%Y%m%d}.csv")
     if by == "item":
         writer.writerow(["item", "category", "unit", "used", "jobs", "from", "to"])
         for row in selectors.usage_by_item(start, end):
@@ -338,4 +336,4 @@ def usage_export(request: HttpRequest) -> HttpResponse:
         for row in selectors.usage_by_truck(start, end):
             for used, unit in row["used"]:
                 writer.writerow([row["truck__name"], unit, used, row["jobs"], row["items"], start, end])
-    return response
+    return writer.response()

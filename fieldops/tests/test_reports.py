@@ -139,7 +139,7 @@ def test_the_reports_page_defaults_to_last_week_with_charts_data_and_tables(offi
 def test_the_report_csv_has_every_number(office_client, last_week, worked):
     response = office_client.get(reverse("field:report_csv"), {"start": last_week[0], "end": last_week[1]})
     text = response.content.decode()
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"  # as the other exports say
     assert "total,all,jobs completed,2" in text and "total,all,first-time fix %,50.0" in text
     assert "technician,Mike Johnson,hours on site,3.5" in text
     assert "job type,Repair,parts cost,240.00" in text
