@@ -453,6 +453,10 @@ class ReportDay(models.Model):
     version = models.PositiveIntegerField(default=0)
     built_version = models.PositiveIntegerField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The follow-ups of the day's jobs are written down as of this time (report_jobs.followed_up:
+    # true once a later order came, false once the 30 days are over, empty in between); a report
+    # asks the work orders only about what was created since (fieldops.reports).
+    follow_ups_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "report_days"
@@ -504,8 +508,8 @@ class ReportJob(models.Model):
     on_site = models.DurationField()
     parts_cost = models.DecimalField(max_digits=12, decimal_places=2)
     costed_parts = models.IntegerField()
-    # Written once the 30 days after the completion are over (fieldops.reports.report_jobs_settle);
-    # empty before, when a report asks the work orders.
+    # True as soon as a later order for the customer is seen, false once the 30 days after the
+    # completion are over without one (fieldops.reports.follow_ups_write); empty in between.
     followed_up = models.BooleanField(null=True)
 
     class Meta:
@@ -515,10 +519,11 @@ class ReportJob(models.Model):
         ]
         indexes = [
             models.Index(fields=["technician_id", "day"], name="idx_report_jobs_technician"),
-            # The jobs whose follow-up answer is not written down yet (reports.report_jobs_settle).
+            # The jobs whose follow-up answer is not known yet (reports.follow_ups_write), and the
+            # days that have such jobs (reports._followed_up_since).
             models.Index(
-                fields=["completed_at"],
-                name="idx_report_jobs_unsettled",
+                fields=["day", "completed_at"],
+                name="idx_report_jobs_open",
                 condition=Q(followed_up__isnull=True),
             ),
         ]

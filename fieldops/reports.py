@@ -28,6 +28,8 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -471,17 +473,18 @@ def _day_facts(day: date, now: datetime) -> tuple[list[ReportTechnicianDay], lis
     }
     if jobs:
         # Each job's whole time on site (every visit, by everyone), for the job types' averages.
+        site_sums = _site_sums(start)
         for order_id, *sums in (
             TechnicianActivity.objects.filter(
                 work_order_id__in=list(jobs), created_at__lt=end, activity_type__in=[*ARRIVED, *LEFT]
             )
             .values("work_order_id")
-            .annotate(**_site_sums(start))
+            .annotate(**site_sums)
             .order_by()
-            .values_list("work_order_id", *_site_sums(start))
+            .values_list("work_order_id", *site_sums)
         ):
             jobs[order_id].on_site = site_time_from_sums(
-                start=start, now=now, **dict(zip(_site_sums(start), sums, strict=True))
+                start=start, now=now, **dict(zip(site_sums, sums, strict=True))
             )
         for order_id, change, cost in StockMovement.objects.filter(
             work_order_id__in=list(jobs),
@@ -550,7 +553,8 @@ def _report_day_build(day: date) -> str:
         ReportTechnicianDay.objects.bulk_create(technician_days)
         ReportJob.objects.bulk_create(jobs)
         row.built_version, row.built_at = version, clock.now()
-        row.save(update_fields=["built_version", "built_at"])
+        row.follow_ups_at = follow_ups_write(ReportJob.objects.filter(day=day))
+        row.save(update_fields=["built_version", "built_at", "follow_ups_at"])
     return _WRITTEN
 
 
@@ -606,13 +610,50 @@ def _followed_up():
     )
 
 
-def report_jobs_settle() -> int:
-    """Write down whether each rolled-up job was followed up, once its FOLLOW_UP_DAYS are over
-    (the answer cannot change after): a report then asks the work orders only of the recent ones."""
+def follow_ups_write(jobs: QuerySet[ReportJob]) -> datetime:
+    """Write down what is known of these rolled-up jobs' follow-ups: followed up as soon as a later
+    order for the customer came within FOLLOW_UP_DAYS, not followed up once those days are over
+    without one. Returns the time it is known as of: a report asks the work orders only about the
+    orders created since (`_followed_up_since`). That time is SETTLE_MARGIN before the check, so an
+    order whose transaction was still open during the check is asked about again."""
+    now = clock.now()
     with _planned_for_memory():
-        return ReportJob.objects.filter(
-            followed_up__isnull=True, completed_at__lte=clock.now() - FOLLOW_UP
-        ).update(followed_up=_followed_up())
+        unknown = jobs.filter(followed_up__isnull=True)
+        unknown.filter(_followed_up()).update(followed_up=True)
+        unknown.filter(completed_at__lte=now - FOLLOW_UP).update(followed_up=False)
+    return now - SETTLE_MARGIN
+
+
+def report_jobs_settle() -> int:
+    """The periodic job's part: write down the follow-ups of every rolled-up job not known yet (those
+    of the last FOLLOW_UP_DAYS), and move their days' `follow_ups_at` on. Returns how many jobs
+    had their answer written."""
+    unknown = ReportJob.objects.filter(followed_up__isnull=True)
+    days = set(unknown.values_list("day", flat=True).distinct())
+    if not days:
+        return 0
+    before = unknown.count()
+    with transaction.atomic():
+        ReportDay.objects.filter(day__in=days).update(follow_ups_at=follow_ups_write(unknown))
+    return before - ReportJob.objects.filter(followed_up__isnull=True).count()
+
+
+def _followed_up_since(jobs: QuerySet[ReportJob], days: QuerySet[ReportDay]) -> Counter:
+    """Per technician, how many of these stored jobs not known to be followed up when their days'
+    follow-ups were written have been since. Only the orders created after the earliest of those
+    times (of the days with such jobs: the last FOLLOW_UP_DAYS, written by the periodic job every
+    few minutes) are looked at, found through their updated_at index (an order is updated when it
+    is created), and matched to the open jobs of their customers in the same query."""
+    with_open_jobs = days.filter(Exists(jobs.filter(day=OuterRef("day"), followed_up__isnull=True)))
+    since = Subquery(with_open_jobs.order_by("follow_ups_at").values("follow_ups_at")[:1])
+    recent = WorkOrder.objects.filter(updated_at__gt=since, created_at__gt=since).values("customer_id")
+    open_jobs = list(
+        jobs.filter(followed_up__isnull=True, customer_id__in=recent).only(
+            "technician_id", "work_order_id", "customer_id", "completed_at"
+        )
+    )
+    followed = _followed_up_live(open_jobs)
+    return Counter(job.technician_id for job in open_jobs if job.work_order_id in followed)
 
 
 def _follow_up(completed_at, order_id) -> Q:
@@ -621,7 +662,8 @@ def _follow_up(completed_at, order_id) -> Q:
 
 
 def _followed_up_live(jobs: list[ReportJob]) -> set[int]:
-    """The work orders among these (today's) jobs that a later order for the customer followed."""
+    """The work orders among these jobs (today's, or stored ones still open) that a later order for
+    the customer followed."""
     customers = {job.customer_id for job in jobs if job.customer_id}
     if not customers:
         return set()
@@ -681,10 +723,10 @@ def build_report(
         ReportTechnicianDay.objects.filter(**stored_days).exclude(day__in=not_current),
         ReportJob.objects.filter(**stored_days).exclude(day__in=not_current),
     )
-    # A job whose follow-up time is over has its answer written down (report_jobs_settle); a
-    # recent one is asked of the work orders now.
-    stored_jobs = stored_rows[1].annotate(recently_followed_up=_followed_up())
-    fixed = Q(followed_up=False) | Q(followed_up__isnull=True, recently_followed_up=False)
+    # A stored job is a first-time fix unless it is written down as followed up, or an order
+    # created since its day's follow-ups were written follows it up.
+    stored_jobs = stored_rows[1]
+    fixed = ~Q(followed_up=True)
     with _planned_for_memory():
         for technician_id, clocked, worked, travel, on_site, arrivals, on_time in (
             stored_rows[0]
@@ -719,6 +761,12 @@ def build_report(
             if row := numbers.get(technician_id):
                 row.jobs += count
                 row.first_time_fixes += fixes
+        stored_report_days = ReportDay.objects.filter(
+            day__gte=first, day__lte=stored_days["day__lte"]
+        ).exclude(day__in=not_current)
+        for technician_id, followed in _followed_up_since(stored_jobs, stored_report_days).items():
+            if row := numbers.get(technician_id):
+                row.first_time_fixes -= followed
         for value, count, on_site, cost, costed in (
             stored_rows[1]
             .values("job_type")
