@@ -66,6 +66,9 @@ from fieldops.models import (
     ClockRecord,
     EventCategory,
     OperationalEvent,
+    ReportDay,
+    ReportJob,
+    ReportTechnicianDay,
     Severity,
     TechnicianActivity,
     TravelLog,
@@ -604,6 +607,10 @@ def generate(
     with clock.frozen(now):  # the reports page's rollup of every closed day (a periodic job's work)
         report_days_build([build.today - timedelta(days=offset) for offset in range(1, days + 1)])
         report_jobs_settle()
+    if postgres:  # the rollup's tables are written after the others were vacuumed
+        with connection.cursor() as cursor:
+            for model in (ReportDay, ReportTechnicianDay, ReportJob):
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     counts = {t.model._meta.db_table: t.count for t in build.tables.values()}
     logins = [("admin", "superuser: /admin/"), ("office", "office staff: /office/")]
     logins += [(t.username, f"technician {t.name}: /tech/") for t in DEMO_TECHNICIANS[:technicians]]
