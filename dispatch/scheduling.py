@@ -7,8 +7,8 @@ slot one of them offers is a slot the service accepts. Days are calendar days of
 company's time zone (`day_bounds`); a week starts on Monday (`week_start`).
 """
 
-from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -126,9 +126,9 @@ def durations_of(orders: Iterable[WorkOrder]) -> dict[int, timedelta]:
 # Days and weeks in the company's time zone ---------------------------------------------
 
 
-def at_time(day: date, at: time) -> datetime:
-    """`at` on `day`, in the company's time zone."""
-    return timezone.make_aware(datetime.combine(day, at))
+def at_time(day: date, at: time, zone: tzinfo | None = None) -> datetime:
+    """`at` on `day`, in the company's time zone (`zone`, when the caller has it at hand)."""
+    return timezone.make_aware(datetime.combine(day, at), zone)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -201,6 +201,7 @@ def schedule_refusals(
     start: datetime,
     duration: timedelta = DEFAULT_DURATION,
     same_day_jobs: Iterable[Interval],
+    explain: bool = True,
 ) -> list[str]:
     """Why `technician` can't take a job of `duration` at `start`, given the intervals
     [start, end) of their other jobs that day.
@@ -208,42 +209,71 @@ def schedule_refusals(
     A job occupies [start, start + duration): it must lie inside the technician's working hours
     (ending exactly at their end is fine), may touch but not overlap another job (back to back
     is fine), and the day may not exceed the optional cap. A pure function so that the forms,
-    the suggestions and the planner check without a query per technician.
+    the suggestions and the planner check without a query per technician. With `explain=False`
+    each refusal is only named ("inactive", "hours", "cap", "overlap"), not worded: the
+    suggestions check thousands of starts and show the words of the first two refusals only.
     """
-    local = timezone.localtime(start)
-    end = timezone.localtime(start + duration)
-    begins, ends = work_hours(technician, local.date())
-    reasons = []
-    if not technician.active:
-        reasons.append(f"{technician.name} is not an active technician.")
+    # The zone is read once: each of Django's lookups of the current zone goes through a
+    # thread-local, and the suggestions call this for every technician and start.
+    zone = timezone.get_current_timezone()
+    local = start.astimezone(zone)
+    day = local.date()
+    begins, ends = work_hours(technician, day)
+    refused: list[tuple[str, Callable[[], str]]] = []
 
-    def hours() -> str:  # worded only when refused (the suggestions check thousands of starts)
+    def hours() -> str:
         first = technician.name.split()[0] if technician.name else "The technician"
-        on = f" on {local:%A}s" if is_weekend(local.date()) else ""
+        on = f" on {local:%A}s" if is_weekend(day) else ""
         return f"{first}'s working hours{on} are {clock_time(begins)} to {clock_time(ends)}"
 
-    if start < at_time(local.date(), begins):
-        reasons.append(f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours()}.")
-    elif start + duration > at_time(local.date(), ends):
-        reasons.append(
-            f"A {length_text(duration)} job at {clock_time(local.time())} would run until "
-            f"{clock_time(end.time())}{' the next day' if end.date() != local.date() else ''}: {hours()}."
+    def end() -> datetime:
+        return (start + duration).astimezone(zone)
+
+    if not technician.active:
+        refused.append(("inactive", lambda: f"{technician.name} is not an active technician."))
+    if start < at_time(day, begins, zone):
+        refused.append(
+            (
+                "hours",
+                lambda: (
+                    f"A {length_text(duration)} job can't start at {clock_time(local.time())}: {hours()}."
+                ),
+            )
+        )
+    elif start + duration > at_time(day, ends, zone):
+        refused.append(
+            (
+                "hours",
+                lambda: (
+                    f"A {length_text(duration)} job at {clock_time(local.time())} would run until "
+                    f"{clock_time(end().time())}{' the next day' if end().date() != day else ''}: {hours()}."
+                ),
+            )
         )
     jobs = sorted(same_day_jobs)
     limit = max_jobs_per_day()
     if limit and len(jobs) >= limit:
-        reasons.append(
-            f"{technician.name} already has {len(jobs)} jobs on {day_text(local.date())}; "
-            f"the limit is {limit}."
+        refused.append(
+            (
+                "cap",
+                lambda: (
+                    f"{technician.name} already has {len(jobs)} jobs on {day_text(day)}; "
+                    f"the limit is {limit}."
+                ),
+            )
         )
     clashes = [(s, e) for s, e in jobs if s < start + duration and start < e]
     if clashes:
-        at, until = (timezone.localtime(t).time() for t in clashes[0])
-        reasons.append(
-            f"{technician.name} already has a job from {clock_time(at)} to {clock_time(until)} "
-            f"that this one ({clock_time(local.time())}–{clock_time(end.time())}) would overlap."
-        )
-    return reasons
+
+        def overlap() -> str:
+            at, until = (t.astimezone(zone).time() for t in clashes[0])
+            return (
+                f"{technician.name} already has a job from {clock_time(at)} to {clock_time(until)} "
+                f"that this one ({clock_time(local.time())}–{clock_time(end().time())}) would overlap."
+            )
+
+        refused.append(("overlap", overlap))
+    return [word() if explain else kind for kind, word in refused]
 
 
 def window_text(customer: Customer | None) -> str:
@@ -286,15 +316,17 @@ def placement_refusals(
     customer: Customer | None,
     technician_skills: Iterable[str] | None = None,
     required: Iterable[str] = (),
+    explain: bool = True,
 ) -> list[str]:
     """Every rule a booking must meet with no override: the schedule rules, the job's skills (when
     `technician_skills` is given) and the preferred window.
 
     Pure, so the suggestions and the week planner check a placement by the same rules as
-    work_order_schedule without a query per candidate.
+    work_order_schedule without a query per candidate. `explain=False`: the schedule rules'
+    refusals named only (schedule_refusals).
     """
     reasons = schedule_refusals(
-        technician=technician, start=start, duration=duration, same_day_jobs=same_day_jobs
+        technician=technician, start=start, duration=duration, same_day_jobs=same_day_jobs, explain=explain
     )
     if technician_skills is not None:
         reasons += skill_refusals(technician_skills, required, name=technician.name)

@@ -146,6 +146,7 @@ def rank_technicians(
         for start in starts:
             if hopeless and len(refusals) >= 2:
                 break
+            explain = len(refusals) < 2  # only the first two refusals are shown: word only those
             reasons = placement_refusals(
                 technician=technician,
                 start=start,
@@ -154,11 +155,12 @@ def rank_technicians(
                 customer=customer,
                 technician_skills=technician_skills,
                 required=required,
+                explain=explain,
             )
-            if reasons:
-                refusals.extend(r for r in reasons if r not in refusals)
-            else:
+            if not reasons:
                 free.append(start)
+            elif explain:
+                refusals.extend(r for r in reasons if r not in refusals)
         in_zone = bool(
             customer is not None and customer.zone_id and technician.home_zone_id == customer.zone_id
         )

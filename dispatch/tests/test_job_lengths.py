@@ -307,3 +307,28 @@ def test_the_day_board_draws_cards_by_length_and_shows_an_overrun_and_the_delay(
     assert "Running 40 min over (planned to end 2:00 PM)" in html
     assert "+10 min" in html.split(f'id="card-{later.pk}"')[1].split('class="wo-card')[0]
     assert f'data-id="{install.pk}"' in html and "6 h" in html
+
+
+@pytest.mark.parametrize(
+    "start, minutes, jobs, active, named",
+    [
+        (at(9), 60, [], True, []),
+        (at(6), 60, [], True, ["hours"]),
+        (at(16, 30), 60, [(at(9), at(10))], True, ["hours"]),
+        (at(9, 30), 60, [(at(9), at(10))], False, ["inactive", "overlap"]),
+        (at(6, 30), 60, [(at(6), at(7))], True, ["hours", "overlap"]),
+    ],
+)
+def test_the_unworded_refusals_name_the_same_rules_the_worded_ones_say(start, minutes, jobs, active, named):
+    """The suggestions ask for the words of their first two refusals only (explain=False after):
+    the rules refused are the same, in the same order, whichever way they are asked for."""
+    technician = alex()
+    technician.active = active
+    kwargs = dict(
+        technician=technician, start=start, duration=dt.timedelta(minutes=minutes), same_day_jobs=jobs
+    )
+    worded = schedule_refusals(**kwargs)
+    assert schedule_refusals(**kwargs, explain=False) == named
+    assert len(worded) == len(named) and all(len(text) > 20 for text in worded)
+    if "overlap" in named:
+        assert "would overlap" in worded[named.index("overlap")]
