@@ -332,3 +332,12 @@ def test_the_unworded_refusals_name_the_same_rules_the_worded_ones_say(start, mi
     assert len(worded) == len(named) and all(len(text) > 20 for text in worded)
     if "overlap" in named:
         assert "would overlap" in worded[named.index("overlap")]
+
+
+def test_the_company_hours_are_read_once_and_again_when_the_setting_changes(settings):
+    from dispatch.scheduling import company_hours
+
+    settings.TECHFLOW_WORK_START, settings.TECHFLOW_WORK_END = "07:00", "17:00"
+    assert company_hours() == (dt.time(7), dt.time(17))
+    settings.TECHFLOW_WORK_START = "06:30"
+    assert company_hours() == (dt.time(6, 30), dt.time(17))
