@@ -140,7 +140,9 @@ def durations_of(orders: Iterable[WorkOrder]) -> dict[int, timedelta]:
 
 def at_time(day: date, at: time, zone: tzinfo | None = None) -> datetime:
     """`at` on `day`, in the company's time zone (`zone`, when the caller has it at hand)."""
-    return timezone.make_aware(datetime.combine(day, at), zone)
+    if zone is not None:
+        return datetime.combine(day, at, tzinfo=zone)  # what make_aware does, without its checks
+    return timezone.make_aware(datetime.combine(day, at))
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -264,9 +264,10 @@ def work_order_suggestions(work_order: WorkOrder, day: date) -> list[Suggestion]
     day_jobs: dict[int, list[Interval]] = defaultdict(list)
     week_jobs: dict[int, int] = defaultdict(int)
     places: dict[tuple[int, datetime], Place] = {}
+    zone = timezone.get_current_timezone()
     for technician_id, at, end, where in booked_jobs_with_places(first, after, exclude=[work_order.pk]):
         week_jobs[technician_id] += 1
-        if timezone.localtime(at).date() == day:
+        if at.astimezone(zone).date() == day:
             day_jobs[technician_id].append((at, end))
             if where is not None:
                 places[(technician_id, at)] = where
