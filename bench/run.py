@@ -31,6 +31,9 @@ HOST = "127.0.0.1"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/techflow_bench"
 PASSWORD = "techflow-demo"
 LOG_FORMAT = "%({x-bench-id}i)s %(s)s %(D)s %(B)s"
+# The demo's size (techflow/demo: 4 technicians, 8 customers, a week back and a week ahead), as
+# generate_scale_data's --technicians, --customers and --days, for --demo-size.
+DEMO_SIZE = (4, 8, 7)
 
 
 @dataclass(frozen=True)
@@ -372,15 +375,36 @@ def main() -> None:
         help="Measure only the pages whose name contains this (repeatable).",
     )
     parser.add_argument("--inspect", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--demo-size",
+        action="store_true",
+        help="Also measure every page at the demo's size (in <database>_demo) and show each page's "
+        "p95 against its p95 there.",
+    )
     args = parser.parse_args()
-    timeout_ms = int(args.timeout * 1000)
 
     if args.inspect:  # the child process: print ids and query counts as JSON
-        print(json.dumps(inspect_database(timeout_ms)))
+        print(json.dumps(inspect_database(int(args.timeout * 1000))))
         return
 
     if not args.database_url.startswith("postgres"):
         raise SystemExit("bench: the benchmark runs on PostgreSQL (set BENCH_DATABASE_URL).")
+    demo = None
+    if args.demo_size:
+        # The same pages on a database of the demo's size (its 4 technicians, 8 customers and a
+        # week back), measured first, so that each page's p95 can be set against its own.
+        demo_args = argparse.Namespace(**vars(args))
+        demo_args.database_url = args.database_url.rstrip("/") + "_demo"
+        demo_args.technicians, demo_args.customers, demo_args.days = DEMO_SIZE
+        print("bench: measuring at the demo's size first ...", file=sys.stderr)
+        demo = measure(demo_args)
+    results, health, queries = measure(args)
+    print_table(results, health, queries, args, demo=demo)
+
+
+def measure(args) -> tuple[list["Result"], "Result", dict]:
+    """Every page against the database of `args`: (results, /healthz, query counts)."""
+    timeout_ms = int(args.timeout * 1000)
     prepare_database(args)
     static_root = tempfile.mkdtemp(prefix="techflow-bench-static-")
     log_dir = Path(tempfile.mkdtemp(prefix="techflow-bench-log-"))
@@ -423,14 +447,15 @@ def main() -> None:
         stderr=open(log_dir / "gunicorn.log", "w"),  # noqa: SIM115 (closed with the process)
     )
     try:
-        run(args, ids, queries, server, access_log)
+        results, health = run(args, ids, queries, server, access_log)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(static_root, ignore_errors=True)
+    return results, health, queries
 
 
-def run(args, ids: dict, queries: dict, server: subprocess.Popen, access_log: Path) -> None:
+def run(args, ids: dict, queries: dict, server: subprocess.Popen, access_log: Path) -> tuple[list, "Result"]:
     for _ in range(100):
         try:
             if Session(args.port).request("GET", "/healthz", timeout=2)[0] == 200:
@@ -467,12 +492,24 @@ def run(args, ids: dict, queries: dict, server: subprocess.Popen, access_log: Pa
     server_times = read_access_log(access_log)
     for result in [*results, driver.health]:
         result.server_ms = [server_times[i] for i in result.ids if i in server_times]
-    print_table(results, driver.health, queries, args)
+    return results, driver.health
 
 
-def print_table(results: list[Result], health: Result, queries: dict, args) -> None:
+def _p95s(results: list[Result]) -> dict[str, float]:
+    return {
+        r.name: percentile(r.server_ms, 0.95)
+        for r in results
+        if r.server_ms and set(r.statuses) <= {200, 204}  # a redirect or an error is no page time
+    }
+
+
+def print_table(results: list[Result], health: Result, queries: dict, args, demo=None) -> None:
     health_p50 = percentile(health.server_ms, 0.5) if health.server_ms else float("nan")
-    rows = [("page", "queries", "n", "status", "p50 ms", "p95 ms", "req/s", "x healthz", "KB", "gzip KB")]
+    header = ("page", "queries", "n", "status", "p50 ms", "p95 ms", "req/s", "x healthz", "KB", "gzip KB")
+    demo_p95 = _p95s(demo[0]) if demo else {}
+    if demo:
+        header += ("demo p95", "x demo")
+    rows = [header]
     p50_of = {}
     for r in [*results, health]:
         if r.server_ms and set(r.statuses) <= {200, 204}:  # a redirect or an error is no page time
@@ -482,7 +519,14 @@ def print_table(results: list[Result], health: Result, queries: dict, args) -> N
             ratio = f"{p50 / health_p50:.0f}x" if r is not health else "1x"
             timing = (f"{p50:.0f}", f"{p95:.0f}", f"{rate:.1f}" if r is not health else "-", ratio)
         else:
-            timing = ("-", "-", "-", "-")
+            p95, timing = None, ("-", "-", "-", "-")
+        against = ()
+        if demo:
+            base = demo_p95.get(r.name)
+            against = (
+                f"{base:.0f}" if base else "-",
+                f"{p95 / base:.1f}x" if base and p95 is not None else "-",
+            )
         statuses = r.note or ",".join(sorted({str(s) for s in r.statuses})) or "-"
         if r.timeouts:
             statuses += f" +{r.timeouts} timeout (>{args.timeout:.0f} s)"
@@ -495,6 +539,7 @@ def print_table(results: list[Result], health: Result, queries: dict, args) -> N
                 *timing,
                 f"{r.size / 1024:.0f}" if r.size else "-",
                 f"{r.gzip_size / 1024:.0f}" if r.gzip_size else "-",
+                *against,
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -512,6 +557,12 @@ def print_table(results: list[Result], health: Result, queries: dict, args) -> N
         f"each page at most {args.requests} requests or {args.seconds:.0f} s, /healthz after every request; "
         f"median /healthz {health_p50:.1f} ms."
     )
+    if demo:
+        print(
+            "demo p95: the same page's p95 on a database of the demo's size "
+            f"({DEMO_SIZE[0]} technicians, {DEMO_SIZE[1]} customers, {DEMO_SIZE[2]} days), measured "
+            "just before on this machine; x demo: this run's p95 against it (the target is at most 1.5x)."
+        )
 
 
 if __name__ == "__main__":
