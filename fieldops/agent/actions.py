@@ -3,15 +3,16 @@
 Everything is scoped to the technician handed in (the signed-in one): their state, their jobs
 today, the stock of the truck they are clocked in with, their messages. A job, item or truck
 the words point at is looked up among those only, so no phrasing can reach anyone else's.
-High-impact actions are not run here on first asking: they come back as a pending action
-with a question, and the dialogue runs them (`dialogue.execute`) once the technician says yes.
+Nothing here acts (beyond marking the messages it reads out as read): an intent that acts comes
+back with the service call to make (`Result.perform`), which the dialogue runs. High-impact
+actions come back on first asking as a pending action with a question, and the dialogue plans
+and runs them (`dialogue.execute`) once the technician says yes.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dispatch import clock, formatting
@@ -21,7 +22,7 @@ from fieldops.agent.matching import match_job, match_one
 from fieldops.models import ActivityType
 from fieldops.selectors import day_jobs
 from fieldops.services import NOWHERE, Location
-from fieldops.state import OfficeRefusal, Step, TechnicianState, check, technician_state
+from fieldops.state import Step, TechnicianState, check, technician_state
 from inventory.models import Truck, TruckInventory
 
 NOT_UNDERSTOOD = (
@@ -70,6 +71,7 @@ class Result:
     pending: dict | None = None  # an action waiting for yes, or for the words it needs
     link: tuple[str, str] | None = None  # (label, href) for navigate and call
     data: dict = field(default_factory=dict)
+    perform: "Perform | None" = None  # the service call the dialogue is to run for this answer
 
     def as_dict(self) -> dict:
         out = {"ok": self.ok, "action": self.action, **self.data}
@@ -80,6 +82,14 @@ class Result:
         if self.link:
             out["link"] = {"label": self.link[0], "href": self.link[1]}
         return out
+
+
+@dataclass(frozen=True)
+class Perform:
+    """A step service to call (`action` names it in the log and in a refusal's record)."""
+
+    action: str
+    call: Callable[[], object]
 
 
 def job_name(job: WorkOrder) -> str:
@@ -111,24 +121,9 @@ def _no_job(slots: dict) -> Result:
 def run_service(
     ctx: Context, action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None
 ) -> Result:
-    """Run one service; a refusal comes back as the service worded it.
-
-    A refusal the office should hear of (`OfficeRefusal`: a truck another technician drives) reaches
-    its inbox as the phone's does, through `services.refusal_notify`, in the turn's transaction: a
-    resent turn (same turn key) is answered from `action_perform`'s record and never alerts twice."""
-    try:
-        call()
-    except ValidationError as error:
-        reason = " ".join(error.messages)
-        if isinstance(error, OfficeRefusal):
-            services.refusal_notify(
-                technician=ctx.technician,
-                action=action,
-                reason=reason,
-                work_order_id=job.pk if job is not None else None,
-            )
-        return Result(reason, ok=False, work_order=job, data={"refused": action})
-    return Result(reply, action=action, work_order=job)
+    """The service an intent calls, with the reply once it has run: the dialogue runs it
+    (`dialogue.perform`) and answers a refusal in the service's own words."""
+    return Result(reply, work_order=job, perform=Perform(action, call))
 
 
 # Shift and breaks

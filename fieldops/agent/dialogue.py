@@ -9,7 +9,8 @@ phone queued it offline, the time it was said (`said_at`) and `replayed=1`.
 A technician has one active session. It starts with their first words, ends when they say
 goodbye, and lapses after 30 idle minutes (a pending action lapses with it). A high-impact
 action waits on the session until the next turn: yes runs it (`execute`, here, through the
-same `fieldops.services` function the button calls); no, cancel or a negation ("don't clock me
+same `fieldops.services` function the button calls); every service the agent calls is run here,
+by `perform`, from the call the intent's answer (`actions`) carries; no, cancel or a negation ("don't clock me
 out") drops it; a hesitation or an unclear yes/no asks again; anything else drops it and is
 answered as itself. A yes said offline and replayed confirms nothing.
 A note the agent asked for is taken only from words that are not themselves a request, a
@@ -17,9 +18,10 @@ question, a hesitation or an injection.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -49,6 +51,7 @@ from fieldops.forms import AgentForm, idempotency_key_from, location_from
 from fieldops.models import VoiceAgentInteraction, VoiceAgentSession
 from fieldops.selectors import State, technician_state, voice_transcripts
 from fieldops.services import NOWHERE, Location, action_perform
+from fieldops.state import OfficeRefusal
 from fieldops.views import _form_error
 
 IDLE = timedelta(minutes=30)
@@ -168,8 +171,34 @@ def _with_pending(
     return None
 
 
+def perform(result: Result, ctx: Context) -> Result:
+    """Run the service call an answer carries (the one place the agent acts); a refusal comes back
+    as the service worded it.
+
+    A refusal the office should hear of (`OfficeRefusal`: a truck another technician drives) reaches
+    its inbox as the phone's does, through `services.refusal_notify`, in the turn's transaction: a
+    resent turn (same turn key) is answered from `action_perform`'s record and never alerts twice."""
+    if result.perform is None:
+        return result
+    action, job = result.perform.action, result.work_order
+    try:
+        result.perform.call()
+    except ValidationError as error:
+        reason = " ".join(error.messages)
+        if isinstance(error, OfficeRefusal):
+            services.refusal_notify(
+                technician=ctx.technician,
+                action=action,
+                reason=reason,
+                work_order_id=job.pk if job is not None else None,
+            )
+        return Result(reason, ok=False, work_order=job, data={"refused": action})
+    return replace(result, action=action, perform=None)
+
+
 def execute(pending: dict, ctx: Context) -> Result:
-    """Run a confirmed action, looking everything up again among the technician's own things."""
+    """A confirmed action's service call (run by `perform`), everything looked up again among the
+    technician's own things."""
     intent = pending.get("intent")
     if intent == "clock_out":
         return run_service(
@@ -259,9 +288,10 @@ def respond(
                 result = actions.plan(parsed.intent, slots, ctx)
         if parsed.intent == "goodbye" and result is None:
             result = Result("Goodbye. Stay safe out there.")
-        if parsed.intent in HIGH_IMPACT and result.action:
+        if parsed.intent in HIGH_IMPACT and (result.perform or result.action):
             # A high-impact action never runs on the turn it is asked for; this is a bug, not bad input.
-            raise RuntimeError(f"{parsed.intent} ran without a yes")
+            raise RuntimeError(f"{parsed.intent} would run without a yes")
+        result = perform(result, ctx)
         if result.pending and not result.pending.get("awaiting"):
             result.pending = {**result.pending, "question": result.reply}
         _log(session, text, parsed, result, now, said_at=said_at, replayed=replayed)

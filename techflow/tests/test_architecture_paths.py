@@ -24,19 +24,42 @@ def _rows() -> list[tuple[str, list[str]]]:
     return rows
 
 
-def _named(segment: str) -> tuple[str, list[str]]:
-    """The file a step of the path opens (its first backticked path) and the plain names it cites."""
+FILE = r"[\w/]+\.(py|html)"
+
+
+def _named(segment: str) -> tuple[str, list[tuple[str, str]]]:
+    """The file a step of the path opens (its first backticked path) and the names it cites for
+    that file, each with the file it is to be found in: a name cited "in `other.py`" is looked for
+    there. A call like `check(..., Step.COMPLETE, ...)` is cited by its function."""
     ticks = re.findall(r"`([^`]+)`", segment)
-    file = next(t for t in ticks if re.fullmatch(r"[\w/]+\.(py|html)", t))
-    # A name is cited for the file when it comes before the next file of the step ("then … in x.py").
+    file = next(t for t in ticks if re.fullmatch(FILE, t))
     names = []
     for tick in ticks[ticks.index(file) + 1 :]:
-        if re.fullmatch(r"[\w/]+\.(py|html)(#\w+)?", tick):
-            break
-        head = tick.split("(")[0].split(".")[-1]
-        if re.fullmatch(r"[A-Za-z_]\w*", head) and "." not in tick.split("(")[0]:
-            names.append(head)
+        if re.fullmatch(FILE + r"(#\w+)?", tick):
+            continue
+        name = tick.split("(")[0]
+        elsewhere = re.search(re.escape(f"`{tick}` in `") + f"({FILE})`", segment)
+        if re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?", name):
+            names.append((name, elsewhere.group(1) if elsewhere else file))
     return file, names
+
+
+def _defined(name: str, file: str) -> bool:
+    """A plain name is defined in the file; `module.name` in the sibling module, `Class.name` as the
+    class in the file with the name in it (a method, a member)."""
+
+    def defines(path: Path, simple: str) -> bool:
+        text = path.read_text()
+        return bool(re.search(rf"^\s*(def|class) {simple}\b|^\s*{simple}\b.*=", text, re.M))
+
+    source = ROOT / file
+    if "." not in name:
+        return defines(source, name)
+    owner, member = name.split(".")
+    sibling = source.parent / f"{owner}.py"
+    if sibling.exists():
+        return defines(sibling, member)
+    return defines(source, owner) and defines(source, member)
 
 
 def test_the_table_has_the_five_paths():
@@ -48,23 +71,16 @@ def test_each_path_is_at_most_four_existing_files_that_define_what_they_cite(pat
     files = [_named(segment) for segment in segments]
     assert len(files) <= MAX_FILES, f"{path}: {len(files)} files"
     for file, names in files:
-        source = ROOT / file
-        assert source.exists(), f"{path}: {file} does not exist"
-        if file.endswith(".py"):
-            text = source.read_text()
-            for name in names:
-                assert re.search(rf"^\s*(def|class) {name}\b|^{name} = ", text, re.M), (
-                    f"{path}: {name} is not defined in {file}"
-                )
+        assert (ROOT / file).exists(), f"{path}: {file} does not exist"
+        for name, where in names:
+            if where.endswith(".py"):
+                assert _defined(name, where), f"{path}: {name} is not defined in {where}"
 
 
 @pytest.mark.parametrize("path, segments", _rows(), ids=[row[0][:40] for row in _rows()])
-def test_each_paths_url_reaches_the_view_in_its_first_python_file(path, segments):
+def test_each_paths_url_is_served_by_the_first_view_it_names(path, segments):
     method_url = re.search(r"`(GET|POST) ([^`?]+)", path)
-    url = re.sub(r"<pk>", "1", method_url.group(2))
-    view = resolve(url).func
-    view_file = next(f for f, _ in map(_named, segments) if f.endswith(".py"))
-    module = view.__module__.replace(".", "/") + ".py"
-    assert module == view_file or module.replace("/__init__", "") == view_file, (
-        f"{path}: {url} is served by {view.__module__}, not {view_file}"
-    )
+    view = resolve(method_url.group(2).replace("<pk>", "1")).func
+    file, names = next((f, n) for f, n in map(_named, segments) if f.endswith(".py"))
+    assert view.__module__.replace(".", "/") + ".py" == file, f"{path}: served by {view.__module__}"
+    assert view.__name__ == names[0][0], f"{path}: served by {view.__name__}, not {names[0][0]}"
