@@ -29,7 +29,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -560,16 +559,35 @@ def _report_day_build(day: date) -> str:
 
 def report_days_missing(first: date, last: date) -> list[date]:
     """The closed days of first..last not rolled up yet, or changed since."""
+    return _days_state(first, last)[0]
+
+
+# A stored day's follow-ups are written again by a report when the periodic job (every 15 minutes)
+# has not done it for this long past their lookback: a fresh install or a stopped worker.
+FOLLOW_UPS_STALE = timedelta(hours=1)
+
+
+def _days_state(first: date, last: date) -> tuple[list[date], list[date], datetime | None]:
+    """One read of the closed days of first..last: those not rolled up yet (or changed since), those
+    whose jobs still open have follow-ups not written lately, and the time the follow-ups of the
+    days with open jobs are known as of (the earliest; None when no job is open)."""
     last = min(last, first_open_day() - timedelta(days=1))
     if last < first:
-        return []
-    current = set(
-        ReportDay.objects.filter(day__gte=first, day__lte=last, built_version=F("version")).values_list(
-            "day", flat=True
-        )
+        return [], [], None
+    rows = ReportDay.objects.filter(day__gte=first, day__lte=last, built_version=F("version")).annotate(
+        open_jobs=Exists(ReportJob.objects.filter(day=OuterRef("day"), followed_up__isnull=True))
     )
+    current, stale, known = set(), [], []
+    cutoff = clock.now() - follow_ups_lookback() - FOLLOW_UPS_STALE
+    for day, follow_ups_at, open_jobs in rows.values_list("day", "follow_ups_at", "open_jobs"):
+        current.add(day)
+        if open_jobs:
+            if follow_ups_at is None or follow_ups_at < cutoff:
+                stale.append(day)
+            else:
+                known.append(follow_ups_at)
     days = (first + timedelta(days=i) for i in range((last - first).days + 1))
-    return [day for day in days if day not in current]
+    return [day for day in days if day not in current], stale, min(known, default=None)
 
 
 # Closed days a run of the periodic job rolls up at most (newest first): after an upgrade it works
@@ -610,50 +628,62 @@ def _followed_up():
     )
 
 
+def follow_ups_lookback() -> timedelta:
+    """How far before a check an order may turn up dated: one whose transaction was still open
+    (SETTLE_MARGIN), or one a phone created offline, dated when it was tapped, up to
+    TECHFLOW_OFFLINE_MAX_AGE_HOURS before it was sent (a checklist's follow-up job)."""
+    return max(SETTLE_MARGIN, timedelta(hours=settings.TECHFLOW_OFFLINE_MAX_AGE_HOURS))
+
+
 def follow_ups_write(jobs: QuerySet[ReportJob]) -> datetime:
     """Write down what is known of these rolled-up jobs' follow-ups: followed up as soon as a later
     order for the customer came within FOLLOW_UP_DAYS, not followed up once those days are over
     without one. Returns the time it is known as of: a report asks the work orders only about the
-    orders created since (`_followed_up_since`). That time is SETTLE_MARGIN before the check, so an
-    order whose transaction was still open during the check is asked about again."""
+    orders dated since (`_followed_up_since`), which is `follow_ups_lookback()` before the check."""
     now = clock.now()
     with _planned_for_memory():
         unknown = jobs.filter(followed_up__isnull=True)
         unknown.filter(_followed_up()).update(followed_up=True)
         unknown.filter(completed_at__lte=now - FOLLOW_UP).update(followed_up=False)
-    return now - SETTLE_MARGIN
+    return now - follow_ups_lookback()
 
 
-def report_jobs_settle() -> int:
-    """The periodic job's part: write down the follow-ups of every rolled-up job not known yet (those
-    of the last FOLLOW_UP_DAYS), and move their days' `follow_ups_at` on. Returns how many jobs
-    had their answer written."""
+def report_jobs_settle(days: list[date] | None = None) -> int:
+    """Write down the follow-ups of every rolled-up job not known yet (those of the last
+    FOLLOW_UP_DAYS; of these `days` only, when given), and move their days' `follow_ups_at` on:
+    the periodic job's part, and a report's when that job has not run for a while. Returns how
+    many jobs had their answer written.
+
+    The days' rows are locked first, in order, as a build locks its day before its jobs: so a
+    build and a settle of the same day wait for each other instead of deadlocking."""
     unknown = ReportJob.objects.filter(followed_up__isnull=True)
-    days = set(unknown.values_list("day", flat=True).distinct())
-    if not days:
-        return 0
-    before = unknown.count()
+    if days is not None:
+        unknown = unknown.filter(day__in=days)
     with transaction.atomic():
-        ReportDay.objects.filter(day__in=days).update(follow_ups_at=follow_ups_write(unknown))
-    return before - ReportJob.objects.filter(followed_up__isnull=True).count()
-
-
-def _followed_up_since(jobs: QuerySet[ReportJob], days: QuerySet[ReportDay]) -> Counter:
-    """Per technician, how many of these stored jobs not known to be followed up when their days'
-    follow-ups were written have been since. Only the orders created after the earliest of those
-    times (of the days with such jobs: the last FOLLOW_UP_DAYS, written by the periodic job every
-    few minutes) are looked at, found through their updated_at index (an order is updated when it
-    is created), and matched to the open jobs of their customers in the same query."""
-    with_open_jobs = days.filter(Exists(jobs.filter(day=OuterRef("day"), followed_up__isnull=True)))
-    since = Subquery(with_open_jobs.order_by("follow_ups_at").values("follow_ups_at")[:1])
-    recent = WorkOrder.objects.filter(updated_at__gt=since, created_at__gt=since).values("customer_id")
-    open_jobs = list(
-        jobs.filter(followed_up__isnull=True, customer_id__in=recent).only(
-            "technician_id", "work_order_id", "customer_id", "completed_at"
+        locked = list(
+            ReportDay.objects.select_for_update()
+            .filter(day__in=unknown.values("day"))
+            .order_by("day")
+            .values_list("day", flat=True)
         )
+        if not locked:
+            return 0
+        unknown = unknown.filter(day__in=locked)
+        before = unknown.count()
+        ReportDay.objects.filter(day__in=locked).update(follow_ups_at=follow_ups_write(unknown))
+        return before - unknown.count()
+
+
+def _followed_up_since(since: datetime) -> Q:
+    """The stored jobs still open when their days' follow-ups were written (the earliest of those
+    times: `since`) and followed up by an order dated after it. The orders are a few minutes' (or
+    hours') worth, found through their updated_at index (an order is updated when it is created);
+    a job is asked about only when its customer has one of them."""
+    recent = WorkOrder.objects.filter(updated_at__gt=since, created_at__gt=since, customer__isnull=False)
+    later = recent.filter(
+        _follow_up(OuterRef("completed_at"), OuterRef("work_order_id")), customer_id=OuterRef("customer_id")
     )
-    followed = _followed_up_live(open_jobs)
-    return Counter(job.technician_id for job in open_jobs if job.work_order_id in followed)
+    return Q(followed_up__isnull=True, customer_id__in=recent.values("customer_id")) & Q(Exists(later))
 
 
 def _follow_up(completed_at, order_id) -> Q:
@@ -710,7 +740,10 @@ def build_report(
     def job_type(value: str) -> JobTypeNumbers:
         return types.get(value) or types[""]
 
-    missing = report_days_missing(first, last)
+    missing, stale, since = _days_state(first, last)
+    if stale:  # the periodic job has not written them lately (no worker): written here
+        report_jobs_settle(stale)
+        since = _days_state(first, last)[2]
     # Worked out from the records: today, yesterday just after midnight, and any closed day a
     # build just now could not write (it lost a race with a change: rare).
     outcomes = _report_days_build(missing)
@@ -723,10 +756,12 @@ def build_report(
         ReportTechnicianDay.objects.filter(**stored_days).exclude(day__in=not_current),
         ReportJob.objects.filter(**stored_days).exclude(day__in=not_current),
     )
-    # A stored job is a first-time fix unless it is written down as followed up, or an order
-    # created since its day's follow-ups were written follows it up.
+    # A stored job is a first-time fix unless it is written down as followed up, or an order dated
+    # since its day's follow-ups were written follows it up (in the same statement as the count).
     stored_jobs = stored_rows[1]
     fixed = ~Q(followed_up=True)
+    if since is not None:
+        fixed &= ~_followed_up_since(since)
     with _planned_for_memory():
         for technician_id, clocked, worked, travel, on_site, arrivals, on_time in (
             stored_rows[0]
@@ -761,12 +796,6 @@ def build_report(
             if row := numbers.get(technician_id):
                 row.jobs += count
                 row.first_time_fixes += fixes
-        stored_report_days = ReportDay.objects.filter(
-            day__gte=first, day__lte=stored_days["day__lte"]
-        ).exclude(day__in=not_current)
-        for technician_id, followed in _followed_up_since(stored_jobs, stored_report_days).items():
-            if row := numbers.get(technician_id):
-                row.first_time_fixes -= followed
         for value, count, on_site, cost, costed in (
             stored_rows[1]
             .values("job_type")
