@@ -394,7 +394,8 @@ def main() -> None:
         # The same pages on a database of the demo's size (its 4 technicians, 8 customers and a
         # week back), measured first, so that each page's p95 can be set against its own.
         demo_args = argparse.Namespace(**vars(args))
-        demo_args.database_url = args.database_url.rstrip("/") + "_demo"
+        url = urllib.parse.urlparse(args.database_url)
+        demo_args.database_url = url._replace(path=url.path.rstrip("/") + "_demo").geturl()
         demo_args.technicians, demo_args.customers, demo_args.days = DEMO_SIZE
         print("bench: measuring at the demo's size first ...", file=sys.stderr)
         demo = measure(demo_args)
