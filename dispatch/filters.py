@@ -94,8 +94,9 @@ class CallFilter(django_filters.FilterSet):
     call_type = django_filters.MultipleChoiceFilter(
         field_name="call_detail__call_type", choices=CallType.choices, widget=forms.CheckboxSelectMultiple
     )
+    # Any technician, one who has left included: their calls stay in the log.
     technician = django_filters.ModelChoiceFilter(
-        queryset=Technician.objects.filter(active=True), empty_label="Any technician"
+        queryset=Technician.objects.all(), empty_label="Any technician"
     )
     customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     work_order = django_filters.NumberFilter(field_name="work_order_id", label="Work order #")

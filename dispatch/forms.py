@@ -316,6 +316,11 @@ class CallLogForm(forms.Form):
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the calls page also has the filter's technician select (#id_technician).
+        kwargs.setdefault("auto_id", "call_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CallbackForm(forms.Form):
     notes = forms.CharField(required=False, max_length=2000, label="What was said")

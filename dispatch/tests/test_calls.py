@@ -338,3 +338,39 @@ def test_the_call_pages_run_the_same_queries_at_two_sizes(office_client, now, na
             assert office_client.get(reverse(name)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 15
+
+
+def test_the_call_log_shows_the_first_technicians_and_accepts_any_found_by_the_search(
+    office_client, monkeypatch
+):
+    """At 500 technicians the filter and the log form were 1,000 options: each select now shows the
+    first TECHNICIAN_OPTIONS_LIMIT by name (here one) and the chosen one, the search finds the rest
+    (the log form's only active technicians, with its own empty choice), and a technician beyond
+    the first is still accepted by both."""
+    monkeypatch.setattr("dispatch.selectors.TECHNICIAN_OPTIONS_LIMIT", 1)
+    TechnicianFactory(name="Amy First")
+    later = TechnicianFactory(name="Zoe Later")
+    TechnicianFactory(name="Zed Gone", active=False)
+    html = office_client.get(reverse("dispatch:call_list")).content.decode()
+    filter_select = html.split('id="id_technician"')[1].split("</select>")[0]
+    log_select = html.split('id="call_technician"')[1].split("</select>")[0]
+    for select in (filter_select, log_select):
+        assert "Amy First" in select and "Zoe Later" not in select
+    assert html.count('id="id_technician"') == 1  # the log form's select has its own id
+    found = office_client.get(
+        reverse("dispatch:work_order_technician_options"), {"q": "z", "active": "1", "empty": "No technician"}
+    ).content.decode()
+    assert "Zoe Later" in found and "Zed Gone" not in found
+    assert (
+        office_client.get(reverse("dispatch:work_order_technician_options"), {"q": "z"})
+        .content.decode()
+        .count("(inactive)")
+        == 1
+    )
+    filtered = office_client.get(reverse("dispatch:call_list"), {"technician": later.pk})
+    assert filtered.status_code == 200 and f'value="{later.pk}" selected' in filtered.content.decode()
+    response = office_client.post(
+        reverse("dispatch:call_create"), {"call_type": "inbound", "technician": later.pk, "notes": "Rang"}
+    )
+    assert response.status_code == 302
+    assert CommunicationMessage.objects.calls().get().technician == later

@@ -25,7 +25,7 @@ from dispatch.filters import CallFilter
 from dispatch.forms import CallbackForm, CallLogForm
 from dispatch.models import CallType, CommunicationMessage, Customer, Technician, WorkOrder
 from dispatch.tables import CallTable
-from dispatch.views.common import error_messages, render_region
+from dispatch.views.common import error_messages, offer_first_technicians, render_region
 
 PAGE_SIZE = 25
 QUEUE_PAGE_SIZE = 50
@@ -43,6 +43,13 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 def _call_list_response(request: HttpRequest, form: CallLogForm, status: int = 200) -> HttpResponse:
     filterset = _filtered_calls(request)
+    # 500 technicians were 1,000 options, two thirds of the page's time.
+    offer_first_technicians(
+        filterset.form.fields["technician"], request.GET.get("technician"), empty="Any technician"
+    )
+    offer_first_technicians(
+        form.fields["technician"], form["technician"].value(), empty="No technician", active_only=True
+    )
     table = CallTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     export_query = request.GET.copy()

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
-from dispatch import parsing
+from dispatch import parsing, selectors
 from dispatch.pagination import CappedPaginator
 
 
@@ -26,6 +26,20 @@ def render_region(
     if wants_region(request):
         template = f"{template}#{region}"
     return render(request, template, context, status=status)
+
+
+def offer_first_technicians(field, value: Any, *, empty: str, active_only: bool = False) -> None:
+    """A technician select over hundreds: it shows the first TECHNICIAN_OPTIONS_LIMIT by name and
+    the chosen one (`value`), and the search beside it (dispatch:work_order_technician_options)
+    swaps matches in; it still accepts any technician of its field's queryset."""
+    chosen = int(value) if str(value or "").isdigit() else None
+    technicians = selectors.technician_choices(chosen_id=chosen, active_only=active_only)
+    # The widget's choices, not the field's: the field still validates against its queryset (and
+    # django-filter's field takes no plain list of choices).
+    field.widget.choices = [("", empty)] + [
+        (t.pk, t.name if t.active or active_only else f"{t.name} (inactive)") for t in technicians
+    ]
+    field.widget.attrs["data-change-after-swap"] = ""  # static/js/htmx-config.js
 
 
 def error_messages(error) -> list[str]:

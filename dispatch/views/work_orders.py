@@ -29,7 +29,7 @@ from dispatch.forms import (
 from dispatch.models import Customer, Technician, Visit, VisitHelper, WorkOrder, WorkOrderStatus
 from dispatch.services import Actor, MissingSkill, OutsidePreferredWindow, StaleWorkOrder
 from dispatch.tables import TodayFirst, WorkOrderTable
-from dispatch.views.common import error_messages, paginate_table, render_region
+from dispatch.views.common import error_messages, offer_first_technicians, paginate_table, render_region
 from dispatch.views.suggestions import default_suggest_day
 
 PAGE_SIZE = 25
@@ -48,9 +48,12 @@ def _offer_only_the_chosen(field, value: str, model) -> None:
 def _filtered_orders(request: HttpRequest) -> WorkOrderFilter:
     queryset = WorkOrder.objects.select_related("customer", "assigned_technician")
     filterset = WorkOrderFilter(request.GET or None, queryset=queryset)
-    # Rendering every customer made the list a megabyte; every technician, tens of kilobytes.
+    # Rendering every customer made the list a megabyte; every technician, tens of kilobytes: the
+    # customer select holds the chosen one, the technician select the first 50 (both searchable).
     _offer_only_the_chosen(filterset.form.fields["customer"], request.GET.get("customer", ""), Customer)
-    _offer_only_the_chosen(filterset.form.fields["technician"], request.GET.get("technician", ""), Technician)
+    offer_first_technicians(
+        filterset.form.fields["technician"], request.GET.get("technician"), empty="Any technician"
+    )
     return filterset
 
 
@@ -86,14 +89,20 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @office_required
 def work_order_technician_options(request: HttpRequest) -> HttpResponse:
-    """The list filter's technician options for a search (names containing it), as a fragment."""
+    """A technician select's options for a search (names containing it), as a fragment: the
+    work-order list's, the calls' and the reports' filters (any technician), and the call log's
+    (`active=1`: active ones only, the first option saying `empty`)."""
     query = request.GET.get("q", "").strip()
     selected = request.GET.get("technician", "")
     chosen_id = int(selected) if selected.isdigit() else None
+    active_only = request.GET.get("active") == "1"
     context = {
-        "technicians": selectors.technician_choices(query=query, chosen_id=chosen_id),
+        "technicians": selectors.technician_choices(
+            query=query, chosen_id=chosen_id, active_only=active_only
+        ),
         "selected": selected,
         "query": query,
+        "empty": request.GET.get("empty", "")[:40] or "Any technician",
     }
     return render(request, "dispatch/work_order_list.html#technician_options", context)
 

@@ -2,6 +2,7 @@
 desktop size, the technician at phone size."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -39,8 +40,14 @@ def _office_page(browser, live_server):
     return page
 
 
-def test_a_missed_call_is_logged_waits_in_the_queue_and_is_called_back(browser, live_server, office):
+def test_a_missed_call_is_logged_waits_in_the_queue_and_is_called_back(
+    browser, live_server, office, monkeypatch
+):
     bank = CustomerFactory(name="City Bank", phone="555-0142")
+    # The technician selects show the first by name (here one) and find the rest by a search.
+    monkeypatch.setattr("dispatch.selectors.TECHNICIAN_OPTIONS_LIMIT", 1)
+    TechnicianFactory(name="Amy First")
+    later = TechnicianFactory(name="Zoe Later")
     page = _office_page(browser, live_server)
 
     # Two clicks from the customer's page: open "Log a call", pick Missed, "Log call".
@@ -60,6 +67,16 @@ def test_a_missed_call_is_logged_waits_in_the_queue_and_is_called_back(browser, 
     expect(page.locator("#call-table")).to_contain_text("City Bank")
     expect(page.locator("#waiting-count")).to_have_text("1")
     shot(page, "calls-2-log")
+    page.get_by_label("Find a technician by name").fill("zoe")
+    expect(page.locator("#id_technician option", has_text="Zoe Later")).to_have_count(1)
+    page.locator("#id_technician").select_option(value=str(later.pk))
+    expect(page).to_have_url(re.compile(rf"technician={later.pk}"))
+    expect(page.locator("#result-count")).to_have_text("0 calls")
+    page.get_by_text("Log a call").click()
+    page.get_by_label("Find the technician by name").fill("zoe")
+    expect(page.locator("#call_technician option", has_text="Zoe Later")).to_have_count(1)
+    expect(page.locator("#call_technician option", has_text="Amy First")).to_have_count(0)
+    shot(page, "calls-2b-technician-search")
     page.get_by_role("link", name="Missed-call queue").click()
     row = page.locator(f"#queue-{call.pk}")
     expect(row).to_contain_text("City Bank")
