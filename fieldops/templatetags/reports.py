@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from dispatch import formatting
 from dispatch.models import Technician
-from fieldops.reports import Report, technician_week
+from fieldops.reports import TechnicianNumbers, technician_week
 
 register = template.Library()
 
@@ -25,10 +25,10 @@ def my_week(technician: Technician) -> dict:
 
 
 @register.simple_tag
-def technician_rows(report: Report) -> str:
-    """The technicians table's rows, formatted here rather than cell by cell in the template: at
-    500 technicians the table is most of the page's rendering."""
-    if not report.technicians:
+def technician_rows(technicians: list[TechnicianNumbers]) -> str:
+    """The technicians table's rows (a page of them), formatted here rather than cell by cell in the
+    template."""
+    if not technicians:
         return format_html(
             '<tr><td colspan="11" class="text-secondary">{}</td></tr>', "Nobody worked in this period."
         )
@@ -49,7 +49,7 @@ def technician_rows(report: Report) -> str:
             else "",
             percent(row.first_time_fix_rate),
         )
-        for row in report.technicians
+        for row in technicians
     )
     return format_html_join(
         "\n",

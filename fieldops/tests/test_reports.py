@@ -629,3 +629,30 @@ def test_an_admin_correction_to_a_night_shift_rolls_up_both_its_days_again(last_
     assert not ReportDay.objects.get(day=wednesday).is_current
     [row] = reports.build_report(first=wednesday, last=wednesday).technicians
     assert row.clocked == dt.timedelta(hours=4)
+
+
+def test_the_technicians_table_shows_a_page_of_technicians_and_the_totals_everyone(
+    office_client, last_week, worked, monkeypatch
+):
+    """A page of the table at a time (here one row), its pager keeping the period; the totals
+    and the CSV still count every technician."""
+    from fieldops.tests.factories import ClockRecordFactory
+
+    monkeypatch.setattr("fieldops.office_views.TECHNICIANS_SHOWN", 1)
+    _, tuesday = worked
+    ClockRecordFactory(
+        technician=TechnicianFactory(name="Zoe Young"),
+        clock_in_time=_at(tuesday, 8),
+        clock_out_time=_at(tuesday, 12),
+    )
+    period = {"start": last_week[0].isoformat(), "end": last_week[1].isoformat()}
+    first = office_client.get(reverse("field:report_page"), period).content.decode()
+    table = first.split('id="report-technicians"')[1].split("</table>")[0]
+    assert "Mike Johnson" in table and "Zoe Young" not in table
+    assert f"?start={period['start']}&amp;end={period['end']}&amp;page=2" in first
+    second = office_client.get(reverse("field:report_page"), {**period, "page": 2}).content.decode()
+    table = second.split('id="report-technicians"')[1].split("</table>")[0]
+    assert "Zoe Young" in table and "Mike Johnson" not in table
+    assert "1–1 of 2 technicians" in first
+    csv = office_client.get(reverse("field:report_csv"), period).content.decode()
+    assert "Mike Johnson" in csv and "Zoe Young" in csv
