@@ -692,8 +692,7 @@ def _follow_up(completed_at, order_id) -> Q:
 
 
 def _followed_up_live(jobs: list[ReportJob]) -> set[int]:
-    """The work orders among these jobs (today's, or stored ones still open) that a later order for
-    the customer followed."""
+    """The work orders among these (today's) jobs that a later order for the customer followed."""
     customers = {job.customer_id for job in jobs if job.customer_id}
     if not customers:
         return set()

@@ -118,11 +118,9 @@ def _no_job(slots: dict) -> Result:
     return Result("I can't find that job among your jobs today. Say “list my jobs” to hear them.", ok=False)
 
 
-def run_service(
-    ctx: Context, action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None
-) -> Result:
-    """The service an intent calls, with the reply once it has run: the dialogue runs it
-    (`dialogue.perform`) and answers a refusal in the service's own words."""
+def planned(action: str, call: Callable[[], object], reply: str, job: WorkOrder | None = None) -> Result:
+    """The answer of an intent that acts: the service call to make and the reply once it has run.
+    The dialogue runs it (`dialogue.perform`) and answers a refusal in the service's own words."""
     return Result(reply, work_order=job, perform=Perform(action, call))
 
 
@@ -142,8 +140,7 @@ def clock_in(ctx: Context, slots: dict) -> Result:
         )
         if truck is None:
             return Result(f"I don't know a service truck {number}. Say its number again.", ok=False)
-    return run_service(
-        ctx,
+    return planned(
         "clock_in",
         lambda: services.clock_in(technician=ctx.technician, truck=truck, location=ctx.location),
         f"Clocked in with {truck.name}.",
@@ -157,8 +154,7 @@ def clock_out(ctx: Context, slots: dict) -> Result:
 
 
 def break_start(ctx: Context, slots: dict) -> Result:
-    return run_service(
-        ctx,
+    return planned(
         "break_start",
         lambda: services.break_start(technician=ctx.technician, location=ctx.location),
         "Break started. Enjoy it.",
@@ -166,8 +162,7 @@ def break_start(ctx: Context, slots: dict) -> Result:
 
 
 def break_end(ctx: Context, slots: dict) -> Result:
-    return run_service(
-        ctx,
+    return planned(
         "break_end",
         lambda: services.break_end(technician=ctx.technician, location=ctx.location),
         "Break over. Welcome back.",
@@ -251,8 +246,7 @@ def travel_start(ctx: Context, slots: dict) -> Result:
     )
     if job is None:
         return _no_job(slots)
-    return run_service(
-        ctx,
+    return planned(
         "job_travel_start",
         lambda: services.job_travel_start(technician=ctx.technician, work_order=job, location=ctx.location),
         f"Travel started to {job_name(job)}. Drive safe.",
@@ -264,8 +258,7 @@ def _job_step(ctx: Context, step: str, action: str, service: Callable, reply: st
     job = ctx.current
     if refusal := check(ctx.state, step, job):
         return Result(refusal, ok=False, work_order=job)
-    return run_service(
-        ctx,
+    return planned(
         action,
         lambda: service(technician=ctx.technician, work_order=job, location=ctx.location),
         reply.format(job=job_name(job)),
@@ -343,8 +336,7 @@ def add_note(ctx: Context, slots: dict, *, alert: bool = False) -> Result:
         if alert
         else f"Note added to job {job.pk}: “{text}”."
     )
-    return run_service(
-        ctx,
+    return planned(
         "job_note_add",
         lambda: services.job_note_add(
             technician=ctx.technician, work_order=job, text=text, alert_office=alert
@@ -486,8 +478,7 @@ def plan(intent: str, slots: dict, ctx: Context) -> Result:
 
 
 def _event(ctx: Context, activity_type: str, reply: str, notes: str = "") -> Result:
-    return run_service(
-        ctx,
+    return planned(
         activity_type,
         lambda: services.event_record(
             technician=ctx.technician, activity_type=activity_type, location=ctx.location, notes=notes
@@ -531,8 +522,7 @@ def report_delay(ctx: Context, slots: dict) -> Result:
     text = f"Running late: {minutes} minutes." if minutes else "Running late."
     if said:
         text += f" “{said}”"
-    return run_service(
-        ctx,
+    return planned(
         "job_note_add",
         lambda: services.job_note_add(
             technician=ctx.technician, work_order=job, text=text, alert_office=True

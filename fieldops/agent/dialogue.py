@@ -37,7 +37,7 @@ from dispatch.models import Technician
 from dispatch.views.common import wants_region
 from fieldops import services
 from fieldops.agent import actions, llm, scope
-from fieldops.agent.actions import Context, Result, job_name, own_job, run_service, truck_stock
+from fieldops.agent.actions import Context, Result, job_name, own_job, planned, truck_stock
 from fieldops.agent.normalize import clean_characters
 from fieldops.agent.parser import (
     HESITATION_REASON,
@@ -201,8 +201,7 @@ def execute(pending: dict, ctx: Context) -> Result:
     technician's own things."""
     intent = pending.get("intent")
     if intent == "clock_out":
-        return run_service(
-            ctx,
+        return planned(
             "clock_out",
             lambda: services.clock_out(technician=ctx.technician, location=ctx.location),
             "Clocked out. Have a good evening.",
@@ -211,8 +210,7 @@ def execute(pending: dict, ctx: Context) -> Result:
     if job is None:
         return Result("That job is not one of yours today any more, so I did nothing.", ok=False)
     if intent == "job_complete":
-        return run_service(
-            ctx,
+        return planned(
             "job_complete",
             lambda: services.job_complete(
                 technician=ctx.technician, work_order=job, note=pending.get("text", ""), location=ctx.location
@@ -234,8 +232,7 @@ def execute(pending: dict, ctx: Context) -> Result:
                 "That part is not on your truck any more, so I did nothing.", ok=False, work_order=job
             )
         quantity = int(pending.get("quantity") or 0)
-        return run_service(
-            ctx,
+        return planned(
             "job_part_use",
             lambda: services.job_part_use(
                 technician=ctx.technician, work_order=job, item=row.item, quantity=quantity
