@@ -64,6 +64,9 @@ def test_a_missed_call_is_logged_waits_in_the_queue_and_is_called_back(
 
     # The call log, then the queue.
     page.get_by_role("link", name="Calls", exact=True).click()
+    # Loaded, htmx's triggers bound: a search typed while a busy machine still ran the scripts
+    # would send nothing.
+    page.wait_for_url(f"{live_server.url}/office/calls/", wait_until="load")
     expect(page.locator("#call-table")).to_contain_text("City Bank")
     expect(page.locator("#waiting-count")).to_have_text("1")
     shot(page, "calls-2-log")
@@ -78,6 +81,7 @@ def test_a_missed_call_is_logged_waits_in_the_queue_and_is_called_back(
     expect(page.locator("#call_technician option", has_text="Amy First")).to_have_count(0)
     shot(page, "calls-2b-technician-search")
     page.get_by_role("link", name="Missed-call queue").click()
+    page.wait_for_url(f"{live_server.url}/office/calls/missed/", wait_until="load")
     row = page.locator(f"#queue-{call.pk}")
     expect(row).to_contain_text("City Bank")
     expect(row).to_contain_text("min")  # the wait so far
@@ -155,6 +159,7 @@ def test_a_job_running_late_raises_an_event_the_office_resolves(browser, live_se
     expect(page.locator("#critical-events")).to_contain_text("Emergency stop: test")
     shot(page, "events-1-critical-banner")
     page.get_by_role("link", name="Events").click()
+    page.wait_for_url(re.compile(r"/events/$"), wait_until="load")  # htmx bound before the form is used
     item = page.locator(f"#event-{event.pk}")
     expect(item).to_contain_text("Mike Johnson is late to start")
     expect(item.get_by_role("link", name=f"Work order #{order.pk}")).to_be_visible()

@@ -293,7 +293,8 @@ def test_the_voice_agent_dock_never_covers_a_control_at_three_phone_widths(brows
         # The last reply has landed (htmx has swapped and settled the conversation).
         page.locator(".line-technician").nth(before + len(said) - 1).wait_for()
         page.locator("#latest.line-agent", has_text="Directions to").wait_for()
-        page.locator(".htmx-settling, .htmx-swapping").wait_for(state="detached")
+        # Every region settled (a locator's wait_for takes one element; two may be settling at once).
+        page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-swapping, .htmx-added')")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         # The dock sits at the bottom of the screen and the latest reply just above it.
         dock = page.locator(".agent-dock").bounding_box()
