@@ -11,11 +11,16 @@ from django.http import HttpResponse
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    """A row whose text cells that start like a formula get a leading apostrophe; anything else is
+    left as it is. Written out per row, not a call per cell: that call was a third of the time of a
+    46,000-row report."""
+    return [f"'{value}" if isinstance(value, str) and value[:1] in FORMULA_STARTS else value for value in row]
+
+
 def safe_cell(value: Any) -> Any:
-    """Text that starts like a formula gets a leading apostrophe; anything else is left as it is."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return f"'{value}"
-    return value
+    """One cell, as safe_row escapes it."""
+    return safe_row((value,))[0]
 
 
 class SafeWriter:
@@ -28,10 +33,10 @@ class SafeWriter:
         self._writer = csv.writer(out)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([safe_cell(value) for value in row])
+        return self._writer.writerow(safe_row(row))
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        self._writer.writerows([safe_cell(value) for value in row] for row in rows)
+        self._writer.writerows(map(safe_row, rows))
 
 
 class CsvAttachment(SafeWriter):

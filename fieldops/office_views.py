@@ -262,17 +262,18 @@ def _hours(value: timedelta | None) -> float | None:
 
 def _chart_data(report: reports.Report) -> dict:
     labels = [f"{day:%a %b} {day.day}" for day in report.days]
-    jobs = [
-        {
-            "label": row.name,
-            "data": [report.jobs_by_day.get(row.technician_id, {}).get(day, 0) for day in report.days],
-        }
-        for row in report.technicians
-        if row.jobs
-    ]
-    if len(jobs) > MAX_CHART_SERIES:
+    working = [row for row in report.technicians if row.jobs]
+    if len(working) > MAX_CHART_SERIES:  # one line for everyone (not 500 lines built and dropped)
         jobs = [
             {"label": "All technicians", "data": [report.jobs_per_day.get(day, 0) for day in report.days]}
+        ]
+    else:
+        jobs = [
+            {
+                "label": row.name,
+                "data": [report.jobs_by_day.get(row.technician_id, {}).get(day, 0) for day in report.days],
+            }
+            for row in working
         ]
     return {
         "days": labels,

@@ -795,17 +795,17 @@ def build_report(
             if row := numbers.get(technician_id):
                 row.jobs += count
                 row.first_time_fixes += fixes
-        for value, count, on_site, cost, costed in (
+        # Job types and jobs per day from one pass over the period's jobs (a few hundred groups).
+        for value, day, count, on_site, cost, costed in (
             stored_rows[1]
-            .values("job_type")
+            .values("job_type", "day")
             .annotate(Count("pk"), Sum("on_site"), Sum("parts_cost"), Sum("costed_parts"))
             .order_by()
-            .values_list("job_type", "pk__count", "on_site__sum", "parts_cost__sum", "costed_parts__sum")
+            .values_list(
+                "job_type", "day", "pk__count", "on_site__sum", "parts_cost__sum", "costed_parts__sum"
+            )
         ):
             job_type(value).add(count, on_site, cost, costed)
-        for day, count in (
-            stored_rows[1].values("day").annotate(Count("pk")).order_by().values_list("day", "pk__count")
-        ):
             jobs_per_day[day] += count
 
     for day in live:

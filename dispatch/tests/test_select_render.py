@@ -57,3 +57,55 @@ def test_a_widget_with_its_own_option_template_still_uses_the_templates():
 
     ours, djangos = _both(Fancy(choices=[("a", "A")]), "kind", "a")
     assert ours == djangos
+
+
+@pytest.mark.parametrize(
+    "widget, value, attrs",
+    [
+        (
+            forms.TextInput(),
+            "a \"quoted\" <b> & 'this'",
+            {"id": "id_name", "required": True, "maxlength": 200},
+        ),
+        (forms.TextInput(), None, {"placeholder": "Find…", "disabled": False, "autofocus": True}),
+        (forms.NumberInput(), 0, {"min": 0, "step": "0.5"}),
+        (forms.EmailInput(), "a@b.example", None),
+        (forms.HiddenInput(), 42, {"id": "id_customer"}),
+        (forms.DateInput(attrs={"type": "date"}), "2026-12-04", {"class": "form-control"}),
+        (forms.TimeInput(), "08:30", None),
+        (forms.PasswordInput(render_value=False), "secret", {"autocomplete": "current-password"}),
+        (forms.CheckboxInput(), True, {"id": "id_alert"}),
+        (forms.CheckboxInput(), False, None),
+        (forms.CheckboxInput(), "yes", None),
+        (forms.URLInput(), "https://x.example/?a=1&b=2", None),
+        (forms.Textarea(attrs={"rows": 2}), "line one\nline <two> & 'three'", {"id": "id_note"}),
+        (forms.Textarea(), "", None),
+        (forms.Textarea(), None, {"required": True}),
+    ],
+)
+def test_inputs_and_textareas_render_as_djangos_templates_render_them(widget, value, attrs):
+    context = widget.get_context("field", value, attrs)
+    template = widget.template_name
+    ours = FormRenderer().render(template, context)
+    djangos = TemplatesSetting.render(FormRenderer(), template, context)
+    assert ours == djangos
+    assert ours.startswith("<input" if "textarea" not in template else "<textarea")
+
+
+def test_a_bound_form_with_errors_renders_the_same_fields_as_djangos_templates():
+    class Note(forms.Form):
+        text = forms.CharField(max_length=5, widget=forms.Textarea)
+        count = forms.IntegerField(min_value=1)
+        alert = forms.BooleanField(required=False)
+
+    form = Note(data={"text": "far too long <x>", "count": "0", "alert": "on"})
+
+    class Templates(FormRenderer):
+        def render(self, template_name, context, request=None):
+            return TemplatesSetting.render(self, template_name, context, request)
+
+    ours = "".join(str(form[name]) for name in form.fields)
+    form.renderer = Templates()
+    djangos = "".join(str(form[name]) for name in form.fields)
+    assert ours == djangos
+    assert "is-invalid" in ours and "far too long &lt;x&gt;" in ours

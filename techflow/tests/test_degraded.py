@@ -44,14 +44,17 @@ def test_with_the_database_down_a_page_answers_503_with_a_retry_hint_not_500(tec
     assert replay.status_code == 503 and replay.json()["retry"] is True
 
 
-def test_every_session_gets_the_lock_and_statement_timeouts_from_settings():
+def test_every_session_gets_the_lock_and_statement_timeouts_from_settings_and_no_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW lock_timeout")
         lock = cursor.fetchone()[0]
         cursor.execute("SHOW statement_timeout")
         statement = cursor.fetchone()[0]
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
     assert lock == f"{settings.TECHFLOW_DB_LOCK_TIMEOUT_MS // 1000}s"
     assert statement == f"{settings.TECHFLOW_DB_STATEMENT_TIMEOUT_MS // 1000}s"
+    assert jit == "off"  # the server's default is on
 
 
 def test_a_held_row_lock_makes_a_change_fail_fast_with_503_and_retry_after(office_client):
