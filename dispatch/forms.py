@@ -310,8 +310,8 @@ class FormRenderer(TemplatesSetting):
     """The one form renderer (FORM_RENDERER): `{{ form.x.as_field_group }}` renders forms/field.html.
 
     Django's own select, input and textarea templates are written out in Python (`_select_html`,
-    `_input_html`, `_textarea_html`, tested to give the same HTML as the templates): a template
-    and its includes per widget were a fifth of a phone page's time."""
+    `_input_html`, `_textarea_html`, tested to give the same HTML as the templates): a widget
+    template and its includes per field were about a seventh of the phone job page's time."""
 
     field_template_name = "forms/field.html"
     bound_field_class = BootstrapBoundField
